@@ -1,0 +1,27 @@
+// Every limit on memory the engine keeps, in one place. A migration window can last days; nothing
+// the engine aggregates may grow with the number of events or distinct keys, only with these.
+export const BOUNDS = {
+  /** Counters in the server-wide heavy-hitter sketch (Space-Saving) of keys. */
+  topKeys: 2000,
+  /** Counters in each client's own key sketch. */
+  topKeysPerClient: 64,
+  /** Prefix tree: how many delimiter levels deep it records. */
+  prefixDepth: 6,
+  /** Prefix tree: children kept under one node; later names are counted under `…` (OTHER_PREFIX). */
+  prefixChildren: 500,
+  /** Prefix tree: nodes in the whole tree. */
+  prefixNodes: 50_000,
+  /** Distinct prefixes remembered per client (reads and writes counted per prefix). */
+  prefixesPerClient: 256,
+  /** Distinct command names counted per client. */
+  commandsPerClient: 200,
+  /** Clients remembered in the session ledger, connected or not; the oldest departed ones go first. */
+  ledgerClients: 20_000,
+  /** Samples of lines that did not parse, kept to show what went wrong. */
+  unparsedSamples: 20,
+  /** Longest key kept verbatim; longer keys are cut (a key is a name, not a payload). */
+  keyLength: 512,
+} as const;
+
+/** Name of the bucket that takes prefixes beyond `prefixChildren`. */
+export const OTHER_PREFIX = '…';

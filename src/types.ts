@@ -1,0 +1,98 @@
+// Plain values that cross module boundaries. Parsers produce them, the session aggregates them,
+// the store publishes them, the UI and exports read them. No behaviour lives here.
+
+/** One line of a CLIENT LIST (or CLIENT INFO) reply. */
+export interface ClientInfo {
+  /** 64-bit server id, kept as text: Redis Enterprise ids exceed 2^53. */
+  readonly id: string;
+  /** As the server prints it: `ip:port`, `[v6]:port`, `/path/to.sock:0`, or '' for connection-less clients. */
+  readonly addr: string;
+  /** The key MONITOR lines use for this connection (see `addressKey`). */
+  readonly addrKey: string;
+  readonly ip: string;
+  readonly laddr?: string;
+  readonly name: string;
+  /** Seconds since the connection opened. */
+  readonly age: number;
+  /** Seconds since the last command. */
+  readonly idle: number;
+  readonly flags: string;
+  readonly db: number;
+  /** Absent before Redis 6.0. */
+  readonly user?: string;
+  /** Last command, `client|list` style from 7.0. */
+  readonly cmd?: string;
+  /**
+   * Absent when the server does not print the field at all (before 7.2);
+   * '' when the server prints it and the client sent nothing (too old a library, or a raw socket).
+   */
+  readonly libName?: string;
+  readonly libVer?: string;
+  /** Output buffer memory the server holds for this client, bytes. */
+  readonly omem: number;
+  /** Every field exactly as printed, including ones this version of the tool does not know. */
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+/** The result of reading a CLIENT LIST reply: what parsed, and what did not. */
+export interface ClientListParse {
+  readonly clients: ClientInfo[];
+  /** Lines that were not `key=value` tokens with an id. */
+  readonly unparsed: string[];
+}
+
+/** One MONITOR line, decoded. */
+export interface MonitorEvent {
+  /** Unix time in seconds, microsecond resolution, as the server stamped it. */
+  readonly ts: number;
+  readonly db: number;
+  /**
+   * The connection the command came from, in the same form as `ClientInfo.addrKey`:
+   * `ip:port`, `[v6]:port`, `unix:/path`; or `lua` for commands a script ran; '' if the server printed none.
+   */
+  readonly source: string;
+  /** Arguments with every server escape undone (bytes decoded as UTF-8). args[0] is the command as sent. */
+  readonly args: string[];
+}
+
+export type MonitorParse =
+  | { readonly ok: true; readonly event: MonitorEvent }
+  | { readonly ok: false; readonly reason: string };
+
+/** What INFO says about the server we are inspecting. */
+export interface ServerIdentity {
+  /** `valkey` when INFO has `server_name:valkey` or a `valkey_version`, else `redis`. */
+  readonly name: 'redis' | 'valkey';
+  /** The product version: `valkey_version` on Valkey (whose `redis_version` is a frozen 7.2.4). */
+  readonly version: string;
+  /** `redis_version` as printed, for compatibility checks. */
+  readonly redisVersion: string;
+  /** standalone | cluster | sentinel, from `redis_mode` (or `server_mode` on Valkey 8+). */
+  readonly mode: string;
+  /** master | slave, from `role`. */
+  readonly role: string;
+  readonly connectedClients?: number;
+  readonly opsPerSec?: number;
+  readonly uptimeSeconds?: number;
+}
+
+/** How one command touches the keyspace, read off the server's command table. */
+export type Access = 'read' | 'write' | 'other';
+
+export interface KeyTouch {
+  readonly key: string;
+  readonly write: boolean;
+}
+
+export interface Classified {
+  /** Canonical upper-case name; subcommands as `CLIENT|SETNAME`. Unknown commands keep their upper-cased name. */
+  readonly command: string;
+  readonly access: Access;
+  readonly keys: KeyTouch[];
+  /** EVAL/EVALSHA/FCALL and their _RO forms: the `lua` lines that follow belong to this caller. */
+  readonly script: boolean;
+}
+
+export interface CommandClassifier {
+  classify(args: readonly string[]): Classified;
+}
