@@ -25,3 +25,7 @@ export const BOUNDS = {
 
 /** Name of the bucket that takes prefixes beyond `prefixChildren`. */
 export const OTHER_PREFIX = '…';
+
+/** MONITOR lines waiting for the next flush. Beyond this the engine is not keeping up: lines are
+ * dropped and counted rather than growing memory (the buffer guard then protects the server). */
+export const PENDING_LINES_MAX = 2_000_000;

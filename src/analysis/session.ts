@@ -1,0 +1,373 @@
+// The session: everything learned since the run began, joined per client. It mutates bounded
+// structures in place as batches arrive (a copy per event would cost more than the parsing) and
+// publishes immutable views on request, reusing the view of every client that did not change.
+import { BOUNDS } from '../bounds.ts';
+import type { ClientInfo, CommandClassifier, MonitorEvent } from '../types.ts';
+import { SpaceSaving } from './spaceSaving.ts';
+import { PrefixTree } from './prefixTree.ts';
+import { BoundedCounter, ReadWriteCounter } from './boundedCounter.ts';
+
+export interface KeyCount {
+  readonly key: string;
+  readonly count: number;
+}
+
+export interface PrefixCount {
+  readonly prefix: string;
+  readonly reads: number;
+  readonly writes: number;
+}
+
+/** One client as the UI and exports see it: identity from CLIENT LIST, activity from MONITOR. */
+export interface ClientView {
+  /** Ledger key: the server id, or `addr:<address>` for a connection seen only in MONITOR. */
+  readonly key: string;
+  readonly id?: string;
+  readonly addr: string;
+  readonly ip: string;
+  readonly name: string;
+  readonly libName?: string;
+  readonly libVer?: string;
+  readonly user?: string;
+  readonly db: number;
+  readonly age?: number;
+  readonly idle?: number;
+  readonly lastCommand?: string;
+  readonly flags?: string;
+  readonly omem?: number;
+  /** Still in the latest CLIENT LIST. */
+  readonly connected: boolean;
+  /** False for connections known only from MONITOR lines: they came and went between polls. */
+  readonly listed: boolean;
+  readonly self: boolean;
+  /** Wall time (ms) the connection opened (from CLIENT LIST age) or was first seen. */
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+  readonly events: number;
+  readonly reads: number;
+  readonly writes: number;
+  readonly opsPerSec: number;
+  /** Command name → count, most used first. */
+  readonly commands: ReadonlyArray<readonly [string, number]>;
+  readonly prefixes: readonly PrefixCount[];
+  readonly topKeys: readonly KeyCount[];
+  readonly fields?: Readonly<Record<string, string>>;
+}
+
+/** Read-only access to the prefix tree, which is read in place rather than copied per flush. */
+export type PrefixTreeReader = Pick<PrefixTree, 'children' | 'node' | 'all'>;
+
+export interface SessionView {
+  /** Bumped on every publish, so selectors can memoise work on the tree. */
+  readonly version: number;
+  readonly clients: readonly ClientView[];
+  readonly topKeys: readonly KeyCount[];
+  readonly tree: PrefixTreeReader;
+  readonly totals: {
+    readonly events: number;
+    readonly reads: number;
+    readonly writes: number;
+    readonly keyed: number;
+    /** Events from addresses that no CLIENT LIST has shown (yet). */
+    readonly unlisted: number;
+    readonly eventsPerSec: number;
+  };
+}
+
+const EMPTY_TREE: PrefixTreeReader = new PrefixTree(':');
+export const emptyView = (): SessionView => ({
+  version: 0,
+  clients: [],
+  topKeys: [],
+  tree: EMPTY_TREE,
+  totals: { events: 0, reads: 0, writes: 0, keyed: 0, unlisted: 0, eventsPerSec: 0 },
+});
+
+export interface SessionOptions {
+  readonly delimiter: string;
+  readonly classifier: CommandClassifier;
+  readonly isSelf: (info: ClientInfo) => boolean;
+  /** Top keys published per view (the sketch itself keeps BOUNDS.topKeys). */
+  readonly publishTopKeys?: number;
+}
+
+interface ClientRecord {
+  key: string;
+  info?: ClientInfo;
+  addrKey: string;
+  connected: boolean;
+  listed: boolean;
+  self: boolean;
+  firstSeen: number;
+  lastSeen: number;
+  createdAt: number;
+  events: number;
+  reads: number;
+  writes: number;
+  eventsAtTick: number;
+  rate: number;
+  commands: BoundedCounter;
+  prefixes: ReadWriteCounter;
+  keys: SpaceSaving;
+  dirty: boolean;
+  view?: ClientView;
+}
+
+export class Session {
+  readonly tree: PrefixTree;
+  readonly keys = new SpaceSaving(BOUNDS.topKeys);
+  private readonly ledger = new Map<string, ClientRecord>();
+  private readonly byAddr = new Map<string, ClientRecord>();
+  private scriptCaller: ClientRecord | undefined;
+  private version = 0;
+  private events = 0;
+  private reads = 0;
+  private writes = 0;
+  private keyed = 0;
+  private unlisted = 0;
+  private eventsAtTick = 0;
+  private rate = 0;
+  private lastTick: number | undefined;
+  private ledgerChanged = true;
+  private clientViews: readonly ClientView[] = [];
+
+  constructor(private readonly opts: SessionOptions) {
+    this.tree = new PrefixTree(opts.delimiter);
+  }
+
+  /**
+   * Applies one CLIENT LIST. Connections in it are (re)joined by id; connections known only from
+   * MONITOR are adopted by address; those missing from it are kept, marked disconnected.
+   * `pollStartedAt` guards against marking gone a connection first seen after the poll was sent.
+   */
+  applyClientList(clients: readonly ClientInfo[], nowMs: number, pollStartedAt = nowMs): { newClients: number } {
+    const present = new Set<ClientRecord>();
+    let newClients = 0;
+    for (const info of clients) {
+      let rec = this.ledger.get(info.id);
+      if (rec === undefined) {
+        const provisional = info.addrKey ? this.byAddr.get(info.addrKey) : undefined;
+        if (provisional !== undefined && !provisional.listed) {
+          this.ledger.delete(provisional.key);
+          provisional.key = info.id;
+          rec = provisional;
+        } else {
+          rec = this.newRecord(info.id, info.addrKey, nowMs);
+          newClients++;
+        }
+        this.ledger.set(info.id, rec);
+      }
+      rec.info = info;
+      rec.listed = true;
+      rec.connected = true;
+      rec.self = this.opts.isSelf(info);
+      rec.firstSeen = Math.min(rec.firstSeen, nowMs - info.age * 1000);
+      rec.lastSeen = nowMs;
+      rec.dirty = true;
+      if (info.addrKey) this.byAddr.set(info.addrKey, rec);
+      present.add(rec);
+    }
+    for (const rec of this.ledger.values()) {
+      if (!rec.connected || present.has(rec)) continue;
+      if (!rec.listed && rec.createdAt >= pollStartedAt) continue;
+      rec.connected = false;
+      rec.dirty = true;
+      if (this.byAddr.get(rec.addrKey) === rec) this.byAddr.delete(rec.addrKey);
+    }
+    this.ledgerChanged = true;
+    this.evictDeparted();
+    return { newClients };
+  }
+
+  /** Aggregates a batch of MONITOR events. Returns how many came from addresses no poll has shown. */
+  ingest(events: readonly MonitorEvent[], nowMs: number): { unknownAddresses: number } {
+    const { classifier, delimiter } = this.opts;
+    let unknownAddresses = 0;
+    for (const ev of events) {
+      let rec: ClientRecord;
+      if (ev.source === 'lua') {
+        // A script's own commands follow its EVAL/FCALL line at once; the caller owns them.
+        rec = this.scriptCaller ?? this.recordFor('lua', nowMs);
+      } else {
+        this.scriptCaller = undefined;
+        const known = this.byAddr.get(ev.source);
+        if (known === undefined) {
+          unknownAddresses++;
+          rec = this.recordFor(ev.source, nowMs);
+        } else rec = known;
+      }
+      const c = classifier.classify(ev.args);
+      if (c.script) this.scriptCaller = rec;
+      rec.events++;
+      rec.lastSeen = nowMs;
+      rec.dirty = true;
+      rec.commands.add(c.command);
+      this.events++;
+      if (!rec.listed) this.unlisted++;
+      if (c.access === 'read') {
+        rec.reads++;
+        this.reads++;
+      } else if (c.access === 'write') {
+        rec.writes++;
+        this.writes++;
+      }
+      const keys = c.keys;
+      for (let i = 0; i < keys.length; i++) {
+        const touch = keys[i]!;
+        const key = touch.key.length > BOUNDS.keyLength ? touch.key.slice(0, BOUNDS.keyLength) : touch.key;
+        this.keyed++;
+        this.tree.add(key, touch.write);
+        this.keys.offer(key);
+        rec.keys.offer(key);
+        // Every delimiter-ended prefix of the key, so a client can be matched at any depth.
+        let from = 0;
+        let depth = 0;
+        for (;;) {
+          const at = key.indexOf(delimiter, from);
+          if (at < 0 || ++depth > BOUNDS.prefixDepth) break;
+          from = at + delimiter.length;
+          rec.prefixes.add(key.slice(0, from), touch.write);
+        }
+      }
+    }
+    return { unknownAddresses };
+  }
+
+  /** Advances rates to `nowMs`. */
+  tick(nowMs: number): void {
+    this.tree.tick(nowMs);
+    if (this.lastTick !== undefined && nowMs > this.lastTick) {
+      const dt = (nowMs - this.lastTick) / 1000;
+      this.rate = (this.events - this.eventsAtTick) / dt;
+      for (const rec of this.ledger.values()) {
+        const r = (rec.events - rec.eventsAtTick) / dt;
+        if (r !== rec.rate) {
+          rec.rate = r;
+          rec.dirty = true;
+        }
+        rec.eventsAtTick = rec.events;
+      }
+    }
+    this.eventsAtTick = this.events;
+    this.lastTick = nowMs;
+  }
+
+  /** An immutable view; unchanged clients keep their previous view object. */
+  view(): SessionView {
+    let changed = this.ledgerChanged;
+    for (const rec of this.ledger.values()) {
+      if (rec.dirty || rec.view === undefined) {
+        rec.view = toView(rec);
+        rec.dirty = false;
+        changed = true;
+      }
+    }
+    if (changed) this.clientViews = Array.from(this.ledger.values(), (r) => r.view!);
+    this.ledgerChanged = false;
+    this.version++;
+    return {
+      version: this.version,
+      clients: this.clientViews,
+      topKeys: this.keys.top(this.opts.publishTopKeys ?? 200).map(({ key, count }) => ({ key, count })),
+      tree: this.tree,
+      totals: {
+        events: this.events,
+        reads: this.reads,
+        writes: this.writes,
+        keyed: this.keyed,
+        unlisted: this.unlisted,
+        eventsPerSec: this.rate,
+      },
+    };
+  }
+
+  private recordFor(addrKey: string, nowMs: number): ClientRecord {
+    const existing = this.byAddr.get(addrKey);
+    if (existing) return existing;
+    const rec = this.newRecord(`addr:${addrKey}`, addrKey, nowMs);
+    // Unlisted connections count as connected until a poll sent after their first line misses them.
+    rec.connected = true;
+    this.ledger.set(rec.key, rec);
+    this.byAddr.set(addrKey, rec);
+    this.ledgerChanged = true;
+    this.evictDeparted();
+    return rec;
+  }
+
+  private newRecord(key: string, addrKey: string, nowMs: number): ClientRecord {
+    return {
+      key,
+      addrKey,
+      connected: true,
+      listed: false,
+      self: false,
+      firstSeen: nowMs,
+      lastSeen: nowMs,
+      createdAt: nowMs,
+      events: 0,
+      reads: 0,
+      writes: 0,
+      eventsAtTick: 0,
+      rate: 0,
+      commands: new BoundedCounter(BOUNDS.commandsPerClient),
+      prefixes: new ReadWriteCounter(BOUNDS.prefixesPerClient),
+      keys: new SpaceSaving(BOUNDS.topKeysPerClient),
+      dirty: true,
+    };
+  }
+
+  /** Keeps the ledger within its bound by forgetting the longest-departed clients first. */
+  private evictDeparted(): void {
+    const excess = this.ledger.size - BOUNDS.ledgerClients;
+    if (excess <= 0) return;
+    const departed = [...this.ledger.values()].filter((r) => !r.connected).sort((a, b) => a.lastSeen - b.lastSeen);
+    for (const rec of departed.slice(0, excess)) {
+      this.ledger.delete(rec.key);
+      if (this.byAddr.get(rec.addrKey) === rec) this.byAddr.delete(rec.addrKey);
+      if (this.scriptCaller === rec) this.scriptCaller = undefined;
+    }
+    this.ledgerChanged = true;
+  }
+}
+
+function toView(rec: ClientRecord): ClientView {
+  const info = rec.info;
+  const addr = info?.addr ?? rec.addrKey;
+  return {
+    key: rec.key,
+    id: info?.id,
+    addr,
+    ip: info?.ip ?? ipOf(rec.addrKey),
+    name: info?.name ?? '',
+    libName: info?.libName,
+    libVer: info?.libVer,
+    user: info?.user,
+    db: info?.db ?? 0,
+    age: info?.age,
+    idle: info?.idle,
+    lastCommand: info?.cmd,
+    flags: info?.flags,
+    omem: info?.omem,
+    connected: rec.connected,
+    listed: rec.listed,
+    self: rec.self,
+    firstSeen: rec.firstSeen,
+    lastSeen: rec.lastSeen,
+    events: rec.events,
+    reads: rec.reads,
+    writes: rec.writes,
+    opsPerSec: rec.rate,
+    commands: rec.commands.entries().map((e) => [e.key, e.count] as const),
+    prefixes: rec.prefixes.entries().map((e) => ({ prefix: e.key, reads: e.reads, writes: e.writes })),
+    topKeys: rec.keys.top(BOUNDS.topKeysPerClient).map(({ key, count }) => ({ key, count })),
+    fields: info?.fields,
+  };
+}
+
+/** The IP part of a MONITOR source: `1.2.3.4:5` → `1.2.3.4`, `[::1]:5` → `::1`, unix/lua unchanged. */
+export function ipOf(addrKey: string): string {
+  if (addrKey.startsWith('[')) return addrKey.slice(1, addrKey.indexOf(']'));
+  if (addrKey.startsWith('unix:') || addrKey === 'lua' || addrKey === '') return addrKey;
+  const at = addrKey.lastIndexOf(':');
+  return at < 0 ? addrKey : addrKey.slice(0, at);
+}

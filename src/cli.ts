@@ -1,0 +1,70 @@
+// Entry point: reads settings, then runs headless or opens the dashboard. Every failure a user can
+// cause ends here as one sentence on stderr and a non-zero exit, never a stack trace.
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { resolveConfig, SETTINGS } from './config.ts';
+import { runHeadless } from './headless.ts';
+import { TOOL_VERSION } from './version.ts';
+
+function loadEnv(): Record<string, string | undefined> {
+  const file = process.env.RECON_ENV_FILE ?? '.env';
+  if (!existsSync(file)) return process.env;
+  try {
+    // The process environment wins over the file, as with every dotenv convention.
+    return { ...parseEnv(readFileSync(file, 'utf8')), ...process.env };
+  } catch (err) {
+    process.stderr.write(`redis-recon: ignoring ${file}: ${(err as Error).message.split('\n')[0]}\n`);
+    return process.env;
+  }
+}
+
+export function helpText(): string {
+  const lines = ['Usage: redis-recon [options]', '', 'Options (flag / environment variable):'];
+  for (const s of SETTINGS) {
+    const flag = s.flag ? `--${s.flag}${s.arg ? ` ${s.arg}` : ''}` : '';
+    const env = s.env ? `${s.env}` : '';
+    lines.push(`  ${[flag, env].filter(Boolean).join(' / ')}`, `      ${s.help}`);
+  }
+  lines.push('', 'Settings are also read from ./.env (or RECON_ENV_FILE); flags beat the environment.');
+  return lines.join('\n');
+}
+
+async function main(): Promise<number> {
+  const resolved = resolveConfig(process.argv.slice(2), loadEnv());
+  if (!resolved.ok) {
+    process.stderr.write(`redis-recon: ${resolved.error}\nTry redis-recon --help\n`);
+    return 1;
+  }
+  const config = resolved.config;
+  if (config.help) {
+    process.stdout.write(`${helpText()}\n`);
+    return 0;
+  }
+  if (config.version) {
+    process.stdout.write(`redis-recon ${TOOL_VERSION}\n`);
+    return 0;
+  }
+  if (config.headless) {
+    const interrupted = new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    return runHeadless(config, { stderr: (l) => process.stderr.write(`${l}\n`), interrupted });
+  }
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    process.stderr.write('redis-recon: the dashboard needs a terminal; without one use --headless --duration 60s --export out.json\n');
+    return 1;
+  }
+  const { runDashboard } = await import('../components/runDashboard.tsx');
+  return runDashboard(config);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    // Last resort: a bug, not a user error. Say so in one line; the stack only on request.
+    process.stderr.write(`redis-recon: internal error: ${(err as Error)?.message ?? String(err)}\n`);
+    if (process.env.RECON_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+    process.exit(70);
+  },
+);

@@ -1,0 +1,243 @@
+// Turns flags, environment and `.env` into one validated Config. Pure: the caller reads the files.
+// Flags beat the environment, the environment beats `.env`. Secrets live only in `Config.auth`,
+// and every human-facing string built here (endpoint, errors) is free of them.
+import { parseArgs } from 'node:util';
+import ms from 'ms';
+import bytes from 'bytes';
+
+export interface TlsConfig {
+  readonly enabled: boolean;
+  readonly caFile?: string;
+  readonly certFile?: string;
+  readonly keyFile?: string;
+  readonly servername?: string;
+  /** Skip certificate verification. Only ever true when the user asked for it by name. */
+  readonly insecure: boolean;
+}
+
+export interface Config {
+  /** host:port or unix path, for display; never holds credentials. */
+  readonly endpoint: string;
+  readonly host: string;
+  readonly port: number;
+  readonly socketPath?: string;
+  readonly db: number;
+  readonly auth: { readonly username?: string; readonly password?: string };
+  readonly tls: TlsConfig;
+  readonly connectTimeoutMs: number;
+  readonly pollIntervalMs: number;
+  readonly flushIntervalMs: number;
+  readonly delimiter: string;
+  readonly monitor: boolean;
+  /** Stop MONITOR after this much time with it on; undefined = no budget. */
+  readonly monitorBudgetMs?: number;
+  /** Pause MONITOR when the server buffers more than this for our connection (its `omem`). */
+  readonly monitorMaxOmemBytes: number;
+  readonly showSelf: boolean;
+  readonly prefixes: readonly string[];
+  readonly headless: boolean;
+  readonly durationMs?: number;
+  readonly exportFile?: string;
+  readonly help: boolean;
+  readonly version: boolean;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; error: string };
+
+/** Every setting, with the flag, the variable and the help line: the one source for parsing, help and .env.example. */
+export const SETTINGS = [
+  { flag: 'url', env: 'REDIS_URL', arg: 'URL', help: 'redis://[user@]host[:port][/db], rediss:// for TLS, or unix:///path.sock (default redis://127.0.0.1:6379). Put the password in REDIS_PASSWORD, not in the URL on a command line.' },
+  { flag: 'username', env: 'REDIS_USERNAME', arg: 'NAME', help: 'ACL user name (overrides the URL\'s).' },
+  { flag: null, env: 'REDIS_PASSWORD', arg: 'SECRET', help: 'Password (environment or .env only: a flag would show in the process list).' },
+  { flag: 'tls', env: 'REDIS_TLS', arg: null, help: 'Use TLS (implied by rediss://).' },
+  { flag: 'tls-ca', env: 'REDIS_TLS_CA', arg: 'FILE', help: 'PEM file of CA certificates to trust.' },
+  { flag: 'tls-cert', env: 'REDIS_TLS_CERT', arg: 'FILE', help: 'PEM client certificate (mutual TLS).' },
+  { flag: 'tls-key', env: 'REDIS_TLS_KEY', arg: 'FILE', help: 'PEM client private key (mutual TLS).' },
+  { flag: 'tls-servername', env: 'REDIS_TLS_SERVERNAME', arg: 'NAME', help: 'Server name for SNI and certificate checks.' },
+  { flag: 'tls-insecure', env: 'REDIS_TLS_INSECURE', arg: null, help: 'Do not verify the server certificate. For test servers only.' },
+  { flag: 'connect-timeout', env: 'RECON_CONNECT_TIMEOUT', arg: 'DURATION', help: 'Connect timeout (default 5s).' },
+  { flag: 'poll-interval', env: 'RECON_POLL_INTERVAL', arg: 'DURATION', help: 'CLIENT LIST and INFO poll interval (default 2s).' },
+  { flag: 'flush-interval', env: 'RECON_FLUSH_INTERVAL', arg: 'DURATION', help: 'How often buffered MONITOR events are applied to the store (default 250ms).' },
+  { flag: 'delimiter', env: 'RECON_DELIMITER', arg: 'TEXT', help: 'Key prefix delimiter (default ":").' },
+  { flag: 'no-monitor', env: 'RECON_NO_MONITOR', arg: null, help: 'Do not run MONITOR: CLIENT LIST and INFO only.' },
+  { flag: 'monitor-budget', env: 'RECON_MONITOR_BUDGET', arg: 'DURATION', help: 'Stop MONITOR after this long (e.g. 10m). Default: no limit.' },
+  { flag: 'monitor-max-omem', env: 'RECON_MONITOR_MAX_OMEM', arg: 'SIZE', help: 'Pause MONITOR when the server buffers more than this for it (default 32MB).' },
+  { flag: 'show-self', env: 'RECON_SHOW_SELF', arg: null, help: 'Show redis-recon\'s own connections too.' },
+  { flag: 'prefix', env: 'RECON_PREFIXES', arg: 'PREFIX', help: 'Preset key-prefix filter (repeatable; the variable takes a comma-separated list). Presets start inactive.' },
+  { flag: 'headless', env: null, arg: null, help: 'No UI: run for --duration, write --export, print a summary to stderr.' },
+  { flag: 'duration', env: 'RECON_DURATION', arg: 'DURATION', help: 'How long a headless run lasts (e.g. 60s).' },
+  { flag: 'export', env: 'RECON_EXPORT', arg: 'FILE', help: 'Write the inventory to FILE (.json) when the run ends.' },
+  { flag: 'help', env: null, arg: null, help: 'Show this help.' },
+  { flag: 'version', env: null, arg: null, help: 'Show the version.' },
+] as const;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const TRUE = new Set(['1', 'true', 'yes', 'on']);
+
+export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
+  let values: Record<string, string | boolean | string[] | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        url: { type: 'string' },
+        username: { type: 'string' },
+        tls: { type: 'boolean' },
+        'tls-ca': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'tls-servername': { type: 'string' },
+        'tls-insecure': { type: 'boolean' },
+        'connect-timeout': { type: 'string' },
+        'poll-interval': { type: 'string' },
+        'flush-interval': { type: 'string' },
+        delimiter: { type: 'string' },
+        'no-monitor': { type: 'boolean' },
+        'monitor-budget': { type: 'string' },
+        'monitor-max-omem': { type: 'string' },
+        'show-self': { type: 'boolean' },
+        prefix: { type: 'string', multiple: true },
+        headless: { type: 'boolean' },
+        duration: { type: 'string' },
+        export: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    }));
+  } catch (err) {
+    // parseArgs errors name the flag, never its value; still, keep only the first line.
+    return { ok: false, error: String((err as Error).message).split('\n')[0] ?? 'bad arguments' };
+  }
+
+  const str = (flag: string, envName: string | null): string | undefined => {
+    const v = values[flag];
+    if (typeof v === 'string') return v;
+    const e = envName ? env[envName] : undefined;
+    return e === undefined || e === '' ? undefined : e;
+  };
+  const bool = (flag: string, envName: string | null): boolean =>
+    values[flag] === true || (envName !== null && TRUE.has((env[envName] ?? '').toLowerCase()));
+
+  const errors: string[] = [];
+  const duration = (flag: string, envName: string | null, fallback?: number): number | undefined => {
+    const raw = str(flag, envName);
+    if (raw === undefined) return fallback;
+    const parsed = parseDuration(raw);
+    if (parsed === undefined) errors.push(`--${flag}: "${raw}" is not a duration (try 500ms, 30s, 10m)`);
+    return parsed ?? fallback;
+  };
+
+  const urlText = str('url', 'REDIS_URL') ?? 'redis://127.0.0.1:6379';
+  const target = parseTarget(urlText);
+  if (!target.ok) return { ok: false, error: target.error };
+
+  const maxOmemRaw = str('monitor-max-omem', 'RECON_MONITOR_MAX_OMEM') ?? '32MB';
+  const maxOmem = bytes.parse(maxOmemRaw);
+  if (maxOmem === null || !Number.isFinite(maxOmem) || maxOmem <= 0) {
+    errors.push(`--monitor-max-omem: "${maxOmemRaw}" is not a size (try 32MB)`);
+  }
+
+  const prefixes = Array.isArray(values.prefix)
+    ? values.prefix
+    : (env.RECON_PREFIXES ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+
+  const delimiter = str('delimiter', 'RECON_DELIMITER') ?? ':';
+  if (delimiter.length === 0) errors.push('--delimiter must not be empty');
+
+  const tlsEnabled = target.tls || bool('tls', 'REDIS_TLS');
+  const config: Config = {
+    endpoint: target.endpoint,
+    host: target.host,
+    port: target.port,
+    socketPath: target.socketPath,
+    db: target.db,
+    auth: {
+      username: str('username', 'REDIS_USERNAME') ?? target.username,
+      password: env.REDIS_PASSWORD || target.password,
+    },
+    tls: {
+      enabled: tlsEnabled,
+      caFile: str('tls-ca', 'REDIS_TLS_CA'),
+      certFile: str('tls-cert', 'REDIS_TLS_CERT'),
+      keyFile: str('tls-key', 'REDIS_TLS_KEY'),
+      servername: str('tls-servername', 'REDIS_TLS_SERVERNAME'),
+      insecure: bool('tls-insecure', 'REDIS_TLS_INSECURE'),
+    },
+    connectTimeoutMs: duration('connect-timeout', 'RECON_CONNECT_TIMEOUT', 5000)!,
+    pollIntervalMs: duration('poll-interval', 'RECON_POLL_INTERVAL', 2000)!,
+    flushIntervalMs: duration('flush-interval', 'RECON_FLUSH_INTERVAL', 250)!,
+    delimiter,
+    monitor: !bool('no-monitor', 'RECON_NO_MONITOR'),
+    monitorBudgetMs: duration('monitor-budget', 'RECON_MONITOR_BUDGET'),
+    monitorMaxOmemBytes: maxOmem ?? 32 * 1024 * 1024,
+    showSelf: bool('show-self', 'RECON_SHOW_SELF'),
+    prefixes,
+    headless: bool('headless', null),
+    durationMs: duration('duration', 'RECON_DURATION'),
+    exportFile: str('export', 'RECON_EXPORT'),
+    help: bool('help', null),
+    version: bool('version', null),
+  };
+  if (config.pollIntervalMs < 100) errors.push('--poll-interval must be at least 100ms');
+  if (config.flushIntervalMs < 10) errors.push('--flush-interval must be at least 10ms');
+  if ((config.tls.certFile === undefined) !== (config.tls.keyFile === undefined)) {
+    errors.push('--tls-cert and --tls-key go together');
+  }
+  if (config.headless && config.durationMs === undefined) errors.push('--headless needs --duration (e.g. --duration 60s)');
+  if (errors.length > 0) return { ok: false, error: errors.join('; ') };
+  return { ok: true, config };
+}
+
+/** `500ms`, `30s`, `10m`, `1h`; a bare number means seconds. */
+export function parseDuration(text: string): number | undefined {
+  const t = text.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) return Math.round(Number(t) * 1000);
+  const v = ms(t as ms.StringValue);
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
+}
+
+interface Target {
+  ok: true;
+  endpoint: string;
+  host: string;
+  port: number;
+  socketPath?: string;
+  db: number;
+  tls: boolean;
+  username?: string;
+  password?: string;
+}
+
+/** Reads the URL ourselves so that errors and the endpoint never echo the password back. */
+export function parseTarget(text: string): Target | { ok: false; error: string } {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return { ok: false, error: `--url is not a URL (expected redis://host:port, rediss://host:port or unix:///path.sock): "${redactUrl(text)}"` };
+  }
+  const user = url.username ? decodeURIComponent(url.username) : undefined;
+  const password = url.password ? decodeURIComponent(url.password) : undefined;
+  if (url.protocol === 'unix:') {
+    const db = Number(url.searchParams.get('db') ?? 0);
+    return { ok: true, endpoint: `unix:${url.pathname}`, host: '', port: 0, socketPath: url.pathname, db: Number.isInteger(db) ? db : 0, tls: false, username: user, password };
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    return { ok: false, error: `--url must start with redis://, rediss:// or unix:// (got ${url.protocol}//)` };
+  }
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1';
+  const port = url.port ? Number(url.port) : 6379;
+  const dbText = url.pathname.replace(/^\//, '');
+  const db = dbText === '' ? 0 : Number(dbText);
+  if (!Number.isInteger(db) || db < 0) return { ok: false, error: `--url database must be a number (got "${dbText}")` };
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return { ok: true, endpoint: `${shownHost}:${port}${db ? `/${db}` : ''}`, host, port, db, tls: url.protocol === 'rediss:', username: user, password };
+}
+
+/** A URL with any password replaced, for messages about a URL that may not even parse. */
+export function redactUrl(text: string): string {
+  return text.replace(/(\/\/[^/@:]*:)[^@/]*@/, '$1***@');
+}

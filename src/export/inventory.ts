@@ -1,0 +1,95 @@
+// The export contract users script against. Field names are fixed by the issue that defined them;
+// add fields, never rename or remove one. Self connections are left out unless asked for.
+import type { ReconState } from '../store.ts';
+import type { ClientView } from '../analysis/session.ts';
+
+export const EXPORT_FORMAT_VERSION = 1;
+
+export interface ExportClient {
+  id: string | null;
+  addr: string;
+  ip: string;
+  name: string;
+  libName: string | null;
+  libVer: string | null;
+  user: string | null;
+  db: number;
+  connected: boolean;
+  /** False when the connection was only ever seen in MONITOR (it came and went between polls). */
+  listed: boolean;
+  firstSeen: string;
+  lastSeen: string;
+  ageSeconds: number | null;
+  idleSeconds: number | null;
+  lastCommand: string | null;
+  events: number;
+  commands: Record<string, number>;
+  reads: number;
+  writes: number;
+  prefixes: Array<{ prefix: string; reads: number; writes: number }>;
+  topKeys: Array<{ key: string; count: number }>;
+}
+
+export interface Inventory {
+  formatVersion: number;
+  tool: { name: 'redis-recon'; version: string };
+  endpoint: string;
+  server: { name: string; version: string; mode: string; role: string } | null;
+  window: { start: string; end: string; monitorEvents: number; unparsedLines: number; monitorOnSeconds: number };
+  clients: ExportClient[];
+  prefixes: Array<{ prefix: string; reads: number; writes: number; count: number }>;
+  topKeys: Array<{ key: string; count: number }>;
+}
+
+export function buildInventory(
+  state: ReconState,
+  opts: { toolVersion: string; endMs: number; includeSelf?: boolean; monitorOnMs: number },
+): Inventory {
+  const clients = state.view.clients.filter((c) => opts.includeSelf || !c.self);
+  return {
+    formatVersion: EXPORT_FORMAT_VERSION,
+    tool: { name: 'redis-recon', version: opts.toolVersion },
+    endpoint: state.endpoint,
+    server: state.server
+      ? { name: state.server.name, version: state.server.version, mode: state.server.mode, role: state.server.role }
+      : null,
+    window: {
+      start: iso(state.startedAt),
+      end: iso(opts.endMs),
+      monitorEvents: state.stream.lines - state.stream.unparsed,
+      unparsedLines: state.stream.unparsed,
+      monitorOnSeconds: Math.round(opts.monitorOnMs / 100) / 10,
+    },
+    clients: clients.map(exportClient),
+    prefixes: state.view.tree.all().map(({ prefix, reads, writes, count }) => ({ prefix, reads, writes, count })),
+    topKeys: state.view.topKeys.map(({ key, count }) => ({ key, count })),
+  };
+}
+
+function exportClient(c: ClientView): ExportClient {
+  return {
+    id: c.id ?? null,
+    addr: c.addr,
+    ip: c.ip,
+    name: c.name,
+    libName: c.libName ?? null,
+    libVer: c.libVer ?? null,
+    user: c.user ?? null,
+    db: c.db,
+    connected: c.connected,
+    listed: c.listed,
+    firstSeen: iso(c.firstSeen),
+    lastSeen: iso(c.lastSeen),
+    ageSeconds: c.age ?? null,
+    idleSeconds: c.idle ?? null,
+    lastCommand: c.lastCommand ?? null,
+    events: c.events,
+    commands: Object.fromEntries(c.commands),
+    reads: c.reads,
+    writes: c.writes,
+    prefixes: c.prefixes.map(({ prefix, reads, writes }) => ({ prefix, reads, writes })),
+    topKeys: c.topKeys.map(({ key, count }) => ({ key, count })),
+  };
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();

@@ -1,0 +1,96 @@
+// Runs the engine without a screen for a fixed time, then writes the inventory and one summary
+// line to stderr. Exit codes: 0 done, 2 could not connect or authenticate, 3 could not write the export.
+import type { Config } from './config.ts';
+import { createReconStore, monitorElapsedMs, type ReconStore } from './store.ts';
+import { startEngine } from './engine.ts';
+import { buildInventory, type Inventory } from './export/inventory.ts';
+import { writeFileAtomic } from './export/writeAtomic.ts';
+import { TOOL_VERSION } from './version.ts';
+
+export interface HeadlessIo {
+  readonly stderr: (line: string) => void;
+  /** Resolves when the user asks to stop early (SIGINT/SIGTERM): the run still exports. */
+  readonly interrupted?: Promise<void>;
+  readonly now?: () => number;
+}
+
+export async function runHeadless(config: Config, io: HeadlessIo): Promise<number> {
+  const now = io.now ?? Date.now;
+  const store = createReconStore({
+    endpoint: config.endpoint,
+    monitor: config.monitor,
+    monitorBudgetMs: config.monitorBudgetMs,
+    monitorMaxOmemBytes: config.monitorMaxOmemBytes,
+    now,
+  });
+  const engine = startEngine(config, store, now);
+
+  const failed = await firstConnect(engine.ready, store, config.connectTimeoutMs);
+  if (failed !== undefined) {
+    await engine.stop().catch(() => {});
+    io.stderr(`redis-recon: ${failed}`);
+    return 2;
+  }
+
+  await Promise.race([sleep(config.durationMs ?? 0), io.interrupted ?? new Promise<never>(() => {})]);
+  await engine.stop();
+  const endMs = now();
+  const state = store.getState();
+  const inventory = buildInventory(state, {
+    toolVersion: TOOL_VERSION,
+    endMs,
+    includeSelf: config.showSelf,
+    monitorOnMs: monitorElapsedMs(state.monitor, endMs),
+  });
+
+  let wrote = '';
+  if (config.exportFile) {
+    try {
+      await writeFileAtomic(config.exportFile, `${JSON.stringify(inventory, null, 2)}\n`);
+      wrote = `; wrote ${config.exportFile}`;
+    } catch (err) {
+      io.stderr(`redis-recon: cannot write ${config.exportFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      io.stderr(summary(inventory, store, ''));
+      return 3;
+    }
+  }
+  for (const n of state.notices) io.stderr(`redis-recon: note: ${n}`);
+  io.stderr(summary(inventory, store, wrote));
+  return 0;
+}
+
+/** Resolves undefined once connected; a sentence if the first attempt fails or times out. */
+async function firstConnect(ready: Promise<void>, store: ReconStore, timeoutMs: number): Promise<string | undefined> {
+  let unsubscribe = (): void => {};
+  const firstError = new Promise<string>((resolve) => {
+    unsubscribe = store.subscribe((s) => {
+      if (s.poll.lastError && s.poll.polls === 0) resolve(s.poll.lastError);
+    });
+  });
+  try {
+    return await Promise.race([
+      ready.then(() => undefined),
+      firstError,
+      sleep(timeoutMs + 2000).then(() => `no answer from ${store.getState().endpoint} within ${Math.round(timeoutMs / 1000)}s`),
+    ]);
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    unsubscribe();
+  }
+}
+
+function summary(inv: Inventory, store: ReconStore, wrote: string): string {
+  const s = store.getState();
+  const server = inv.server ? `${inv.server.name} ${inv.server.version}` : 'server';
+  const unnamed = inv.clients.filter((c) => c.name === '').length;
+  const m = s.monitor;
+  const monitorNote = m.reason && m.desired !== 'on' ? ` (MONITOR: ${m.reason})` : m.phase === 'error' ? ` (MONITOR failed: ${m.reason})` : '';
+  return (
+    `redis-recon: ${server} at ${inv.endpoint}: ${inv.clients.length} clients (${unnamed} unnamed), ` +
+    `${inv.window.monitorEvents} MONITOR events, ${inv.window.unparsedLines} unparsed, ${inv.prefixes.length} prefixes` +
+    `${monitorNote}${wrote}`
+  );
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
