@@ -90,7 +90,7 @@ const FATAL = /WRONGPASS|NOAUTH|NOPERM|invalid password|invalid username|AUTH fa
 export const isFatal = (err: unknown): boolean => FATAL.test(rawMessage(err));
 
 /** A sentence for the status bar or stderr. Never includes the password, whatever the server said. */
-export function describeError(err: unknown, config: Pick<Config, 'endpoint' | 'auth' | 'connectTimeoutMs'>): string {
+export function describeError(err: unknown, config: Pick<Config, 'endpoint' | 'auth' | 'connectTimeoutMs' | 'tls'>): string {
   const raw = rawMessage(err);
   const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
   const at = config.endpoint;
@@ -109,12 +109,16 @@ export function describeError(err: unknown, config: Pick<Config, 'endpoint' | 'a
     text = `host not found: ${at}`;
   } else if (/ConnectionTimeout|timed? ?out|ETIMEDOUT/i.test(raw) || code === 'ETIMEDOUT') {
     text = `timed out after ${Math.round(config.connectTimeoutMs / 1000)}s connecting to ${at}`;
+    // A TLS client facing a plain port waits forever for a ServerHello that never comes.
+    if (config.tls.enabled) text += ': if that port is not TLS, drop --tls / use redis://';
   } else if (/certificate|CERT_|self.signed|UNABLE_TO_VERIFY/i.test(raw + code)) {
     text = `TLS certificate rejected by us for ${at} (${code || firstLine(raw)}): pass the CA with --tls-ca, or --tls-insecure for a test server`;
   } else if (/SSL|TLS|wrong version number|EPROTO/i.test(raw + code)) {
     text = `TLS handshake with ${at} failed (${code || firstLine(raw)}): check --tls / rediss:// against what the server expects`;
   } else if (code === 'ECONNRESET' || /Socket closed unexpectedly|socket hang up|EPIPE/i.test(raw)) {
     text = `connection to ${at} lost`;
+    // A plain client facing a TLS port is hung up on at the first byte.
+    if (!config.tls.enabled) text += ': if the server expects TLS, use rediss:// or --tls';
   } else {
     text = firstLine(raw) || 'unknown error';
   }

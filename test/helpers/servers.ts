@@ -115,3 +115,64 @@ export async function waitFor<T>(check: () => T | undefined | false | Promise<T 
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+export interface TlsFiles {
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
+}
+
+/** A throwaway CA and a server certificate for `localhost`/127.0.0.1, made with the openssl CLI. */
+export async function makeTlsFiles(dir: string): Promise<TlsFiles> {
+  const { execFileSync } = await import('node:child_process');
+  const f = (n: string): string => join(dir, n);
+  const ssl = (...args: string[]): void => {
+    execFileSync('openssl', args, { stdio: 'ignore' });
+  };
+  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=recon-test-ca', '-keyout', f('ca.key'), '-out', f('ca.pem'));
+  ssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', f('server.key'), '-out', f('server.csr'));
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(f('ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  ssl('x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', f('ext.cnf'), '-out', f('server.pem'));
+  return { ca: f('ca.pem'), cert: f('server.pem'), key: f('server.key') };
+}
+
+/** A server that speaks only TLS, on a free port. `url` is the rediss:// URL. */
+export async function startTlsServer(kind: ServerKind): Promise<TestServer & { tls: TlsFiles }> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), `recon-${kind}-tls-`));
+  const tls = await makeTlsFiles(dir);
+  const args = [
+    '--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+    '--dir', dir, '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca,
+    '--tls-auth-clients', 'no', '--daemonize', 'no', '--logfile', join(dir, 'server.log'),
+  ];
+  const child = spawn(SERVER_BINARIES[kind], args, { stdio: 'ignore' });
+  const { connect } = await import('node:tls');
+  await waitFor(
+    () =>
+      new Promise<boolean>((resolve) => {
+        const s = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+          s.destroy();
+          resolve(true);
+        });
+        s.once('error', () => resolve(false));
+      }),
+    `${kind} TLS port ${port}`,
+  );
+  return {
+    kind,
+    port,
+    url: `rediss://127.0.0.1:${port}`,
+    unixSocket: '',
+    dir,
+    tls,
+    async stop() {
+      await kill(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+    async restart() {
+      throw new Error('restart is not supported for the TLS test server');
+    },
+  };
+}
