@@ -1,0 +1,132 @@
+// What stands between one client and the chosen target, as findings the UI and the exports can list.
+// Pure: it takes what the session has already gathered about a client and returns only what matters.
+
+import { libraryVerdict, type LibraryKB } from './libraries.ts';
+import { commandVerdict, selectDbFinding, type TargetProfile } from './targets.ts';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export type FindingCode =
+  | 'library-outdated'
+  | 'library-missing'
+  | 'library-unknown'
+  | 'unsupported-command'
+  | 'cross-slot'
+  | 'select-db'
+  | 'no-client-name';
+
+export interface Finding {
+  readonly code: FindingCode;
+  readonly severity: Severity;
+  readonly message: string;
+  /** Connections for library/name findings (1 per client); calls for command findings. */
+  readonly count: number;
+  readonly example?: string;
+}
+
+/** What the session knows about one client, as plain values. */
+export interface ClientAuditInput {
+  readonly name: string;
+  readonly libName?: string | undefined;
+  readonly libVer?: string | undefined;
+  readonly db: number;
+  /** Calls per canonical command (`GET`, `CLIENT|KILL`). */
+  readonly commands: Readonly<Record<string, number>>;
+  /** Multi-key calls whose keys hash to different slots, with one example's keys. */
+  readonly crossSlot?: { readonly count: number; readonly example: readonly string[] } | undefined;
+  /** Whether the server prints lib-name/lib-ver at all (7.2+). */
+  readonly libraryFieldsShown: boolean;
+}
+
+const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+const EXAMPLE_KEYS = 4;
+const EXAMPLE_KEY_LENGTH = 80;
+
+function cut(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
+
+/**
+ * Findings for one client on one target, errors first. Severities:
+ * - a command the target lacks or blocks: the rule's severity, `error` unless the rule is a caveat
+ *   (module to load, unverified assumption, cluster-mode semantics);
+ * - an outdated library: `error` when its maintainers no longer support that line (the users' rule is
+ *   to align every client on a supported release before cutover), `warning` when the minimum is this
+ *   tool's own inference, so a guess never blocks a migration on its own;
+ * - no lib-name or no client name: `warning`, the migration owners can't tell who this is;
+ * - a library the knowledge base doesn't know: `info`;
+ * - keys across slots on a cluster-mode target: `error` (the target answers CROSSSLOT);
+ * - a numbered database on a cluster-mode target: see `selectDbFinding`.
+ * A server that doesn't print lib-name at all (before 7.2) gives no per-client library finding.
+ */
+export function clientFindings(input: ClientAuditInput, target: TargetProfile, kb?: LibraryKB): Finding[] {
+  const out: Finding[] = [];
+
+  const lib = libraryVerdict({ libName: input.libName, libVer: input.libVer }, { libraryFieldsShown: input.libraryFieldsShown }, kb);
+  const libExample = [input.libName, input.libVer].filter((x) => x !== undefined && x.trim() !== '').join(' ');
+  const withExample = (f: Omit<Finding, 'example'>): Finding => (libExample !== '' ? { ...f, example: libExample } : f);
+  switch (lib.verdict) {
+    case 'outdated':
+      out.push(withExample({ code: 'library-outdated', severity: lib.minimumSource === 'maintainers' ? 'error' : 'warning', message: lib.reason, count: 1 }));
+      break;
+    case 'missing':
+      out.push(withExample({ code: 'library-missing', severity: 'warning', message: lib.reason, count: 1 }));
+      break;
+    case 'unknown':
+      out.push(withExample({ code: 'library-unknown', severity: 'info', message: lib.reason, count: 1 }));
+      break;
+    case 'ok':
+    case 'unavailable':
+      break;
+  }
+
+  if (input.name.trim() === '') {
+    out.push({
+      code: 'no-client-name',
+      severity: 'warning',
+      message:
+        'No client name (CLIENT SETNAME): the migration owners cannot tell which service this connection belongs to. ' +
+        'Set a name in the client library options.',
+      count: 1,
+    });
+  }
+
+  const selectCount = Object.entries(input.commands).find(([c]) => c.toUpperCase() === 'SELECT')?.[1];
+  const select = selectDbFinding(input.db, target, selectCount !== undefined && selectCount > 0 ? selectCount : 1);
+  if (select) out.push(select);
+
+  const commands = Object.entries(input.commands)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  for (const [command, count] of commands) {
+    const v = commandVerdict(command, target);
+    if (!v) continue;
+    const what = v.kind === 'blocked' ? 'blocked on' : 'not available on';
+    out.push({
+      code: 'unsupported-command',
+      severity: v.severity,
+      message: `${command.toUpperCase()} is ${what} ${target.title}: ${v.reason}${v.unverified ? ' (unverified)' : ''}.`,
+      count,
+      example: command.toUpperCase(),
+    });
+  }
+
+  if (target.clusterMode && input.crossSlot && input.crossSlot.count > 0) {
+    const keys = input.crossSlot.example;
+    const shown = keys.slice(0, EXAMPLE_KEYS).map((k) => cut(k, EXAMPLE_KEY_LENGTH));
+    out.push({
+      code: 'cross-slot',
+      severity: 'error',
+      message:
+        `${input.crossSlot.count} multi-key call(s) touch keys in different hash slots; ${target.title} runs in cluster mode ` +
+        'and answers CROSSSLOT. Put keys used together under one {hash tag}.',
+      count: input.crossSlot.count,
+      ...(shown.length > 0 ? { example: shown.join(' ') + (keys.length > EXAMPLE_KEYS ? ` (+${keys.length - EXAMPLE_KEYS})` : '') } : {}),
+    });
+  }
+
+  return out
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => RANK[a.f.severity] - RANK[b.f.severity] || a.i - b.i)
+    .map(({ f }) => f);
+}
