@@ -52,6 +52,18 @@ export interface ClientView {
   readonly prefixes: readonly PrefixCount[];
   readonly topKeys: readonly KeyCount[];
   readonly fields?: Readonly<Record<string, string>>;
+  /** Library audit verdict, filled by the engine when the audit runs (see src/audit). */
+  readonly library?: LibraryAudit;
+}
+
+export type LibraryVerdictKind = 'ok' | 'outdated' | 'unknown' | 'missing' | 'unavailable';
+
+export interface LibraryAudit {
+  readonly verdict: LibraryVerdictKind;
+  readonly reason: string;
+  readonly family?: string;
+  readonly latest?: string;
+  readonly minimum?: string;
 }
 
 /** Read-only access to the prefix tree, which is read in place rather than copied per flush. */

@@ -1,19 +1,12 @@
 // Polls CLIENT LIST and INFO on the tool's own connection at the poll interval, backing off on
 // errors, and polls early when MONITOR shows an address no poll has listed yet.
 import type { Config } from '../config.ts';
-import type { ClientInfo, ServerIdentity } from '../types.ts';
+import type { PollResult } from '../pipeline.ts';
 import { parseClientList } from '../parse/clientList.ts';
 import { parseInfo, serverIdentity } from '../parse/info.ts';
 import { backoff, buildClient, describeError, type Redis } from './connect.ts';
 
-export interface PollResult {
-  readonly startedAt: number;
-  readonly at: number;
-  readonly clients: ClientInfo[];
-  readonly unparsed: string[];
-  readonly server: ServerIdentity;
-  readonly info: Record<string, string>;
-}
+export type { PollResult };
 
 export interface PollerHandlers {
   onResult(result: PollResult): void;

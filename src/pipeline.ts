@@ -1,0 +1,124 @@
+// The part of the engine that does not care where text comes from: a live server, a recording or
+// a `redis-cli monitor` capture all push MONITOR lines (or already parsed events) and CLIENT LIST
+// polls here. Once per flush it parses what arrived, applies the latest poll, aggregates, and
+// commits one update to the store: that single commit per interval keeps the UI cheap at any rate.
+import type { ReconStore } from './store.ts';
+import type { ClientInfo, CommandClassifier, MonitorEvent, ServerIdentity } from './types.ts';
+import { BOUNDS, PENDING_LINES_MAX } from './bounds.ts';
+import { Session } from './analysis/session.ts';
+import { parseMonitorLine } from './parse/monitorLine.ts';
+import { clientListFeatures } from './parse/clientList.ts';
+import { loadFallbackCommandTable } from './commands/commandTable.ts';
+
+/** One CLIENT LIST + INFO poll, from a live server or a recording. */
+export interface PollResult {
+  readonly startedAt: number;
+  readonly at: number;
+  readonly clients: ClientInfo[];
+  readonly unparsed: string[];
+  readonly server: ServerIdentity;
+  readonly info: Record<string, string>;
+}
+
+export interface PipelineOptions {
+  readonly delimiter: string;
+  readonly isSelf: (info: ClientInfo) => boolean;
+  /** The engine's clock: wall time when live, the recording's time when replaying. */
+  readonly now?: () => number;
+  /** Called when a flush saw events from addresses no poll has listed (live: poll early). */
+  readonly onUnknownAddresses?: () => void;
+  /** Name of our own MONITOR connection, whose omem feeds the buffer guard. */
+  readonly monitorName?: string;
+}
+
+export interface Pipeline {
+  readonly session: Session;
+  pushLine(line: string): void;
+  pushEvent(event: MonitorEvent): void;
+  pushPoll(poll: PollResult): void;
+  /** The server's own command table replaces the shipped fallback. */
+  useCommandTable(table: CommandClassifier, source: 'server' | 'fallback', warning?: string): void;
+  flush(): void;
+}
+
+/** A classifier whose table can be swapped once the server's own is read. */
+class SwappableClassifier implements CommandClassifier {
+  constructor(public table: CommandClassifier) {}
+  classify(args: readonly string[]) {
+    return this.table.classify(args);
+  }
+}
+
+export function createPipeline(store: ReconStore, opts: PipelineOptions): Pipeline {
+  const now = opts.now ?? Date.now;
+  const { actions } = store.getState();
+  const classifier = new SwappableClassifier(loadFallbackCommandTable());
+  const session = new Session({ delimiter: opts.delimiter, classifier, isSelf: opts.isSelf });
+
+  let lines: string[] = [];
+  let events: MonitorEvent[] = [];
+  let latestPoll: PollResult | undefined;
+  let dropped = 0;
+  let lineCount = 0;
+  let unparsed = 0;
+  const samples: string[] = [];
+
+  const applyPoll = (poll: PollResult): void => {
+    session.applyClientList(poll.clients, poll.at, poll.startedAt);
+    actions.pollSucceeded(poll.at, poll.server);
+    if (opts.monitorName) actions.monitorOmem(poll.clients.find((c) => c.name === opts.monitorName)?.omem);
+    if (poll.clients.length > 0 && !clientListFeatures(poll.clients).libInfo) {
+      actions.notice(
+        `${poll.server.name} ${poll.server.version} does not report client libraries (lib-name needs 7.2 or later): library columns stay empty`,
+      );
+    }
+    if (poll.unparsed.length > 0) actions.notice(`CLIENT LIST had ${poll.unparsed.length} line(s) redis-recon could not read`);
+  };
+
+  return {
+    session,
+    pushLine(line) {
+      if (lines.length >= PENDING_LINES_MAX) dropped++;
+      else lines.push(line);
+    },
+    pushEvent(event) {
+      if (events.length >= PENDING_LINES_MAX) dropped++;
+      else events.push(event);
+    },
+    pushPoll(poll) {
+      // Only the newest poll matters; a replay at full speed may push several per flush.
+      if (latestPoll) applyPoll(latestPoll);
+      latestPoll = poll;
+    },
+    useCommandTable(table, source, warning) {
+      classifier.table = table;
+      actions.commandTableLoaded(source, warning);
+    },
+    flush() {
+      const t = now();
+      const poll = latestPoll;
+      latestPoll = undefined;
+      if (poll) applyPoll(poll);
+      const batch = lines;
+      const parsed = events;
+      // Everything that arrived counts once: raw lines (parsed or not) and events already parsed.
+      lineCount += batch.length + parsed.length;
+      lines = [];
+      events = [];
+      for (const line of batch) {
+        const r = parseMonitorLine(line);
+        if (r.ok) parsed.push(r.event);
+        else {
+          unparsed++;
+          if (samples.length < BOUNDS.unparsedSamples) samples.push(`${r.reason}: ${line.slice(0, 200)}`);
+        }
+      }
+      const { unknownAddresses } = session.ingest(parsed, t);
+      if (unknownAddresses > 0) opts.onUnknownAddresses?.();
+      session.tick(t);
+      const view = session.view();
+      if (dropped > 0) actions.notice(`redis-recon fell behind and dropped MONITOR lines (${dropped} so far)`);
+      actions.published(view, { lines: lineCount, unparsed, unparsedSamples: [...samples], eventsPerSec: view.totals.eventsPerSec });
+    },
+  };
+}

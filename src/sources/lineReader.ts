@@ -1,0 +1,44 @@
+// Splits a byte stream (a `redis-cli monitor` capture, stdin) into lines, handed on in batches so the
+// consumer's per-batch work is amortised. MONITOR output is pure ASCII (the server escapes every
+// other byte as \xHH), so chunks are decoded as latin1: exact for that text, and cheaper than UTF-8.
+import type { Readable } from 'node:stream';
+
+export interface LineStats {
+  readonly lines: number;
+  readonly bytes: number;
+}
+
+export async function readLines(
+  input: Readable,
+  onBatch: (lines: string[]) => void | Promise<void>,
+  batchSize = 16_384,
+): Promise<LineStats> {
+  let carry = '';
+  let batch: string[] = [];
+  let lines = 0;
+  let bytes = 0;
+  for await (const chunk of input) {
+    const buf = chunk as Buffer | string;
+    bytes += buf.length;
+    const text = carry + (typeof buf === 'string' ? buf : buf.toString('latin1'));
+    let from = 0;
+    for (let nl = text.indexOf('\n', from); nl >= 0; nl = text.indexOf('\n', from)) {
+      const end = nl > from && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      batch.push(text.slice(from, end));
+      from = nl + 1;
+      if (batch.length >= batchSize) {
+        lines += batch.length;
+        await onBatch(batch);
+        batch = [];
+      }
+    }
+    carry = text.slice(from);
+  }
+  // A capture cut mid-line still yields its last, partial line: the parser decides what it is.
+  if (carry.length > 0) batch.push(carry.endsWith('\r') ? carry.slice(0, -1) : carry);
+  if (batch.length > 0) {
+    lines += batch.length;
+    await onBatch(batch);
+  }
+  return { lines, bytes };
+}
