@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { resolveConfig, SETTINGS } from './config.ts';
 import { runHeadless } from './headless.ts';
+import { setupAudit } from './audit/auditor.ts';
 import { TOOL_VERSION } from './version.ts';
 
 function loadEnv(): Record<string, string | undefined> {
@@ -44,19 +45,27 @@ async function main(): Promise<number> {
     process.stdout.write(`redis-recon ${TOOL_VERSION}\n`);
     return 0;
   }
+  const audit = setupAudit(config.target, config.librariesFile);
+  if (!audit.ok) {
+    process.stderr.write(`redis-recon: ${audit.error}\n`);
+    return 1;
+  }
   if (config.headless) {
     const interrupted = new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());
     });
-    return runHeadless(config, { stderr: (l) => process.stderr.write(`${l}\n`), interrupted });
+    return runHeadless(config, { stderr: (l) => process.stderr.write(`${l}\n`), interrupted,
+      auditor: audit.auditor,
+      target: { id: audit.target.id, title: audit.target.title },
+    });
   }
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     process.stderr.write('redis-recon: the dashboard needs a terminal; without one use --headless --duration 60s --export out.json\n');
     return 1;
   }
   const { runDashboard } = await import('../components/runDashboard.tsx');
-  return runDashboard(config);
+  return runDashboard(config, { auditor: audit.auditor });
 }
 
 main().then(

@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import ms from 'ms';
 import bytes from 'bytes';
+import { formatForPath } from './export/formats.ts';
 
 export interface TlsConfig {
   readonly enabled: boolean;
@@ -35,6 +36,10 @@ export interface Config {
   readonly monitorMaxOmemBytes: number;
   readonly showSelf: boolean;
   readonly prefixes: readonly string[];
+  /** Migration target profile: a shipped id (data/targets) or a path to a profile .json. */
+  readonly target: string;
+  /** A file that extends or overrides the shipped library knowledge base. */
+  readonly librariesFile?: string;
   readonly headless: boolean;
   readonly durationMs?: number;
   readonly exportFile?: string;
@@ -64,9 +69,11 @@ export const SETTINGS = [
   { flag: 'monitor-max-omem', env: 'RECON_MONITOR_MAX_OMEM', arg: 'SIZE', help: 'Pause MONITOR when the server buffers more than this for it (default 32MB).' },
   { flag: 'show-self', env: 'RECON_SHOW_SELF', arg: null, help: 'Show redis-recon\'s own connections too.' },
   { flag: 'prefix', env: 'RECON_PREFIXES', arg: 'PREFIX', help: 'Preset key-prefix filter (repeatable; the variable takes a comma-separated list). Presets start inactive.' },
+  { flag: 'target', env: 'RECON_TARGET', arg: 'ID', help: 'Migration target whose rules the findings use: valkey-8, valkey-9, elasticache-valkey (default), elasticache-valkey-cluster, elasticache-valkey-serverless, or a profile .json.' },
+  { flag: 'libraries', env: 'RECON_LIBRARIES', arg: 'FILE', help: 'JSON file extending or overriding the shipped client-library knowledge base (data/libraries.json).' },
   { flag: 'headless', env: null, arg: null, help: 'No UI: run for --duration, write --export, print a summary to stderr.' },
   { flag: 'duration', env: 'RECON_DURATION', arg: 'DURATION', help: 'How long a headless run lasts (e.g. 60s).' },
-  { flag: 'export', env: 'RECON_EXPORT', arg: 'FILE', help: 'Write the inventory to FILE (.json) when the run ends.' },
+  { flag: 'export', env: 'RECON_EXPORT', arg: 'FILE', help: 'Write the inventory to FILE when the run ends: .json (the contract), .csv (a row per client) or .md (the summary).' },
   { flag: 'help', env: null, arg: null, help: 'Show this help.' },
   { flag: 'version', env: null, arg: null, help: 'Show the version.' },
 ] as const;
@@ -100,6 +107,8 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
         'monitor-max-omem': { type: 'string' },
         'show-self': { type: 'boolean' },
         prefix: { type: 'string', multiple: true },
+        target: { type: 'string' },
+        libraries: { type: 'string' },
         headless: { type: 'boolean' },
         duration: { type: 'string' },
         export: { type: 'string' },
@@ -175,6 +184,8 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
     monitorMaxOmemBytes: maxOmem ?? 32 * 1024 * 1024,
     showSelf: bool('show-self', 'RECON_SHOW_SELF'),
     prefixes,
+    target: str('target', 'RECON_TARGET') ?? 'elasticache-valkey',
+    librariesFile: str('libraries', 'RECON_LIBRARIES'),
     headless: bool('headless', null),
     durationMs: duration('duration', 'RECON_DURATION'),
     exportFile: str('export', 'RECON_EXPORT'),
@@ -187,6 +198,9 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
     errors.push('--tls-cert and --tls-key go together');
   }
   if (config.headless && config.durationMs === undefined) errors.push('--headless needs --duration (e.g. --duration 60s)');
+  if (config.exportFile !== undefined && formatForPath(config.exportFile) === undefined) {
+    errors.push(`--export ${config.exportFile}: the file name must end in .json, .csv or .md`);
+  }
   if (errors.length > 0) return { ok: false, error: errors.join('; ') };
   return { ok: true, config };
 }

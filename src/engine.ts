@@ -1,6 +1,7 @@
 // The live engine: a poller and a MONITOR connection feeding the pipeline, flushed on a timer.
 import type { Config } from './config.ts';
 import type { ReconStore } from './store.ts';
+import type { Auditor } from './analysis/session.ts';
 import { commandTableFromServer } from './commands/commandTable.ts';
 import { createPipeline, type Pipeline } from './pipeline.ts';
 import { startPoller, type Poller } from './sources/poller.ts';
@@ -15,7 +16,13 @@ export interface Engine {
   stop(): Promise<void>;
 }
 
-export function startEngine(config: Config, store: ReconStore, now: () => number = Date.now): Engine {
+export interface EngineOptions {
+  readonly now?: () => number;
+  readonly auditor?: Auditor;
+}
+
+export function startEngine(config: Config, store: ReconStore, opts: EngineOptions = {}): Engine {
+  const now = opts.now ?? Date.now;
   const { actions } = store.getState();
   let poller: Poller | undefined;
   const pipeline = createPipeline(store, {
@@ -24,6 +31,7 @@ export function startEngine(config: Config, store: ReconStore, now: () => number
     now,
     onUnknownAddresses: () => poller?.pollSoon(),
     monitorName: selfName('monitor'),
+    auditor: opts.auditor,
   });
 
   let tableRequested = false;

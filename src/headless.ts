@@ -1,13 +1,16 @@
 // Runs the engine without a screen for a fixed time, then writes the inventory and one summary
 // line to stderr. Exit codes: 0 done, 2 could not connect or authenticate, 3 could not write the export.
 import type { Config } from './config.ts';
-import { createReconStore, monitorElapsedMs, type ReconStore } from './store.ts';
+import type { Auditor } from './analysis/session.ts';
+import { createReconStore, type ReconStore } from './store.ts';
 import { startEngine } from './engine.ts';
-import { buildInventory, type Inventory } from './export/inventory.ts';
-import { writeFileAtomic } from './export/writeAtomic.ts';
-import { TOOL_VERSION } from './version.ts';
+import type { Inventory } from './export/inventory.ts';
+import { exportInventory, inventoryOf } from './export/exportFile.ts';
 
 export interface HeadlessIo {
+  readonly auditor?: Auditor;
+  /** The migration target the findings were judged against, for the export. */
+  readonly target?: { id: string; title: string };
   readonly stderr: (line: string) => void;
   /** Resolves when the user asks to stop early (SIGINT/SIGTERM): the run still exports. */
   readonly interrupted?: Promise<void>;
@@ -23,7 +26,7 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
     monitorMaxOmemBytes: config.monitorMaxOmemBytes,
     now,
   });
-  const engine = startEngine(config, store, now);
+  const engine = startEngine(config, store, { now, auditor: io.auditor });
 
   const failed = await firstConnect(engine.ready, store, config.connectTimeoutMs);
   if (failed !== undefined) {
@@ -34,25 +37,19 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
 
   await Promise.race([sleep(config.durationMs ?? 0), io.interrupted ?? new Promise<never>(() => {})]);
   await engine.stop();
-  const endMs = now();
   const state = store.getState();
-  const inventory = buildInventory(state, {
-    toolVersion: TOOL_VERSION,
-    endMs,
-    includeSelf: config.showSelf,
-    monitorOnMs: monitorElapsedMs(state.monitor, endMs),
-  });
-
+  const ctx = { includeSelf: config.showSelf, target: io.target, now };
+  let inventory = inventoryOf(state, ctx);
   let wrote = '';
   if (config.exportFile) {
-    try {
-      await writeFileAtomic(config.exportFile, `${JSON.stringify(inventory, null, 2)}\n`);
-      wrote = `; wrote ${config.exportFile}`;
-    } catch (err) {
-      io.stderr(`redis-recon: cannot write ${config.exportFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    const result = await exportInventory(state, config.exportFile, ctx);
+    inventory = result.inventory;
+    if (!result.ok) {
+      io.stderr(`redis-recon: ${result.error}`);
       io.stderr(summary(inventory, store, ''));
       return 3;
     }
+    wrote = `; wrote ${result.path}`;
   }
   for (const n of state.notices) io.stderr(`redis-recon: note: ${n}`);
   io.stderr(summary(inventory, store, wrote));
@@ -88,7 +85,8 @@ function summary(inv: Inventory, store: ReconStore, wrote: string): string {
   const monitorNote = m.reason && m.desired !== 'on' ? ` (MONITOR: ${m.reason})` : m.phase === 'error' ? ` (MONITOR failed: ${m.reason})` : '';
   return (
     `redis-recon: ${server} at ${inv.endpoint}: ${inv.clients.length} clients (${unnamed} unnamed), ` +
-    `${inv.window.monitorEvents} MONITOR events, ${inv.window.unparsedLines} unparsed, ${inv.prefixes.length} prefixes` +
+    `${inv.window.monitorEvents} MONITOR events, ${inv.window.unparsedLines} unparsed, ${inv.prefixes.length} prefixes, ` +
+    `${inv.summary.libraries.outdated + inv.summary.libraries.missing} libraries to upgrade` +
     `${monitorNote}${wrote}`
   );
 }

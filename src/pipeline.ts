@@ -5,7 +5,7 @@
 import type { ReconStore } from './store.ts';
 import type { ClientInfo, CommandClassifier, MonitorEvent, ServerIdentity } from './types.ts';
 import { BOUNDS, PENDING_LINES_MAX } from './bounds.ts';
-import { Session } from './analysis/session.ts';
+import { Session, type Auditor } from './analysis/session.ts';
 import { parseMonitorLine } from './parse/monitorLine.ts';
 import { clientListFeatures } from './parse/clientList.ts';
 import { loadFallbackCommandTable } from './commands/commandTable.ts';
@@ -29,6 +29,8 @@ export interface PipelineOptions {
   readonly onUnknownAddresses?: () => void;
   /** Name of our own MONITOR connection, whose omem feeds the buffer guard. */
   readonly monitorName?: string;
+  /** Judges each client's library and findings against the migration target. */
+  readonly auditor?: Auditor;
 }
 
 export interface Pipeline {
@@ -53,7 +55,7 @@ export function createPipeline(store: ReconStore, opts: PipelineOptions): Pipeli
   const now = opts.now ?? Date.now;
   const { actions } = store.getState();
   const classifier = new SwappableClassifier(loadFallbackCommandTable());
-  const session = new Session({ delimiter: opts.delimiter, classifier, isSelf: opts.isSelf });
+  const session = new Session({ delimiter: opts.delimiter, classifier, isSelf: opts.isSelf, audit: opts.auditor });
 
   let lines: string[] = [];
   let events: MonitorEvent[] = [];

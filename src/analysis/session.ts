@@ -5,7 +5,9 @@ import { BOUNDS } from '../bounds.ts';
 import type { ClientInfo, CommandClassifier, MonitorEvent } from '../types.ts';
 import { SpaceSaving } from './spaceSaving.ts';
 import { PrefixTree } from './prefixTree.ts';
-import { BoundedCounter, ReadWriteCounter } from './boundedCounter.ts';
+import { BoundedCounter, ReadWriteCounter, detach } from './boundedCounter.ts';
+import { isCrossSlot } from '../audit/targets.ts';
+import type { ClientAuditInput, Finding } from '../audit/findings.ts';
 
 export interface KeyCount {
   readonly key: string;
@@ -52,9 +54,18 @@ export interface ClientView {
   readonly prefixes: readonly PrefixCount[];
   readonly topKeys: readonly KeyCount[];
   readonly fields?: Readonly<Record<string, string>>;
-  /** Library audit verdict, filled by the engine when the audit runs (see src/audit). */
+  /** Databases this client's commands ran in, from MONITOR (db 0 included), most used first. */
+  readonly dbs: ReadonlyArray<readonly [number, number]>;
+  /** Multi-key calls whose keys hash to different cluster slots, with the first such call's keys. */
+  readonly crossSlot: { readonly count: number; readonly example: readonly string[] };
+  /** Library audit verdict (see src/audit), when the session has an auditor. */
   readonly library?: LibraryAudit;
+  /** Migration findings for the chosen target, errors first, when the session has an auditor. */
+  readonly findings?: readonly Finding[];
 }
+
+/** Judges one client for the migration: its library and what will fail on the target. */
+export type Auditor = (input: ClientAuditInput) => { library: LibraryAudit; findings: readonly Finding[] };
 
 export type LibraryVerdictKind = 'ok' | 'outdated' | 'unknown' | 'missing' | 'unavailable';
 
@@ -101,7 +112,12 @@ export interface SessionOptions {
   readonly isSelf: (info: ClientInfo) => boolean;
   /** Top keys published per view (the sketch itself keeps BOUNDS.topKeys). */
   readonly publishTopKeys?: number;
+  readonly audit?: Auditor;
 }
+
+/** Keys kept as the example of a cross-slot call, and databases counted per client. */
+const CROSS_SLOT_EXAMPLE_KEYS = 8;
+const DBS_PER_CLIENT = 16;
 
 interface ClientRecord {
   key: string;
@@ -121,6 +137,9 @@ interface ClientRecord {
   commands: BoundedCounter;
   prefixes: ReadWriteCounter;
   keys: SpaceSaving;
+  dbs: Map<number, number>;
+  crossSlotCount: number;
+  crossSlotExample: readonly string[];
   dirty: boolean;
   view?: ClientView;
 }
@@ -182,9 +201,10 @@ export class Session {
     for (const rec of this.ledger.values()) {
       if (!rec.connected || present.has(rec)) continue;
       if (!rec.listed && rec.createdAt >= pollStartedAt) continue;
+      // The address keeps pointing here: MONITOR lines from the connection's last moments can
+      // arrive after the poll that saw it gone. A new connection on the same address replaces it.
       rec.connected = false;
       rec.dirty = true;
-      if (this.byAddr.get(rec.addrKey) === rec) this.byAddr.delete(rec.addrKey);
     }
     this.ledgerChanged = true;
     this.evictDeparted();
@@ -206,10 +226,18 @@ export class Session {
         if (known === undefined) {
           unknownAddresses++;
           rec = this.recordFor(ev.source, nowMs);
-        } else rec = known;
+        } else {
+          // Late lines of a departed connection, or a new one reusing its port: a poll tells which.
+          if (!known.connected) unknownAddresses++;
+          rec = known;
+        }
       }
       const c = classifier.classify(ev.args);
       if (c.script) this.scriptCaller = rec;
+      if (rec.dbs.has(ev.db) || rec.dbs.size < DBS_PER_CLIENT) rec.dbs.set(ev.db, (rec.dbs.get(ev.db) ?? 0) + 1);
+      if (c.keys.length > 1 && isCrossSlot(c.keys.map((k) => k.key))) {
+        if (rec.crossSlotCount++ === 0) rec.crossSlotExample = c.keys.slice(0, CROSS_SLOT_EXAMPLE_KEYS).map((k) => detach(k.key));
+      }
       rec.events++;
       rec.lastSeen = nowMs;
       rec.dirty = true;
@@ -269,7 +297,7 @@ export class Session {
     let changed = this.ledgerChanged;
     for (const rec of this.ledger.values()) {
       if (rec.dirty || rec.view === undefined) {
-        rec.view = toView(rec);
+        rec.view = toView(rec, rec.self ? undefined : this.opts.audit);
         rec.dirty = false;
         changed = true;
       }
@@ -324,6 +352,9 @@ export class Session {
       commands: new BoundedCounter(BOUNDS.commandsPerClient),
       prefixes: new ReadWriteCounter(BOUNDS.prefixesPerClient),
       keys: new SpaceSaving(BOUNDS.topKeysPerClient),
+      dbs: new Map(),
+      crossSlotCount: 0,
+      crossSlotExample: [],
       dirty: true,
     };
   }
@@ -333,7 +364,8 @@ export class Session {
     const excess = this.ledger.size - BOUNDS.ledgerClients;
     if (excess <= 0) return;
     const departed = [...this.ledger.values()].filter((r) => !r.connected).sort((a, b) => a.lastSeen - b.lastSeen);
-    for (const rec of departed.slice(0, excess)) {
+    // 5% slack, so churning connections cost one sort per thousand arrivals, not one each.
+    for (const rec of departed.slice(0, excess + Math.floor(BOUNDS.ledgerClients / 20))) {
       this.ledger.delete(rec.key);
       if (this.byAddr.get(rec.addrKey) === rec) this.byAddr.delete(rec.addrKey);
       if (this.scriptCaller === rec) this.scriptCaller = undefined;
@@ -342,9 +374,23 @@ export class Session {
   }
 }
 
-function toView(rec: ClientRecord): ClientView {
+function toView(rec: ClientRecord, audit: Auditor | undefined): ClientView {
   const info = rec.info;
   const addr = info?.addr ?? rec.addrKey;
+  const commands = rec.commands.entries().map((e) => [e.key, e.count] as const);
+  const dbs = [...rec.dbs].sort((a, b) => b[1] - a[1]);
+  const crossSlot = { count: rec.crossSlotCount, example: rec.crossSlotExample };
+  const judged = audit?.({
+    name: info?.name ?? '',
+    libName: info?.libName,
+    libVer: info?.libVer,
+    // The database it works in: the busiest non-zero one seen in MONITOR, else CLIENT LIST's.
+    db: dbs.find(([db]) => db !== 0)?.[0] ?? info?.db ?? 0,
+    commands: Object.fromEntries(commands),
+    crossSlot,
+    // A connection seen only in MONITOR has no CLIENT LIST line, so nothing to judge its library by.
+    libraryFieldsShown: info ? info.libName !== undefined : false,
+  });
   return {
     key: rec.key,
     id: info?.id,
@@ -369,10 +415,20 @@ function toView(rec: ClientRecord): ClientView {
     reads: rec.reads,
     writes: rec.writes,
     opsPerSec: rec.rate,
-    commands: rec.commands.entries().map((e) => [e.key, e.count] as const),
+    commands,
     prefixes: rec.prefixes.entries().map((e) => ({ prefix: e.key, reads: e.reads, writes: e.writes })),
     topKeys: rec.keys.top(BOUNDS.topKeysPerClient).map(({ key, count }) => ({ key, count })),
     fields: info?.fields,
+    dbs,
+    crossSlot,
+    ...(judged
+      ? {
+          library: info
+            ? judged.library
+            : { verdict: 'unknown' as const, reason: 'seen only in MONITOR: the connection closed before a CLIENT LIST poll could read its library' },
+          findings: judged.findings,
+        }
+      : {}),
   };
 }
 

@@ -1,7 +1,8 @@
 // The export contract users script against. Field names are fixed by the issue that defined them;
 // add fields, never rename or remove one. Self connections are left out unless asked for.
 import type { ReconState } from '../store.ts';
-import type { ClientView } from '../analysis/session.ts';
+import type { ClientView, LibraryAudit, LibraryVerdictKind } from '../analysis/session.ts';
+import type { Finding, FindingCode } from '../audit/findings.ts';
 
 export const EXPORT_FORMAT_VERSION = 1;
 
@@ -28,6 +29,21 @@ export interface ExportClient {
   writes: number;
   prefixes: Array<{ prefix: string; reads: number; writes: number }>;
   topKeys: Array<{ key: string; count: number }>;
+  /** Databases the client's commands ran in (from MONITOR), with counts. */
+  dbs: Array<{ db: number; count: number }>;
+  library: LibraryAudit | null;
+  findings: Finding[];
+}
+
+export interface InventorySummary {
+  clients: number;
+  connected: number;
+  unnamed: number;
+  /** Distinct client names, the services the migration owners can identify. */
+  services: number;
+  libraries: Record<LibraryVerdictKind, number>;
+  /** Clients with at least one finding of each code. */
+  findings: Partial<Record<FindingCode, number>>;
 }
 
 export interface Inventory {
@@ -35,17 +51,24 @@ export interface Inventory {
   tool: { name: 'redis-recon'; version: string };
   endpoint: string;
   server: { name: string; version: string; mode: string; role: string } | null;
+  target: { id: string; title: string } | null;
   window: { start: string; end: string; monitorEvents: number; unparsedLines: number; monitorOnSeconds: number };
   clients: ExportClient[];
   prefixes: Array<{ prefix: string; reads: number; writes: number; count: number }>;
   topKeys: Array<{ key: string; count: number }>;
+  summary: InventorySummary;
 }
 
-export function buildInventory(
-  state: ReconState,
-  opts: { toolVersion: string; endMs: number; includeSelf?: boolean; monitorOnMs: number },
-): Inventory {
-  const clients = state.view.clients.filter((c) => opts.includeSelf || !c.self);
+export interface InventoryOptions {
+  toolVersion: string;
+  endMs: number;
+  includeSelf?: boolean;
+  monitorOnMs: number;
+  target?: { id: string; title: string };
+}
+
+export function buildInventory(state: ReconState, opts: InventoryOptions): Inventory {
+  const clients = state.view.clients.filter((c) => opts.includeSelf || !c.self).map(exportClient);
   return {
     formatVersion: EXPORT_FORMAT_VERSION,
     tool: { name: 'redis-recon', version: opts.toolVersion },
@@ -60,9 +83,28 @@ export function buildInventory(
       unparsedLines: state.stream.unparsed,
       monitorOnSeconds: Math.round(opts.monitorOnMs / 100) / 10,
     },
-    clients: clients.map(exportClient),
+    target: opts.target ?? null,
+    clients,
     prefixes: state.view.tree.all().map(({ prefix, reads, writes, count }) => ({ prefix, reads, writes, count })),
     topKeys: state.view.topKeys.map(({ key, count }) => ({ key, count })),
+    summary: summarize(clients),
+  };
+}
+
+function summarize(clients: readonly ExportClient[]): InventorySummary {
+  const libraries: Record<LibraryVerdictKind, number> = { ok: 0, outdated: 0, unknown: 0, missing: 0, unavailable: 0 };
+  const findings: Partial<Record<FindingCode, number>> = {};
+  for (const c of clients) {
+    if (c.library) libraries[c.library.verdict]++;
+    for (const code of new Set(c.findings.map((f) => f.code))) findings[code] = (findings[code] ?? 0) + 1;
+  }
+  return {
+    clients: clients.length,
+    connected: clients.filter((c) => c.connected).length,
+    unnamed: clients.filter((c) => c.name === '').length,
+    services: new Set(clients.map((c) => c.name).filter(Boolean)).size,
+    libraries,
+    findings,
   };
 }
 
@@ -89,6 +131,9 @@ function exportClient(c: ClientView): ExportClient {
     writes: c.writes,
     prefixes: c.prefixes.map(({ prefix, reads, writes }) => ({ prefix, reads, writes })),
     topKeys: c.topKeys.map(({ key, count }) => ({ key, count })),
+    dbs: c.dbs.map(([db, count]) => ({ db, count })),
+    library: c.library ?? null,
+    findings: c.findings ? [...c.findings] : [],
   };
 }
 

@@ -1,0 +1,43 @@
+// Binds the audit rules to one target and one library knowledge base, for the session to call on
+// every client that changed since the last publish.
+import type { Auditor } from '../analysis/session.ts';
+import { clientFindings } from './findings.ts';
+import { libraryVerdict, loadLibraries, LibraryDataError, type LibraryKB } from './libraries.ts';
+import { listTargets, loadTarget, loadTargetFile, TargetDataError, type TargetProfile } from './targets.ts';
+
+export function createAuditor(target: TargetProfile, kb: LibraryKB): Auditor {
+  return (input) => {
+    const v = libraryVerdict({ libName: input.libName, libVer: input.libVer }, { libraryFieldsShown: input.libraryFieldsShown }, kb);
+    return {
+      library: { verdict: v.verdict, reason: v.reason, family: v.family, latest: v.latest, minimum: v.minimum },
+      findings: clientFindings(input, target, kb),
+    };
+  };
+}
+
+export type AuditSetup = { ok: true; target: TargetProfile; kb: LibraryKB; auditor: Auditor } | { ok: false; error: string };
+
+/** Loads `--target` (a shipped id or a profile file) and `--libraries`, as sentences on failure. */
+export function setupAudit(targetId: string, librariesFile?: string): AuditSetup {
+  let target: TargetProfile;
+  try {
+    target = targetId.endsWith('.json') ? loadTargetFile(targetId) : loadTarget(targetId);
+  } catch (err) {
+    if (err instanceof TargetDataError || (err as NodeJS.ErrnoException).code === 'ENOENT') {
+      return { ok: false, error: `--target ${targetId}: ${firstLine(err)}; shipped targets: ${listTargets().join(', ')}` };
+    }
+    throw err;
+  }
+  let kb: LibraryKB;
+  try {
+    kb = loadLibraries(librariesFile);
+  } catch (err) {
+    if (err instanceof LibraryDataError || (err as NodeJS.ErrnoException).code !== undefined || err instanceof SyntaxError) {
+      return { ok: false, error: `--libraries ${librariesFile}: ${firstLine(err)}` };
+    }
+    throw err;
+  }
+  return { ok: true, target, kb, auditor: createAuditor(target, kb) };
+}
+
+const firstLine = (err: unknown): string => String((err as Error).message ?? err).split('\n')[0] ?? '';
