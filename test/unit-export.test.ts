@@ -1,0 +1,109 @@
+// The inventory files people hand to migration owners, built from the field notes' Redis Cloud
+// CLIENT LIST and MONITOR lines on those connections: JSON, CSV and Markdown by extension, written
+// atomically so a failed export never destroys the last good one.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createReconStore } from '../src/store.ts';
+import { createPipeline } from '../src/pipeline.ts';
+import { parseClientList } from '../src/parse/clientList.ts';
+import { identityFromInfo } from '../src/parse/info.ts';
+import { createAuditor } from '../src/audit/auditor.ts';
+import { loadTarget } from '../src/audit/targets.ts';
+import { shippedLibraries } from '../src/audit/libraries.ts';
+import { exportInventory } from '../src/export/exportFile.ts';
+import { writeFileAtomic } from '../src/export/writeAtomic.ts';
+
+const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, import.meta.url), 'utf8');
+
+function fieldNotesState() {
+  const store = createReconStore({ endpoint: 'redis-cloud.example:18585', monitor: true, monitorMaxOmemBytes: 1 << 25 });
+  const target = loadTarget('elasticache-valkey-cluster');
+  const pipeline = createPipeline(store, {
+    delimiter: ':',
+    isSelf: () => false,
+    auditor: createAuditor(target, shippedLibraries()),
+    now: () => Date.parse('2026-03-29T12:25:20Z'),
+  });
+  const { clients, unparsed } = parseClientList(fixture('client-list-redis-cloud-field-notes.txt'));
+  pipeline.pushPoll({ startedAt: 0, at: 0, clients, unparsed, server: identityFromInfo('redis_version:7.4.0\r\nredis_mode:standalone\r\nrole:master\r\n'), info: {} });
+  const [a, b] = [clients[0]!.addr, clients[1]!.addr];
+  for (const l of [
+    `1774787120.638084 [0 ${a}] "get" "prefixkey:namespacea:default_data"`,
+    `1774787120.649084 [0 ${a}] "mget" "prefixkey:namespace1:x" "other:2"`,
+    `1774787120.652084 [0 ${b}] "set" "prefixkey:namespace3:default_data" "v"`,
+    `1774787120.687083 [0 ${b}] "zrange" "prefixkey:namespace4:allowed_data" "0" "-1"`,
+    'garbage that is not a monitor line',
+  ]) {
+    pipeline.pushLine(l);
+  }
+  pipeline.flush();
+  return { state: store.getState(), target: { id: target.id, title: target.title }, clients };
+}
+
+test('JSON: the contract plus library verdicts, findings and a summary', async () => {
+  const { state, target, clients } = fieldNotesState();
+  const dir = mkdtempSync(join(tmpdir(), 'recon-export-'));
+  const r = await exportInventory(state, join(dir, 'inv.json'), { target });
+  assert.ok(r.ok);
+  const inv = JSON.parse(readFileSync(join(dir, 'inv.json'), 'utf8'));
+  assert.equal(inv.clients.length, clients.length);
+  assert.equal(inv.window.monitorEvents, 4);
+  assert.equal(inv.window.unparsedLines, 1);
+  const goRedis = inv.clients.find((c: { libName: string }) => c.libName === 'go-redis(,go1.24.13)');
+  assert.equal(goRedis.library.verdict, 'ok');
+  const noLib = inv.clients.find((c: { libName: string }) => c.libName === '');
+  assert.equal(noLib.library.verdict, 'missing');
+  assert.ok(inv.clients.every((c: { findings: Array<{ code: string }> }) => c.findings.some((f) => f.code === 'no-client-name')), 'none of the field notes clients is named');
+  const mget = inv.clients.find((c: { commands: Record<string, number> }) => c.commands.MGET === 1);
+  assert.ok(mget.findings.some((f: { code: string }) => f.code === 'cross-slot'), 'MGET across slots on a cluster target');
+  assert.equal(inv.summary.unnamed, clients.length);
+  assert.equal(inv.summary.libraries.missing, clients.filter((c) => c.libName === '').length);
+  assert.deepEqual(inv.target, target);
+});
+
+test('CSV: a header in the field notes table order, then one row per client', async () => {
+  const { state, target, clients } = fieldNotesState();
+  const path = join(mkdtempSync(join(tmpdir(), 'recon-export-')), 'inv.csv');
+  assert.ok((await exportInventory(state, path, { target })).ok);
+  const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+  assert.match(lines[0]!, /^client_ip,name,lib,lib_ver,user,/);
+  assert.ok(lines[0]!.includes('library_verdict') && lines[0]!.includes('prefixes_read') && lines[0]!.includes('prefixes_written'));
+  assert.equal(lines.length, clients.length + 1);
+  // The go-redis lib-name has a comma: quoted, so the row keeps its column count.
+  assert.ok(lines.some((l) => l.includes('"go-redis(,go1.24.13)"')));
+});
+
+test('Markdown: the reconnaissance summary migration owners read', async () => {
+  const { state, target } = fieldNotesState();
+  const path = join(mkdtempSync(join(tmpdir(), 'recon-export-')), 'inv.md');
+  assert.ok((await exportInventory(state, path, { target })).ok);
+  const md = readFileSync(path, 'utf8');
+  for (const h of ['## Services identified', '## Unnamed clients', '## Libraries to upgrade', '## What will fail on', '## Prefixes by readers and writers']) {
+    assert.ok(md.includes(h), h);
+  }
+  assert.match(md, /\| cross-slot /);
+  assert.match(md, /\| prefixkey: \| 3 \| 1 \|/);
+  assert.match(md, /\| \(unnamed\) [^|]+ \| - \| missing \|/);
+});
+
+test('an unknown extension is refused; a failed write leaves the previous export intact', async () => {
+  const { state } = fieldNotesState();
+  const dir = mkdtempSync(join(tmpdir(), 'recon-export-'));
+  const bad = await exportInventory(state, join(dir, 'inv.xlsx'), {});
+  assert.equal(bad.ok, false);
+  assert.match((bad as { error: string }).error, /\.json, \.csv or \.md/);
+
+  const good = join(dir, 'keep.json');
+  writeFileSync(good, '{"previous":true}');
+  await writeFileAtomic(good, '{"next":true}');
+  assert.equal(readFileSync(good, 'utf8'), '{"next":true}');
+
+  const blocked = join(dir, 'is-a-dir.json');
+  mkdirSync(blocked);
+  await assert.rejects(writeFileAtomic(blocked, 'x'));
+  assert.ok(existsSync(blocked));
+  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left behind');
+});
