@@ -40,6 +40,18 @@ export interface Config {
   readonly target: string;
   /** A file that extends or overrides the shipped library knowledge base. */
   readonly librariesFile?: string;
+  /** Save the live session here (gzip JSON lines). */
+  readonly recordFile?: string;
+  /** Keep argument values in the recording (off: keys only). */
+  readonly recordValues: boolean;
+  /** Replay a recording instead of connecting. */
+  readonly replayFile?: string;
+  /** Replay pace: 1 = as recorded, N = N times faster, 'max' = as fast as possible. */
+  readonly speed: number | 'max';
+  /** Analyse a redis-cli/valkey-cli monitor capture ('-' = stdin) instead of connecting. */
+  readonly monitorLog?: string;
+  /** CLIENT LIST output that names the capture's addresses. */
+  readonly clientListFile?: string;
   readonly headless: boolean;
   readonly durationMs?: number;
   readonly exportFile?: string;
@@ -71,8 +83,14 @@ export const SETTINGS = [
   { flag: 'prefix', env: 'RECON_PREFIXES', arg: 'PREFIX', help: 'Preset key-prefix filter (repeatable; the variable takes a comma-separated list). Presets start inactive.' },
   { flag: 'target', env: 'RECON_TARGET', arg: 'ID', help: 'Migration target whose rules the findings use: valkey-8, valkey-9, elasticache-valkey (default), elasticache-valkey-cluster, elasticache-valkey-serverless, or a profile .json.' },
   { flag: 'libraries', env: 'RECON_LIBRARIES', arg: 'FILE', help: 'JSON file extending or overriding the shipped client-library knowledge base (data/libraries.json).' },
+  { flag: 'record', env: 'RECON_RECORD', arg: 'FILE', help: 'Save the live session to FILE as it arrives (gzip JSON lines): polls and MONITOR events, keys but not values. Safe to kill: at most about a second is lost.' },
+  { flag: 'record-values', env: 'RECON_RECORD_VALUES', arg: null, help: 'Keep argument values in the recording too (they may be sensitive).' },
+  { flag: 'replay', env: 'RECON_REPLAY', arg: 'FILE', help: 'Replay a recording into the dashboard (or --headless export) instead of connecting.' },
+  { flag: 'speed', env: 'RECON_SPEED', arg: 'N|max', help: 'Replay pace: 1 as recorded (default), N times faster, or max.' },
+  { flag: 'monitor-log', env: 'RECON_MONITOR_LOG', arg: 'FILE|-', help: 'Analyse a redis-cli/valkey-cli monitor capture (- for stdin) instead of connecting.' },
+  { flag: 'client-list', env: 'RECON_CLIENT_LIST', arg: 'FILE', help: 'CLIENT LIST output that names the addresses in --monitor-log.' },
   { flag: 'headless', env: null, arg: null, help: 'No UI: run for --duration, write --export, print a summary to stderr.' },
-  { flag: 'duration', env: 'RECON_DURATION', arg: 'DURATION', help: 'How long a headless run lasts (e.g. 60s).' },
+  { flag: 'duration', env: 'RECON_DURATION', arg: 'DURATION', help: 'How long a headless run lasts (e.g. 60s); a replay or capture runs to its end unless given.' },
   { flag: 'export', env: 'RECON_EXPORT', arg: 'FILE', help: 'Write the inventory to FILE when the run ends: .json (the contract), .csv (a row per client) or .md (the summary).' },
   { flag: 'help', env: null, arg: null, help: 'Show this help.' },
   { flag: 'version', env: null, arg: null, help: 'Show the version.' },
@@ -109,6 +127,12 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
         prefix: { type: 'string', multiple: true },
         target: { type: 'string' },
         libraries: { type: 'string' },
+        record: { type: 'string' },
+        'record-values': { type: 'boolean' },
+        replay: { type: 'string' },
+        speed: { type: 'string' },
+        'monitor-log': { type: 'string' },
+        'client-list': { type: 'string' },
         headless: { type: 'boolean' },
         duration: { type: 'string' },
         export: { type: 'string' },
@@ -186,6 +210,12 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
     prefixes,
     target: str('target', 'RECON_TARGET') ?? 'elasticache-valkey',
     librariesFile: str('libraries', 'RECON_LIBRARIES'),
+    recordFile: str('record', 'RECON_RECORD'),
+    recordValues: bool('record-values', 'RECON_RECORD_VALUES'),
+    replayFile: str('replay', 'RECON_REPLAY'),
+    speed: parseSpeed(str('speed', 'RECON_SPEED') ?? '1', errors),
+    monitorLog: str('monitor-log', 'RECON_MONITOR_LOG'),
+    clientListFile: str('client-list', 'RECON_CLIENT_LIST'),
     headless: bool('headless', null),
     durationMs: duration('duration', 'RECON_DURATION'),
     exportFile: str('export', 'RECON_EXPORT'),
@@ -197,12 +227,24 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
   if ((config.tls.certFile === undefined) !== (config.tls.keyFile === undefined)) {
     errors.push('--tls-cert and --tls-key go together');
   }
-  if (config.headless && config.durationMs === undefined) errors.push('--headless needs --duration (e.g. --duration 60s)');
+  const fileSource = config.replayFile !== undefined || config.monitorLog !== undefined;
+  if (config.replayFile !== undefined && config.monitorLog !== undefined) errors.push('--replay and --monitor-log are two different sources: pick one');
+  if (fileSource && config.recordFile !== undefined) errors.push('--record saves a live session; it does not go with --replay or --monitor-log');
+  if (config.clientListFile !== undefined && config.monitorLog === undefined) errors.push('--client-list names the addresses of a --monitor-log capture');
+  if (config.headless && config.durationMs === undefined && !fileSource) errors.push('--headless needs --duration (e.g. --duration 60s)');
   if (config.exportFile !== undefined && formatForPath(config.exportFile) === undefined) {
     errors.push(`--export ${config.exportFile}: the file name must end in .json, .csv or .md`);
   }
   if (errors.length > 0) return { ok: false, error: errors.join('; ') };
   return { ok: true, config };
+}
+
+function parseSpeed(text: string, errors: string[]): number | 'max' {
+  if (text === 'max') return 'max';
+  const n = Number(text);
+  if (Number.isFinite(n) && n > 0) return n;
+  errors.push(`--speed: "${text}" is not a positive number or max`);
+  return 1;
 }
 
 /** `500ms`, `30s`, `10m`, `1h`; a bare number means seconds. */

@@ -3,7 +3,7 @@ import type { Config } from './config.ts';
 import type { ReconStore } from './store.ts';
 import type { Auditor } from './analysis/session.ts';
 import { commandTableFromServer } from './commands/commandTable.ts';
-import { createPipeline, type Pipeline } from './pipeline.ts';
+import { createPipeline, type Pipeline, type PipelineTap } from './pipeline.ts';
 import { startPoller, type Poller } from './sources/poller.ts';
 import { startMonitorSource, type MonitorSource } from './sources/monitor.ts';
 import { isSelfName, selfName } from './sources/connect.ts';
@@ -19,6 +19,8 @@ export interface Engine {
 export interface EngineOptions {
   readonly now?: () => number;
   readonly auditor?: Auditor;
+  /** Sees what the session applies (the recorder). */
+  readonly tap?: PipelineTap;
 }
 
 export function startEngine(config: Config, store: ReconStore, opts: EngineOptions = {}): Engine {
@@ -32,6 +34,7 @@ export function startEngine(config: Config, store: ReconStore, opts: EngineOptio
     onUnknownAddresses: () => poller?.pollSoon(),
     monitorName: selfName('monitor'),
     auditor: opts.auditor,
+    tap: opts.tap,
   });
 
   let tableRequested = false;

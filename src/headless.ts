@@ -3,7 +3,7 @@
 import type { Config } from './config.ts';
 import type { Auditor } from './analysis/session.ts';
 import { createReconStore, type ReconStore } from './store.ts';
-import { startEngine } from './engine.ts';
+import { prepareRun } from './run.ts';
 import type { Inventory } from './export/inventory.ts';
 import { exportInventory, inventoryOf } from './export/exportFile.ts';
 
@@ -18,24 +18,37 @@ export interface HeadlessIo {
 }
 
 export async function runHeadless(config: Config, io: HeadlessIo): Promise<number> {
-  const now = io.now ?? Date.now;
+  const prepared = prepareRun(config);
+  if (!prepared.ok) {
+    io.stderr(`redis-recon: ${prepared.error}`);
+    return 2;
+  }
+  const source = prepared.run;
+  const now = io.now ?? source.now;
   const store = createReconStore({
-    endpoint: config.endpoint,
+    endpoint: source.endpoint,
     monitor: config.monitor,
     monitorBudgetMs: config.monitorBudgetMs,
     monitorMaxOmemBytes: config.monitorMaxOmemBytes,
     now,
   });
-  const engine = startEngine(config, store, { now, auditor: io.auditor });
+  const { engine, done } = source.start(store, { auditor: io.auditor });
 
-  const failed = await firstConnect(engine.ready, store, config.connectTimeoutMs);
-  if (failed !== undefined) {
-    await engine.stop().catch(() => {});
-    io.stderr(`redis-recon: ${failed}`);
-    return 2;
+  if (source.kind === 'live') {
+    const failed = await firstConnect(engine.ready, store, config.connectTimeoutMs);
+    if (failed !== undefined) {
+      await engine.stop().catch(() => {});
+      io.stderr(`redis-recon: ${failed}`);
+      return 2;
+    }
   }
 
-  await Promise.race([sleep(config.durationMs ?? 0), io.interrupted ?? new Promise<never>(() => {})]);
+  const never = new Promise<never>(() => {});
+  await Promise.race([
+    done ?? never,
+    config.durationMs !== undefined ? sleep(config.durationMs) : never,
+    io.interrupted ?? never,
+  ]);
   await engine.stop();
   const state = store.getState();
   const ctx = { includeSelf: config.showSelf, target: io.target, now };

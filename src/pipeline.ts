@@ -5,7 +5,7 @@
 import type { ReconStore } from './store.ts';
 import type { ClientInfo, CommandClassifier, MonitorEvent, ServerIdentity } from './types.ts';
 import { BOUNDS, PENDING_LINES_MAX } from './bounds.ts';
-import { Session, type Auditor } from './analysis/session.ts';
+import { Session, type Auditor, type IngestEvent } from './analysis/session.ts';
 import { parseMonitorLine } from './parse/monitorLine.ts';
 import { clientListFeatures } from './parse/clientList.ts';
 import { loadFallbackCommandTable } from './commands/commandTable.ts';
@@ -18,6 +18,16 @@ export interface PollResult {
   readonly unparsed: string[];
   readonly server: ServerIdentity;
   readonly info: Record<string, string>;
+  /** The CLIENT LIST reply as sent, for recordings (parsers improve; the text stays true). */
+  readonly rawClientList?: string;
+}
+
+/** Sees what the session applies, in the order it applies it: the recorder. */
+export interface PipelineTap {
+  poll(poll: PollResult): void;
+  /** One flush's events, each with its classification, and the lines that did not parse. */
+  batch(at: number, events: readonly IngestEvent[], unparsed: readonly string[]): void;
+  monitor(at: number, phase: string, reason?: string): void;
 }
 
 export interface PipelineOptions {
@@ -31,6 +41,7 @@ export interface PipelineOptions {
   readonly monitorName?: string;
   /** Judges each client's library and findings against the migration target. */
   readonly auditor?: Auditor;
+  readonly tap?: PipelineTap;
 }
 
 export interface Pipeline {
@@ -38,6 +49,8 @@ export interface Pipeline {
   pushLine(line: string): void;
   pushEvent(event: MonitorEvent): void;
   pushPoll(poll: PollResult): void;
+  /** Applies a recorded batch at its recorded time, exactly as the live flush did. */
+  applyBatch(at: number, events: readonly IngestEvent[], unparsedLines: readonly string[]): void;
   /** The server's own command table replaces the shipped fallback. */
   useCommandTable(table: CommandClassifier, source: 'server' | 'fallback', warning?: string): void;
   flush(): void;
@@ -66,6 +79,7 @@ export function createPipeline(store: ReconStore, opts: PipelineOptions): Pipeli
   const samples: string[] = [];
 
   const applyPoll = (poll: PollResult): void => {
+    opts.tap?.poll(poll);
     session.applyClientList(poll.clients, poll.at, poll.startedAt);
     actions.pollSucceeded(poll.at, poll.server);
     if (opts.monitorName) actions.monitorOmem(poll.clients.find((c) => c.name === opts.monitorName)?.omem);
@@ -75,6 +89,29 @@ export function createPipeline(store: ReconStore, opts: PipelineOptions): Pipeli
       );
     }
     if (poll.unparsed.length > 0) actions.notice(`CLIENT LIST had ${poll.unparsed.length} line(s) redis-recon could not read`);
+  };
+
+  /** Everything a flush does after the poll: aggregate, tick, publish once. */
+  const ingest = (t: number, batchEvents: readonly IngestEvent[], unparsedLines: readonly string[]): void => {
+    lineCount += batchEvents.length + unparsedLines.length;
+    unparsed += unparsedLines.length;
+    for (const line of unparsedLines) {
+      if (samples.length >= BOUNDS.unparsedSamples) break;
+      const r = parseMonitorLine(line);
+      samples.push(`${r.ok ? 'unreadable' : r.reason}: ${line.slice(0, 200)}`);
+    }
+    let toIngest = batchEvents;
+    if (opts.tap) {
+      // Classify here so the recording holds exactly what the session aggregated.
+      toIngest = batchEvents.map((e) => (e.classified ? e : { ...e, classified: classifier.classify(e.args) }));
+      opts.tap.batch(t, toIngest, unparsedLines);
+    }
+    const { unknownAddresses } = session.ingest(toIngest, t);
+    if (unknownAddresses > 0) opts.onUnknownAddresses?.();
+    session.tick(t);
+    const view = session.view();
+    if (dropped > 0) actions.notice(`redis-recon fell behind and dropped MONITOR lines (${dropped} so far)`);
+    actions.published(view, { lines: lineCount, unparsed, unparsedSamples: [...samples], eventsPerSec: view.totals.eventsPerSec });
   };
 
   return {
@@ -96,6 +133,12 @@ export function createPipeline(store: ReconStore, opts: PipelineOptions): Pipeli
       classifier.table = table;
       actions.commandTableLoaded(source, warning);
     },
+    applyBatch(at, batchEvents, unparsedLines) {
+      const poll = latestPoll;
+      latestPoll = undefined;
+      if (poll) applyPoll(poll);
+      ingest(at, batchEvents, unparsedLines);
+    },
     flush() {
       const t = now();
       const poll = latestPoll;
@@ -103,24 +146,15 @@ export function createPipeline(store: ReconStore, opts: PipelineOptions): Pipeli
       if (poll) applyPoll(poll);
       const batch = lines;
       const parsed = events;
-      // Everything that arrived counts once: raw lines (parsed or not) and events already parsed.
-      lineCount += batch.length + parsed.length;
       lines = [];
       events = [];
+      const bad: string[] = [];
       for (const line of batch) {
         const r = parseMonitorLine(line);
         if (r.ok) parsed.push(r.event);
-        else {
-          unparsed++;
-          if (samples.length < BOUNDS.unparsedSamples) samples.push(`${r.reason}: ${line.slice(0, 200)}`);
-        }
+        else bad.push(line);
       }
-      const { unknownAddresses } = session.ingest(parsed, t);
-      if (unknownAddresses > 0) opts.onUnknownAddresses?.();
-      session.tick(t);
-      const view = session.view();
-      if (dropped > 0) actions.notice(`redis-recon fell behind and dropped MONITOR lines (${dropped} so far)`);
-      actions.published(view, { lines: lineCount, unparsed, unparsedSamples: [...samples], eventsPerSec: view.totals.eventsPerSec });
+      ingest(t, parsed, bad);
     },
   };
 }

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
 import { createClient as createClientV4 } from 'redis-v4';
-import IORedis from 'ioredis';
-import IORedisOld from 'ioredis-v5-3';
-import Valkey from 'iovalkey';
+import { Redis as IORedis } from 'ioredis';
+import { Redis as IORedisOld } from 'ioredis-v5-3';
+import { Valkey } from 'iovalkey';
 import { startServer, waitFor, type TestServer } from './helpers/servers.ts';
 
 const CLI = new URL('../bin/redis-recon.js', import.meta.url).pathname;

@@ -2,12 +2,17 @@
 // structures in place as batches arrive (a copy per event would cost more than the parsing) and
 // publishes immutable views on request, reusing the view of every client that did not change.
 import { BOUNDS } from '../bounds.ts';
-import type { ClientInfo, CommandClassifier, MonitorEvent } from '../types.ts';
+import type { Classified, ClientInfo, CommandClassifier, MonitorEvent } from '../types.ts';
 import { SpaceSaving } from './spaceSaving.ts';
 import { PrefixTree } from './prefixTree.ts';
 import { BoundedCounter, ReadWriteCounter, detach } from './boundedCounter.ts';
 import { isCrossSlot } from '../audit/targets.ts';
 import type { ClientAuditInput, Finding } from '../audit/findings.ts';
+
+/** A MONITOR event, optionally already classified (a recording carries its classification). */
+export interface IngestEvent extends MonitorEvent {
+  readonly classified?: Classified;
+}
 
 export interface KeyCount {
   readonly key: string;
@@ -212,7 +217,7 @@ export class Session {
   }
 
   /** Aggregates a batch of MONITOR events. Returns how many came from addresses no poll has shown. */
-  ingest(events: readonly MonitorEvent[], nowMs: number): { unknownAddresses: number } {
+  ingest(events: readonly IngestEvent[], nowMs: number): { unknownAddresses: number } {
     const { classifier, delimiter } = this.opts;
     let unknownAddresses = 0;
     for (const ev of events) {
@@ -232,7 +237,7 @@ export class Session {
           rec = known;
         }
       }
-      const c = classifier.classify(ev.args);
+      const c = ev.classified ?? classifier.classify(ev.args);
       if (c.script) this.scriptCaller = rec;
       if (rec.dbs.has(ev.db) || rec.dbs.size < DBS_PER_CLIENT) rec.dbs.set(ev.db, (rec.dbs.get(ev.db) ?? 0) + 1);
       if (c.keys.length > 1 && isCrossSlot(c.keys.map((k) => k.key))) {

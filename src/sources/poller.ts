@@ -69,7 +69,8 @@ export function startPoller(config: Config, handlers: PollerHandlers, now: () =>
           client.sendCommand(['CLIENT', 'LIST']),
           client.sendCommand(['INFO']),
         ]);
-        const parsed = parseClientList(String(listText));
+        const rawClientList = String(listText);
+        const parsed = parseClientList(rawClientList);
         const info = parseInfo(String(infoText));
         failures = 0;
         handlers.onResult({
@@ -79,6 +80,7 @@ export function startPoller(config: Config, handlers: PollerHandlers, now: () =>
           unparsed: parsed.unparsed,
           server: serverIdentity(info),
           info,
+          rawClientList,
         });
       } catch (err) {
         failures++;

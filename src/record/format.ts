@@ -1,0 +1,60 @@
+// The recording format: gzip-compressed JSON lines, one record per line, in the order the session
+// applied them. Replaying the same records in the same order gives the same analysis.
+// Version 1. Values (non-key arguments) are left out unless the recording was made with values.
+import type { Access, ServerIdentity } from '../types.ts';
+
+export const RECORDING_VERSION = 1;
+
+export interface HeaderRecord {
+  readonly t: 'header';
+  readonly v: number;
+  readonly tool: string;
+  readonly toolVersion: string;
+  readonly endpoint: string;
+  readonly startedAt: number;
+  readonly delimiter: string;
+  /** True when argument values were kept (--record-values). */
+  readonly values: boolean;
+}
+
+/** A CLIENT LIST (+ INFO identity) poll, as the raw text the server sent. */
+export interface PollRecord {
+  readonly t: 'poll';
+  readonly at: number;
+  readonly startedAt: number;
+  readonly server: ServerIdentity;
+  readonly clientList: string;
+}
+
+/** One MONITOR event with its classification; `args` only when recorded with values. */
+export interface EventRecord {
+  readonly ts: number;
+  readonly db: number;
+  readonly src: string;
+  /** Canonical command (`GET`, `CLIENT|SETNAME`). */
+  readonly c: string;
+  readonly a: Access;
+  /** Keys, and which of them were written (same order). */
+  readonly k: readonly string[];
+  readonly w: readonly boolean[];
+  readonly s?: true;
+  readonly args?: readonly string[];
+}
+
+/** Everything one flush applied: the events and the lines that did not parse, at engine time `at`. */
+export interface BatchRecord {
+  readonly t: 'batch';
+  readonly at: number;
+  readonly events: readonly EventRecord[];
+  readonly unparsed?: readonly string[];
+}
+
+/** A change in MONITOR's state worth replaying (on, paused, stopped, with the reason). */
+export interface MonitorRecord {
+  readonly t: 'monitor';
+  readonly at: number;
+  readonly phase: string;
+  readonly reason?: string;
+}
+
+export type RecordingRecord = HeaderRecord | PollRecord | BatchRecord | MonitorRecord;

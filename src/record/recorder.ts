@@ -1,0 +1,92 @@
+// Writes a live session to a recording as it happens. The gzip stream is sync-flushed every
+// second, so a killed process loses at most about a second and the file still decompresses up to
+// its last flush. Nothing here blocks the pipeline: writes are queued on the file stream.
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { constants, createGzip, type Gzip } from 'node:zlib';
+import type { PipelineTap } from '../pipeline.ts';
+import type { IngestEvent } from '../analysis/session.ts';
+import type { Classified } from '../types.ts';
+import { RECORDING_VERSION, type EventRecord, type RecordingRecord } from './format.ts';
+import { TOOL_VERSION } from '../version.ts';
+
+export interface RecorderOptions {
+  readonly path: string;
+  readonly endpoint: string;
+  readonly delimiter: string;
+  readonly values: boolean;
+  readonly startedAt: number;
+  readonly flushEveryMs?: number;
+  /** Told once if the file cannot be written; the dashboard keeps running. */
+  readonly onError?: (message: string) => void;
+}
+
+export interface Recorder extends PipelineTap {
+  close(): Promise<void>;
+}
+
+export function startRecorder(opts: RecorderOptions): Recorder {
+  const file: WriteStream = createWriteStream(opts.path, { mode: 0o600 });
+  const gzip: Gzip = createGzip({ level: 6 });
+  gzip.pipe(file);
+  let failed = false;
+  const fail = (err: Error): void => {
+    if (failed) return;
+    failed = true;
+    opts.onError?.(`recording to ${opts.path} stopped: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
+  };
+  file.on('error', fail);
+  gzip.on('error', fail);
+  const write = (r: RecordingRecord): void => {
+    if (!failed) gzip.write(`${JSON.stringify(r)}\n`);
+  };
+  write({
+    t: 'header',
+    v: RECORDING_VERSION,
+    tool: 'redis-recon',
+    toolVersion: TOOL_VERSION,
+    endpoint: opts.endpoint,
+    startedAt: opts.startedAt,
+    delimiter: opts.delimiter,
+    values: opts.values,
+  });
+  const timer = setInterval(() => {
+    if (!failed) gzip.flush(constants.Z_SYNC_FLUSH);
+  }, opts.flushEveryMs ?? 1000);
+  timer.unref();
+
+  return {
+    poll(p) {
+      write({ t: 'poll', at: p.at, startedAt: p.startedAt, server: p.server, clientList: p.rawClientList ?? '' });
+    },
+    batch(at, events, unparsed) {
+      if (events.length === 0 && unparsed.length === 0) return;
+      write({ t: 'batch', at, events: events.map((e) => eventRecord(e, e.classified!, opts.values)), ...(unparsed.length ? { unparsed } : {}) });
+    },
+    monitor(at, phase, reason) {
+      write({ t: 'monitor', at, phase, ...(reason ? { reason } : {}) });
+    },
+    async close() {
+      clearInterval(timer);
+      if (failed) return;
+      await new Promise<void>((resolve) => {
+        file.once('close', () => resolve());
+        file.once('error', () => resolve());
+        gzip.end();
+      });
+    },
+  };
+}
+
+function eventRecord(e: IngestEvent, c: Classified, values: boolean): EventRecord {
+  return {
+    ts: e.ts,
+    db: e.db,
+    src: e.source,
+    c: c.command,
+    a: c.access,
+    k: c.keys.map((k) => k.key),
+    w: c.keys.map((k) => k.write),
+    ...(c.script ? { s: true as const } : {}),
+    ...(values ? { args: e.args } : {}),
+  };
+}
