@@ -1,7 +1,118 @@
-// Placeholder until the dashboard issue lands: the engine is usable headless today.
+// `redis-recon` without --headless: the store, the engine, the full-screen dashboard, and a clean
+// way out. Connection failures never end the run: the poller keeps retrying and the status bar says
+// what failed. Exit codes: 0 after q or Ctrl-C, 128+n after signal n, and an exception is rethrown
+// (cli.ts prints it and exits 70) once the terminal is restored.
 import type { Config } from '../src/config.ts';
+import { createReconStore, type ReconStore } from '../src/store.ts';
+import { startEngine } from '../src/engine.ts';
+import type { Auditor } from '../src/analysis/session.ts';
+import { pacedStore } from './pacedStore.ts';
+import { enterScreen, forgetCiForInk } from './terminal.ts';
 
-export async function runDashboard(_config: Config): Promise<number> {
-  process.stderr.write('redis-recon: the dashboard is not built yet; use --headless --duration 60s --export out.json\n');
-  return 1;
+export interface DashboardOptions {
+  readonly stdin?: NodeJS.ReadStream;
+  readonly stdout?: NodeJS.WriteStream;
+  readonly stderr?: NodeJS.WriteStream;
+  /** Ink's frame cap; only bursts of key presses ever reach it (data frames are paced below). */
+  readonly maxFps?: number;
+  /** Data changes reach the panes at most once per this many ms (about 10 frames/s). */
+  readonly paceMs?: number;
+  /** Called after every frame Ink draws (the benchmark counts frames with it). */
+  readonly onRender?: (renderTimeMs: number) => void;
+  /** Gives the caller the store (the benchmark presses keys through it). */
+  readonly onStore?: (store: ReconStore) => void;
+  /** Judges each client's library and findings against the migration target (src/audit). */
+  readonly auditor?: Auditor;
+}
+
+/** Ink's throttle: a key press waits at most 1000/maxFps ms behind the previous frame. */
+export const DEFAULT_MAX_FPS = 30;
+export const DEFAULT_PACE_MS = 100;
+
+const SIGNALS = { SIGTERM: 15, SIGINT: 2, SIGHUP: 1 } as const;
+const STOP_TIMEOUT_MS = 3000;
+
+export async function runDashboard(config: Config, opts: DashboardOptions = {}): Promise<number> {
+  const stdin = opts.stdin ?? process.stdin;
+  const stdout = opts.stdout ?? process.stdout;
+  const stderr = opts.stderr ?? process.stderr;
+  forgetCiForInk();
+  const [{ render }, React, { Dashboard }, { StoreContext }] = await Promise.all([
+    import('ink'),
+    import('react'),
+    import('./App.tsx'),
+    import('./context.tsx'),
+  ]);
+
+  const store = createReconStore({
+    endpoint: config.endpoint,
+    monitor: config.monitor,
+    monitorBudgetMs: config.monitorBudgetMs,
+    monitorMaxOmemBytes: config.monitorMaxOmemBytes,
+    presets: config.prefixes,
+    showSelf: config.showSelf,
+    delimiter: config.delimiter,
+    viewport: { columns: stdout.columns || 80, rows: stdout.rows || 24 },
+  });
+  opts.onStore?.(store);
+  const engine = startEngine(config, store, { auditor: opts.auditor });
+  // A failed first connect is already in the store (poll.lastError); the dashboard shows it and the
+  // poller keeps retrying.
+  engine.ready.catch(() => {});
+
+  const screen = enterScreen(stdout, stdin);
+  const paced = pacedStore(store, opts.paceMs ?? DEFAULT_PACE_MS);
+  let exitCode = 0;
+  const onSignal = (sig: keyof typeof SIGNALS) => () => {
+    exitCode = 128 + SIGNALS[sig];
+    store.getState().ui.actions.quit();
+  };
+  const signalHandlers = (Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]).map((sig) => [sig, onSignal(sig)] as const);
+  for (const [sig, h] of signalHandlers) process.on(sig, h);
+  // A crash anywhere (engine, a socket callback) must not leave the terminal in raw mode on the
+  // alternate screen: restore it, say what happened, and exit.
+  const onFatal = (err: unknown): void => {
+    screen.restore();
+    stderr.write(`redis-recon: internal error: ${(err as Error)?.message ?? String(err)}\n`);
+    if (process.env.RECON_DEBUG) stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+    process.exit(70);
+  };
+  process.on('uncaughtException', onFatal);
+  process.on('unhandledRejection', onFatal);
+
+  let failure: unknown;
+  let instance: ReturnType<typeof render> | undefined;
+  try {
+    instance = render(
+      React.createElement(StoreContext.Provider, { value: { live: store, shown: paced.store } }, React.createElement(Dashboard)),
+      {
+        stdin,
+        stdout,
+        stderr,
+        exitOnCtrlC: false,
+        patchConsole: false,
+        maxFps: opts.maxFps ?? DEFAULT_MAX_FPS,
+        onRender: opts.onRender ? (m) => opts.onRender!(m.renderTime) : undefined,
+      },
+    );
+    await instance.waitUntilExit();
+  } catch (err) {
+    failure = err;
+  } finally {
+    try {
+      instance?.unmount();
+    } catch {
+      /* already unmounted */
+    }
+    paced.dispose();
+    screen.restore();
+    for (const [sig, h] of signalHandlers) process.off(sig, h);
+  }
+  // The terminal is the user's again; now close our connections (bounded: a dead server must not
+  // hold the shell).
+  await Promise.race([engine.stop().catch(() => {}), new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS).unref())]);
+  process.off('uncaughtException', onFatal);
+  process.off('unhandledRejection', onFatal);
+  if (failure !== undefined) throw failure;
+  return exitCode;
 }

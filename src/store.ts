@@ -5,6 +5,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ServerIdentity } from './types.ts';
 import type { SessionView } from './analysis/session.ts';
 import { emptyView } from './analysis/session.ts';
+import { createUiSlice, type UiSlice } from './ui/uiSlice.ts';
 
 export type MonitorDesire = 'on' | 'paused' | 'off';
 export type MonitorPhase = 'off' | 'connecting' | 'on' | 'reconnecting' | 'paused' | 'stopped' | 'error';
@@ -50,6 +51,8 @@ export interface ReconState {
   /** Messages worth saying once (e.g. that the server predates lib-name). */
   readonly notices: readonly string[];
   readonly actions: ReconActions;
+  /** The dashboard's own state and the actions its keymap calls (see src/ui/uiSlice.ts). */
+  readonly ui: UiSlice;
 }
 
 export interface ReconActions {
@@ -67,6 +70,8 @@ export interface ReconActions {
   commandTableLoaded(source: 'server' | 'fallback', warning?: string): void;
   published(view: SessionView, stream: StreamCounts): void;
   notice(message: string): void;
+  /** A capture's window begins at its first line's time, not when reading began. */
+  windowStarted(at: number): void;
 }
 
 export interface StoreOptions {
@@ -75,6 +80,14 @@ export interface StoreOptions {
   monitorBudgetMs?: number;
   monitorMaxOmemBytes: number;
   now?: () => number;
+  /** Preset key-prefix filters (--prefix / RECON_PREFIXES); they start inactive. */
+  presets?: readonly string[];
+  /** Show redis-recon's own connections in the dashboard. */
+  showSelf?: boolean;
+  /** Key prefix delimiter, for drilling out of a heatmap prefix. */
+  delimiter?: string;
+  /** Terminal size at start (the dashboard updates it on resize). */
+  viewport?: { columns: number; rows: number };
 }
 
 export type ReconStore = StoreApi<ReconState>;
@@ -139,6 +152,9 @@ export function createReconStore(opts: StoreOptions): ReconStore {
       published(view, stream) {
         set({ view, stream });
       },
+      windowStarted(at) {
+        set({ startedAt: at });
+      },
       notice(message) {
         if (!get().notices.includes(message)) set((s) => ({ notices: [...s.notices, message] }));
       },
@@ -161,6 +177,12 @@ export function createReconStore(opts: StoreOptions): ReconStore {
       view: emptyView(),
       notices: [],
       actions,
+      ui: createUiSlice(set, get, {
+        presets: opts.presets,
+        showSelf: opts.showSelf,
+        delimiter: opts.delimiter,
+        viewport: opts.viewport,
+      }),
     };
   });
 }

@@ -1,0 +1,184 @@
+// Key-press-to-frame latency and frame rate of the real dashboard (real engine, real MONITOR, real
+// Ink) while a `redis-benchmark -P 16 -c 20` storm runs against a loopback valkey-server.
+//
+//   node --import tsx bench/ui-latency.ts [--seconds 12] [--presses 40] [--max-omem 256MB]
+//
+// Keys are pressed at random moments (150-350 ms apart, so they land anywhere between the engine's
+// flushes); a press's latency runs from the moment it was due (so time the event loop spent busy
+// before it could even read the key counts too) to the first frame written to the terminal that
+// shows its effect. The terminal is an in-process TTY stand-in that records every write.
+// Everything runs on 127.0.0.1 and stops by itself.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { parseArgs } from 'node:util';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createClient } from 'redis';
+import { resolveConfig } from '../src/config.ts';
+import type { ReconStore } from '../src/store.ts';
+import { SORT_KEYS } from '../src/ui/clients.ts';
+import { runDashboard } from '../components/runDashboard.tsx';
+import { FakeStdin, FakeStdout } from '../test/ui-fixtures.ts';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '12' },
+    presses: { type: 'string', default: '40' },
+    'max-omem': { type: 'string', default: '256MB' },
+    /** Light traffic instead of the storm: what the UI costs on its own. */
+    calm: { type: 'boolean', default: false },
+  },
+});
+const PRESSES = Number(values.presses);
+const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+const SERVER = has('valkey-server') ? 'valkey-server' : 'redis-server';
+const BENCH = has('redis-benchmark') ? 'redis-benchmark' : 'valkey-benchmark';
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+
+interface RunResult {
+  label: string;
+  latencies: number[];
+  idleFps: number;
+  keyFps: number;
+  eventsPerSec: number;
+  /** How long the event loop was blocked (p50/p99/max ms): the engine's flushes, mostly. */
+  loopDelay: [number, number, number];
+  monitor: string;
+  renderMs: number[];
+}
+
+async function run(label: string, port: number, opts: { maxFps: number; paceMs: number }): Promise<RunResult> {
+  const resolved = resolveConfig(['--url', `redis://127.0.0.1:${port}`, '--monitor-max-omem', values['max-omem']!], {});
+  if (!resolved.ok) throw new Error(resolved.error);
+  const stdout = new FakeStdout(140, 40);
+  const stdin = new FakeStdin();
+  const writes: { at: number; text: string }[] = [];
+  const origWrite = stdout.write;
+  stdout.write = (chunk: string, cb?: () => void) => {
+    writes.push({ at: performance.now(), text: String(chunk) });
+    return origWrite(chunk, cb);
+  };
+  const renderMs: number[] = [];
+  let store: ReconStore | undefined;
+  const done = runDashboard(resolved.config, {
+    stdin: stdin as never,
+    stdout: stdout as never,
+    stderr: process.stderr,
+    maxFps: opts.maxFps,
+    paceMs: opts.paceMs,
+    onRender: (ms) => renderMs.push(ms),
+    onStore: (s) => (store = s),
+  });
+  // Wait for MONITOR to carry the storm.
+  const t0 = Date.now();
+  while (Date.now() - t0 < 15_000 && !((store?.getState().stream.eventsPerSec ?? 0) > 1000)) await sleep(100);
+  const ingest: number[] = [];
+  const sampler = setInterval(() => ingest.push(store!.getState().stream.eventsPerSec), 250);
+  await sleep(1500);
+
+  // Frames with no key pressed: data alone.
+  const idleFrom = writes.length;
+  const idleStart = performance.now();
+  await sleep(3000);
+  const idleFrames = writes.slice(idleFrom).filter((w) => w.text.length > 200).length;
+  const idleFps = idleFrames / ((performance.now() - idleStart) / 1000);
+
+  // Key presses at random moments; each waits for the frame that shows its effect.
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const latencies: number[] = [];
+  const keyFrom = writes.length;
+  const keyStart = performance.now();
+  for (let i = 0; i < PRESSES; i++) {
+    const delay = 150 + Math.random() * 200;
+    const due = performance.now() + delay;
+    const seen = await new Promise<number>((resolve) => {
+      setTimeout(() => {
+        const from = writes.length;
+        stdin.press('s');
+        const sort = store!.getState().ui.sort;
+        const want = `sort ${SORT_KEYS[sort.column].title} ${sort.desc ? '↓' : '↑'}`;
+        const check = (): void => {
+          const hit = writes.slice(from).find((w) => w.text.includes(want));
+          if (hit) resolve(hit.at);
+          else setTimeout(check, 1);
+        };
+        check();
+      }, delay);
+    });
+    latencies.push(seen - due);
+  }
+  const keyFps = writes.slice(keyFrom).filter((w) => w.text.length > 200).length / ((performance.now() - keyStart) / 1000);
+  clearInterval(sampler);
+  loop.disable();
+  const loopDelay: [number, number, number] = [loop.percentile(50) / 1e6, loop.percentile(99) / 1e6, loop.max / 1e6];
+  const eventsPerSec = ingest.reduce((a, b) => a + b, 0) / Math.max(1, ingest.length);
+  const m = store!.getState().monitor;
+  const monitor = `${m.desired}/${m.phase}${m.reason ? ` (${m.reason})` : ''}`;
+  store!.getState().ui.actions.quit();
+  await done;
+  return { label, latencies, idleFps, keyFps, eventsPerSec, loopDelay, monitor, renderMs };
+}
+
+async function main(): Promise<void> {
+  const port = await freePort();
+  const server: ChildProcess = spawn(SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  let storm: ChildProcess | undefined;
+  try {
+    const probe = createClient({ socket: { host: '127.0.0.1', port } });
+    for (let i = 0; ; i++) {
+      try {
+        await probe.connect();
+        break;
+      } catch (err) {
+        if (i > 50) throw err;
+        await sleep(100);
+      }
+    }
+    await probe.quit();
+    const seconds = Number(values.seconds);
+    const stormArgs = ['-h', '127.0.0.1', '-p', String(port), '-P', '16', '-c', '20', '-t', 'set,get', '-r', '100000', '-n', '2000000000', '-q'];
+    console.error(`storm: ${BENCH} ${stormArgs.join(' ')} (stopped after the runs, at most ${seconds * 6}s)`);
+    if (values.calm) {
+      // A gentle load: -c 2, no pipelining, throttled by redis-benchmark's own pacing.
+      stormArgs.splice(stormArgs.indexOf('-P'), 4, '-P', '1', '-c', '2');
+    }
+    storm = spawn(BENCH, stormArgs, { stdio: 'ignore' });
+    const guard = setTimeout(() => storm?.kill('SIGKILL'), seconds * 6 * 1000);
+    guard.unref();
+
+    const results: RunResult[] = [];
+    results.push(await run('maxFps 30, data paced at 100 ms (default)', port, { maxFps: 30, paceMs: 100 }));
+    results.push(await run('maxFps 10, no pacing of its own', port, { maxFps: 10, paceMs: 0 }));
+    for (const r of results) {
+      const l = r.latencies;
+      console.log(
+        [
+          `${r.label}:`,
+          `  key press → frame (ms, n=${l.length}): p50 ${pct(l, 50).toFixed(1)}  p95 ${pct(l, 95).toFixed(1)}  p99 ${pct(l, 99).toFixed(1)}  max ${Math.max(...l).toFixed(1)}`,
+          `  frames/s: ${r.idleFps.toFixed(1)} with data only, ${r.keyFps.toFixed(1)} while pressing a key every ~250 ms`,
+          `  Ink render per frame (ms): p50 ${pct(r.renderMs, 50).toFixed(2)}  p99 ${pct(r.renderMs, 99).toFixed(2)}`,
+          `  event loop blocked (ms): p50 ${r.loopDelay[0].toFixed(1)}  p99 ${r.loopDelay[1].toFixed(1)}  max ${r.loopDelay[2].toFixed(1)}`,
+          `  MONITOR ${r.monitor}; engine ingesting ${Math.round(r.eventsPerSec)} MONITOR events/s on average`,
+        ].join('\n'),
+      );
+    }
+  } finally {
+    storm?.kill('SIGKILL');
+    server.kill('SIGKILL');
+  }
+  process.exit(0);
+}
+
+void main();

@@ -1,0 +1,148 @@
+// The clients table, after the field notes' table (client, name, lib, lib ver, user) plus age, idle,
+// last command, ops/s, reads and writes. Flagged libraries get a mark; departed clients stay, dimmed.
+import { useRef } from 'react';
+import { Text } from 'ink';
+import { useShallow } from 'zustand/react/shallow';
+import type { ClientView } from '../src/analysis/session.ts';
+import { GROUPING_LABEL, SORT_KEYS, isFlagged, type ClientRow } from '../src/ui/clients.ts';
+import { formatCount, formatDuration, formatRate } from '../src/ui/format.ts';
+import { fitColumns, scrollWindow, type Column, type PlacedColumn } from '../src/ui/layout.ts';
+import { selectClientRows } from '../src/ui/select.ts';
+import { clean } from '../src/ui/text.ts';
+import { useRecon } from './context.tsx';
+import { HeaderLine, Line, type Cell } from './Cells.tsx';
+import { Pane } from './Pane.tsx';
+import { theme, verdictMark } from './theme.ts';
+
+type ColId = 'flag' | 'addr' | 'name' | 'lib' | 'libVer' | 'user' | 'age' | 'idle' | 'cmd' | 'ops' | 'reads' | 'writes';
+
+const COLUMNS: readonly Column<ColId>[] = [
+  { id: 'flag', title: '', width: 1, priority: 0 },
+  { id: 'addr', title: 'CLIENT', width: 17, min: 13, priority: 0 },
+  { id: 'name', title: 'NAME', width: 16, min: 8, max: 40, priority: 0, grow: 3 },
+  { id: 'lib', title: 'LIB', width: 14, min: 8, max: 32, priority: 1, grow: 2 },
+  { id: 'libVer', title: 'LIB VER', width: 8, min: 7, priority: 1 },
+  { id: 'user', title: 'USER', width: 8, min: 6, max: 16, priority: 3, grow: 1 },
+  { id: 'age', title: 'AGE', width: 6, align: 'right', priority: 4 },
+  { id: 'idle', title: 'IDLE', width: 6, align: 'right', priority: 2 },
+  { id: 'cmd', title: 'LAST CMD', width: 9, min: 8, max: 20, priority: 5, grow: 1 },
+  { id: 'ops', title: 'OPS/S', width: 6, align: 'right', priority: 0 },
+  { id: 'reads', title: 'READS', width: 6, align: 'right', priority: 2 },
+  { id: 'writes', title: 'WRITES', width: 6, align: 'right', priority: 2 },
+];
+
+export function clientCells(c: ClientView): Partial<Record<ColId, Cell | string>> {
+  const v = verdictMark(c.library?.verdict);
+  const flagged = isFlagged(c);
+  return {
+    flag: { text: v.mark, color: v.color, bold: true },
+    addr: c.addr || c.ip,
+    name: c.name === '' ? { text: '-', dim: true } : c.name,
+    lib: flagged ? { text: c.libName || '(none)', color: v.color } : (c.libName ?? ''),
+    libVer: flagged ? { text: c.libVer ?? '', color: v.color } : (c.libVer ?? ''),
+    user: c.user ?? '',
+    age: c.age !== undefined ? formatDuration(c.age) : '-',
+    idle: !c.connected ? { text: 'gone', color: theme.muted } : c.idle !== undefined ? formatDuration(c.idle) : '-',
+    cmd: c.lastCommand ?? '',
+    ops: { text: formatRate(c.opsPerSec), bold: c.opsPerSec > 0 },
+    reads: { text: formatCount(c.reads), color: c.reads > 0 ? theme.read : undefined },
+    writes: { text: formatCount(c.writes), color: c.writes > 0 ? theme.write : undefined },
+  };
+}
+
+export function ClientsPane({ width, height, focused }: { readonly width: number; readonly height: number; readonly focused: boolean }) {
+  const { rows, shown, total, sort, grouping, selected, detail, anyFilter } = useRecon(
+    useShallow((s) => {
+      const r = selectClientRows(s);
+      return {
+        rows: r.rows,
+        shown: r.shown,
+        total: r.total,
+        sort: s.ui.sort,
+        grouping: s.ui.grouping,
+        selected: s.ui.selection.clients,
+        detail: s.ui.detail,
+        anyFilter: s.ui.filters.some((f) => f.active),
+      };
+    }),
+  );
+  const start = useRef(0);
+  const inner = Math.max(1, width - 2);
+  const lines = Math.max(1, height - 3);
+  const cols = fitColumns(COLUMNS, inner - 1);
+
+  let sel = rows.findIndex((r) => r.kind === 'client' && r.id === selected);
+  if (sel < 0) sel = rows.findIndex((r) => r.kind === 'client');
+  start.current = scrollWindow(start.current, Math.max(0, sel), rows.length, lines);
+  // Keep a group's header in view when its first client reaches the top of the window.
+  if (sel > 0 && sel === start.current && rows[sel - 1]?.kind === 'group') start.current = sel - 1;
+  const visible = rows.slice(start.current, start.current + lines);
+
+  const info = [
+    anyFilter ? `${shown} of ${total} (filtered)` : `${shown}`,
+    `sort ${SORT_KEYS[sort.column].title} ${sort.desc ? '↓' : '↑'}`,
+    grouping !== 'none' ? `by ${GROUPING_LABEL[grouping]}` : '',
+    rows.length > lines ? `${start.current + 1}-${Math.min(rows.length, start.current + lines)}/${rows.length} rows` : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
+
+  return (
+    <Pane title="Clients" info={info} focused={focused} width={width} height={height}>
+      <HeaderLine columns={cols} sorted={{ id: sort.column as ColId, desc: sort.desc }} />
+      {rows.length === 0 ? (
+        <Text dimColor wrap="truncate">
+          {anyFilter
+            ? ' No client touched a key under the active filters (x turns them off).'
+            : ' No clients yet: waiting for the first CLIENT LIST.'}
+        </Text>
+      ) : (
+        visible.map((r) => <ClientLine key={r.id} row={r} cols={cols} selected={r.id === rows[sel]?.id} focused={focused} open={r.id === detail} />)
+      )}
+    </Pane>
+  );
+}
+
+function ClientLine({
+  row,
+  cols,
+  selected,
+  focused,
+  open,
+}: {
+  readonly row: ClientRow;
+  readonly cols: readonly PlacedColumn<ColId>[];
+  readonly selected: boolean;
+  readonly focused: boolean;
+  readonly open: boolean;
+}) {
+  if (row.kind === 'group') {
+    const parts = [
+      `${row.clients} client${row.clients === 1 ? '' : 's'}`,
+      row.connected < row.clients ? `${row.connected} connected` : '',
+      `${formatRate(row.opsPerSec)} ops/s`,
+      row.flagged > 0 ? `${row.flagged} flagged` : '',
+    ].filter(Boolean);
+    return (
+      <Text wrap="truncate">
+        <Text color={theme.group} bold>
+          {' ▾ '}
+          {clean(row.label)}
+        </Text>
+        <Text dimColor> {parts.join(' · ')}</Text>
+        {row.flagged > 0 ? <Text color={theme.bad}> !</Text> : null}
+      </Text>
+    );
+  }
+  const c = row.client;
+  return (
+    <Line
+      columns={cols}
+      cells={clientCells(c)}
+      pointer={selected ? (open ? '▶' : '›') : ' '}
+      inverse={selected && focused}
+      bold={selected && !focused}
+      dim={!c.connected}
+    />
+  );
+}

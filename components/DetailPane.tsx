@@ -1,0 +1,194 @@
+// One client in full: who it is, what commands it sends, and the prefixes and keys it reads and
+// writes (only passing ones while filters are active). ↑/↓ step to the previous or next client.
+import { Box, Text } from 'ink';
+import { useShallow } from 'zustand/react/shallow';
+import type { ClientView } from '../src/analysis/session.ts';
+import { heatBar, splitBar } from '../src/ui/bars.ts';
+import { isFlagged } from '../src/ui/clients.ts';
+import { keyPasses } from '../src/ui/filters.ts';
+import { formatBytes, formatCount, formatDuration, formatMs, formatRate } from '../src/ui/format.ts';
+import { selectActive } from '../src/ui/select.ts';
+import { clean, fit, wrapText } from '../src/ui/text.ts';
+import { useRecon } from './context.tsx';
+import { useNow } from './hooks.ts';
+import { Pane } from './Pane.tsx';
+import { theme, verdictMark } from './theme.ts';
+
+export function DetailPane({
+  width,
+  height,
+  focused,
+  clock,
+}: {
+  readonly width: number;
+  readonly height: number;
+  readonly focused: boolean;
+  readonly clock?: () => number;
+}) {
+  const { client, active } = useRecon(
+    useShallow((s) => ({ client: s.view.clients.find((c) => c.key === s.ui.detail), active: selectActive(s) })),
+  );
+  const now = useNow(1000, clock);
+  const inner = Math.max(1, width - 2);
+  const lines = Math.max(1, height - 2);
+  if (!client) {
+    return (
+      <Pane title="Detail" focused={focused} width={width} height={height}>
+        <Text dimColor> This client is no longer remembered. Esc closes.</Text>
+      </Pane>
+    );
+  }
+  const idW = Math.min(46, Math.max(30, Math.floor(inner * 0.36)));
+  const cmdW = Math.min(32, Math.max(26, Math.floor(inner * 0.26)));
+  const restW = Math.max(10, inner - idW - cmdW - 2);
+  const title = client.name ? `${client.name} (${client.addr})` : client.addr;
+  return (
+    <Pane title="Detail" info={`${title} · ↑↓ other clients · Esc closes`} focused={focused} width={width} height={height}>
+      <Box flexDirection="row">
+        <Box width={idW} flexDirection="column" marginRight={1}>
+          <Identity client={client} width={idW} lines={lines} now={now} />
+        </Box>
+        <Box width={cmdW} flexDirection="column" marginRight={1}>
+          <Commands client={client} width={cmdW} lines={lines} />
+        </Box>
+        <Box width={restW} flexDirection="column">
+          <Touched client={client} width={restW} lines={lines} active={active} />
+        </Box>
+      </Box>
+    </Pane>
+  );
+}
+
+function Field({ label, children, width }: { readonly label: string; readonly children: string; readonly width: number }) {
+  return (
+    <Text wrap="truncate">
+      <Text dimColor>{fit(label, 9)}</Text>
+      {fit(children, Math.max(1, width - 9))}
+    </Text>
+  );
+}
+
+function Identity({ client: c, width, lines, now }: { readonly client: ClientView; readonly width: number; readonly lines: number; readonly now: number }) {
+  const v = verdictMark(c.library?.verdict);
+  const lib = c.libName === undefined ? '(server does not report it)' : c.libName === '' ? '(none sent)' : `${c.libName} ${c.libVer ?? ''}`;
+  const rows: Array<[string, string] | 'lib'> = [
+    ['name', c.name || '(unnamed)'],
+    ['address', `${c.addr}${c.id ? `  id ${c.id}` : ''}`],
+    'lib',
+    ['user', `${c.user ?? '-'}  db ${c.db}`],
+    ['state', c.connected ? `connected${c.flags ? `  flags ${c.flags}` : ''}` : `gone (last seen ${formatMs(Math.max(0, now - c.lastSeen))} ago)`],
+    ['age', `${c.age !== undefined ? formatDuration(c.age) : '-'}  idle ${c.connected && c.idle !== undefined ? formatDuration(c.idle) : '-'}`],
+    ['last cmd', c.lastCommand ?? '-'],
+    ['traffic', `${formatCount(c.events)} cmds  ${formatRate(c.opsPerSec)}/s  R ${formatCount(c.reads)}  W ${formatCount(c.writes)}`],
+    ['seen', `first ${formatMs(Math.max(0, now - c.firstSeen))} ago${c.listed ? '' : '  (MONITOR only)'}`],
+    ['out buf', formatBytes(c.omem)],
+  ];
+  // Below the fields: the audit's word on the library (wrapped), then migration findings.
+  const extra: { text: string; color?: string }[] = [];
+  if (c.library) {
+    const text = `${v.mark ? `${v.mark} ` : ''}${v.word}${c.library.reason ? `: ${c.library.reason}` : ''}`;
+    for (const l of wrapText(text, width)) extra.push({ text: l, color: v.color });
+  }
+  for (const f of c.findings ?? []) {
+    const color = f.severity === 'error' ? theme.bad : f.severity === 'warning' ? theme.warn : undefined;
+    const mark = f.severity === 'error' ? '✖' : f.severity === 'warning' ? '!' : '·';
+    for (const l of wrapText(`${mark} ${f.message}${f.count > 1 ? ` (×${formatCount(f.count)})` : ''}`, width)) extra.push({ text: l, color });
+  }
+  return (
+    <>
+      <Text bold>Client</Text>
+      {rows.slice(0, Math.max(0, lines - 1)).map((r) =>
+        r === 'lib' ? (
+          <Text key="lib" wrap="truncate">
+            <Text dimColor>{fit('library', 9)}</Text>
+            <Text color={isFlagged(c) ? v.color : undefined}>{fit(lib, Math.max(1, width - 9))}</Text>
+          </Text>
+        ) : (
+          <Field key={r[0]} label={r[0]} width={width}>
+            {r[1]}
+          </Field>
+        ),
+      )}
+      {extra.slice(0, Math.max(0, lines - 1 - rows.length)).map((l, i) => (
+        <Text key={`x${i}`} wrap="truncate" color={l.color} dimColor={!l.color}>
+          {clean(l.text)}
+        </Text>
+      ))}
+    </>
+  );
+}
+
+function Commands({ client, width, lines }: { readonly client: ClientView; readonly width: number; readonly lines: number }) {
+  const total = client.commands.reduce((s, [, n]) => s + n, 0);
+  const max = client.commands[0]?.[1] ?? 0;
+  const barW = Math.max(0, Math.min(10, width - 22));
+  const nameW = Math.max(4, width - barW - 8);
+  return (
+    <>
+      <Text bold>
+        Commands <Text dimColor>({formatCount(total)} seen)</Text>
+      </Text>
+      {client.commands.length === 0 ? <Text dimColor>none seen (MONITOR off?)</Text> : null}
+      {client.commands.slice(0, Math.max(0, lines - 1)).map(([name, n]) => (
+        <Text key={name} wrap="truncate">
+          {fit(name, nameW)} <Text bold>{fit(formatCount(n), 6, 'right')}</Text> <Text color={theme.read}>{heatBar(n, max, barW)}</Text>
+        </Text>
+      ))}
+    </>
+  );
+}
+
+function Touched({
+  client,
+  width,
+  lines,
+  active,
+}: {
+  readonly client: ClientView;
+  readonly width: number;
+  readonly lines: number;
+  readonly active: readonly string[];
+}) {
+  const prefixes = client.prefixes.filter((p) => keyPasses(p.prefix, active));
+  const keys = client.topKeys.filter((k) => keyPasses(k.key, active));
+  const avail = Math.max(0, lines - 2);
+  const pLines = Math.min(prefixes.length, Math.max(Math.ceil(avail / 2), avail - keys.length));
+  const kLines = Math.max(0, avail - pLines);
+  const barW = Math.max(0, Math.min(10, width - 30));
+  const countW = 6;
+  const nameW = Math.max(4, width - barW - countW * 2 - 3);
+  const maxP = prefixes.reduce((m, p) => Math.max(m, p.reads + p.writes), 0);
+  const maxK = keys[0]?.count ?? 0;
+  const filtered = active.length > 0 ? ' (passing the filters)' : '';
+  return (
+    <>
+      <Text bold wrap="truncate">
+        Prefixes <Text color={theme.read}>reads</Text>/<Text color={theme.write}>writes</Text>
+        <Text dimColor>{filtered}</Text>
+      </Text>
+      {prefixes.length === 0 ? <Text dimColor>none</Text> : null}
+      {prefixes.slice(0, pLines).map((p) => {
+        const b = splitBar(p.reads + p.writes, maxP, p.reads, p.writes, barW);
+        return (
+          <Text key={p.prefix} wrap="truncate">
+            {fit(p.prefix, nameW, 'left', 'middle')} <Text color={theme.read}>{fit(formatCount(p.reads), countW, 'right')}</Text>{' '}
+            <Text color={theme.write}>{fit(formatCount(p.writes), countW, 'right')}</Text>{' '}
+            <Text color={theme.read}>{b.read}</Text>
+            <Text color={theme.write}>{b.write}</Text>
+          </Text>
+        );
+      })}
+      {kLines > 0 ? (
+        <Text bold wrap="truncate">
+          Top keys<Text dimColor>{filtered}</Text>
+        </Text>
+      ) : null}
+      {keys.slice(0, Math.max(0, kLines - 1)).map((k) => (
+        <Text key={k.key} wrap="truncate">
+          {fit(k.key, nameW + countW + 1, 'left', 'middle')} <Text bold>{fit(formatCount(k.count), countW, 'right')}</Text>{' '}
+          <Text color={theme.read}>{heatBar(k.count, maxK, barW)}</Text>
+        </Text>
+      ))}
+    </>
+  );
+}

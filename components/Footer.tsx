@@ -1,0 +1,57 @@
+// The bottom line: the prefix prompt while it is open, a message after an action that needs one,
+// or the key hints, printed from the keymap.
+import { Text } from 'ink';
+import { useShallow } from 'zustand/react/shallow';
+import { footerHints } from '../src/ui/keymap.ts';
+import { clean } from '../src/ui/text.ts';
+import { useRecon } from './context.tsx';
+import { theme } from './theme.ts';
+
+export function Footer({ keysAvailable }: { readonly keysAvailable: boolean }) {
+  const { prompt, message, help } = useRecon(useShallow((s) => ({ prompt: s.ui.prompt, message: s.ui.message, help: s.ui.help })));
+  if (!keysAvailable) {
+    return (
+      <Text wrap="truncate" color={theme.warn}>
+        Keyboard unavailable (stdin is not a terminal): stop with Ctrl-C or SIGTERM.
+      </Text>
+    );
+  }
+  if (prompt !== undefined) {
+    return (
+      <Text wrap="truncate">
+        <Text bold color={theme.focus}>
+          Filter keys by prefix:{' '}
+        </Text>
+        <Text>{clean(prompt)}</Text>
+        <Text inverse> </Text>
+        <Text dimColor>
+          {'   '}
+          {footerHints('prompt')
+            .map((h) => `${h.keys} ${h.hint}`)
+            .join(' · ')}
+        </Text>
+      </Text>
+    );
+  }
+  if (message) {
+    return (
+      <Text wrap="truncate" color={theme.warn}>
+        {clean(message)}
+      </Text>
+    );
+  }
+  const hints = footerHints(help ? 'help' : 'normal');
+  return (
+    <Text wrap="truncate">
+      {hints.map((h, i) => (
+        <Text key={h.keys}>
+          {i > 0 ? '  ' : ''}
+          <Text bold color={theme.key}>
+            {h.keys}
+          </Text>
+          <Text dimColor> {h.hint}</Text>
+        </Text>
+      ))}
+    </Text>
+  );
+}

@@ -1,0 +1,157 @@
+// The clients table as data: which clients show, in what order, under which group headers, and the
+// column set. Pure; the pane and the keyboard actions both read it, so what moves is what shows.
+import type { ClientView, LibraryVerdictKind } from '../analysis/session.ts';
+import { activePrefixes, clientPasses, type Filter } from './filters.ts';
+
+export const SORT_COLUMNS = ['ops', 'reads', 'writes', 'idle', 'age', 'name', 'addr', 'lib', 'libVer', 'user', 'cmd'] as const;
+export type SortColumn = (typeof SORT_COLUMNS)[number];
+
+export interface SortSpec {
+  readonly column: SortColumn;
+  readonly desc: boolean;
+}
+
+export const GROUPINGS = ['none', 'service', 'ip', 'library'] as const;
+export type Grouping = (typeof GROUPINGS)[number];
+
+export const GROUPING_LABEL: Readonly<Record<Grouping, string>> = {
+  none: 'none',
+  service: 'service name',
+  ip: 'IP',
+  library: 'library',
+};
+
+type Text = (c: ClientView) => string;
+type Num = (c: ClientView) => number;
+
+/** Each sortable column: its title, how to read it, and the direction it sorts first. */
+export const SORT_KEYS: Readonly<Record<SortColumn, { title: string; text?: Text; num?: Num; desc: boolean }>> = {
+  ops: { title: 'ops/s', num: (c) => c.opsPerSec, desc: true },
+  reads: { title: 'reads', num: (c) => c.reads, desc: true },
+  writes: { title: 'writes', num: (c) => c.writes, desc: true },
+  idle: { title: 'idle', num: (c) => (c.connected ? (c.idle ?? Infinity) : Infinity), desc: false },
+  age: { title: 'age', num: (c) => c.age ?? -1, desc: true },
+  name: { title: 'name', text: (c) => c.name, desc: false },
+  addr: { title: 'client', text: (c) => c.addr, desc: false },
+  lib: { title: 'lib', text: (c) => c.libName ?? '', desc: false },
+  libVer: { title: 'lib ver', text: (c) => c.libVer ?? '', desc: false },
+  user: { title: 'user', text: (c) => c.user ?? '', desc: false },
+  cmd: { title: 'last cmd', text: (c) => c.lastCommand ?? '', desc: false },
+};
+
+export const defaultSort = (column: SortColumn = 'ops'): SortSpec => ({ column, desc: SORT_KEYS[column].desc });
+
+/** `s`: the next column, in its natural direction. */
+export function nextSort(s: SortSpec): SortSpec {
+  const i = SORT_COLUMNS.indexOf(s.column);
+  return defaultSort(SORT_COLUMNS[(i + 1) % SORT_COLUMNS.length]!);
+}
+
+export function nextGrouping(g: Grouping): Grouping {
+  return GROUPINGS[(GROUPINGS.indexOf(g) + 1) % GROUPINGS.length]!;
+}
+
+const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
+export function compareClients(sort: SortSpec): (a: ClientView, b: ClientView) => number {
+  const k = SORT_KEYS[sort.column];
+  const sign = sort.desc ? -1 : 1;
+  return (a, b) => {
+    let d: number;
+    if (k.num) {
+      const x = k.num(a);
+      const y = k.num(b);
+      d = x === y ? 0 : x < y ? -1 : 1;
+    } else {
+      const x = k.text!(a);
+      const y = k.text!(b);
+      // Empty values sort last whatever the direction: they are the least informative.
+      if ((x === '') !== (y === '')) return x === '' ? 1 : -1;
+      d = collator.compare(x, y);
+    }
+    if (d !== 0) return d * sign;
+    return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+  };
+}
+
+/**
+ * A service name from a connection name: Kubernetes pod suffixes (`checkout-7f9c8d6b5-x2x7q`,
+ * `checkout-x2x7q`) and StatefulSet ordinals (`worker-0`) are dropped, so one service's pods group
+ * together. Names without such a suffix are kept whole.
+ */
+export function serviceOf(name: string): string {
+  if (name === '') return '';
+  // Kubernetes draws these suffixes from an alphabet without vowels (and without 0, 1, 3).
+  let s = name.replace(/-[bcdfghjklmnpqrstvwxz2456789]{6,10}-[bcdfghjklmnpqrstvwxz2456789]{5}$/, '');
+  if (s === name) s = name.replace(/-(?=[a-z]*[2456789])[bcdfghjklmnpqrstvwxz2456789]{5}$/, '');
+  if (s === name) s = name.replace(/-\d{1,4}$/, '');
+  return s === '' ? name : s;
+}
+
+export function groupLabel(c: ClientView, g: Grouping): string {
+  switch (g) {
+    case 'service':
+      return c.name === '' ? '(unnamed)' : serviceOf(c.name);
+    case 'ip':
+      return c.ip || '(no address)';
+    case 'library':
+      return c.libName === undefined ? '(not reported)' : c.libName === '' ? '(no lib-name)' : c.libName;
+    default:
+      return '';
+  }
+}
+
+/** Library verdicts that earn a mark. */
+export const FLAGGED: ReadonlySet<LibraryVerdictKind> = new Set(['outdated', 'missing', 'unknown']);
+export const isFlagged = (c: Pick<ClientView, 'library'>): boolean => c.library !== undefined && FLAGGED.has(c.library.verdict);
+
+export type ClientRow =
+  | { readonly kind: 'group'; readonly id: string; readonly label: string; readonly clients: number; readonly connected: number; readonly opsPerSec: number; readonly flagged: number }
+  | { readonly kind: 'client'; readonly id: string; readonly client: ClientView };
+
+export interface ClientRowsInput {
+  readonly clients: readonly ClientView[];
+  readonly filters: readonly Filter[];
+  readonly showSelf: boolean;
+  readonly sort: SortSpec;
+  readonly grouping: Grouping;
+}
+
+/** Clients that show: not our own connections (unless asked), and touching a passing key. */
+export function visibleClients(clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean): ClientView[] {
+  const active = activePrefixes(filters);
+  return clients.filter((c) => (showSelf || !c.self) && clientPasses(c, active));
+}
+
+/**
+ * Rows of the table: clients sorted; when grouped, each group under a header, groups ordered by
+ * their best-placed client (so sorting by ops/s also puts the busiest group first).
+ */
+export function buildClientRows(input: ClientRowsInput): { rows: ClientRow[]; shown: number; total: number } {
+  const total = input.showSelf ? input.clients.length : input.clients.filter((c) => !c.self).length;
+  const list = visibleClients(input.clients, input.filters, input.showSelf).sort(compareClients(input.sort));
+  if (input.grouping === 'none') {
+    return { rows: list.map((c) => ({ kind: 'client', id: c.key, client: c })), shown: list.length, total };
+  }
+  const groups = new Map<string, ClientView[]>();
+  for (const c of list) {
+    const label = groupLabel(c, input.grouping);
+    let g = groups.get(label);
+    if (!g) groups.set(label, (g = []));
+    g.push(c);
+  }
+  const rows: ClientRow[] = [];
+  for (const [label, members] of groups) {
+    let connected = 0;
+    let ops = 0;
+    let flagged = 0;
+    for (const c of members) {
+      if (c.connected) connected++;
+      ops += c.opsPerSec;
+      if (isFlagged(c)) flagged++;
+    }
+    rows.push({ kind: 'group', id: `group:${label}`, label, clients: members.length, connected, opsPerSec: ops, flagged });
+    for (const c of members) rows.push({ kind: 'client', id: c.key, client: c });
+  }
+  return { rows, shown: list.length, total };
+}

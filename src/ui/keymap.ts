@@ -1,0 +1,184 @@
+// The one keymap. Each entry says which keys, in which mode (and pane), do what, in words; the key
+// handler looks keys up here and the help overlay and the footer hints are printed from it, so what
+// the help says is what the keys do. Every action is a store action.
+import type { ReconActions } from '../store.ts';
+import type { PaneId, UiActions } from './uiSlice.ts';
+
+/** Normalised key names: 'tab', 'shift-tab', 'up', 'enter', 'esc', 'ctrl-c', or the character typed. */
+export type KeyName = string;
+
+/** Typed text in the prompt (any printable input). */
+export const TEXT = '<text>';
+
+/** The shape of Ink's `Key` that we read (kept structural so this module stays free of React). */
+export interface KeyLike {
+  readonly upArrow?: boolean;
+  readonly downArrow?: boolean;
+  readonly leftArrow?: boolean;
+  readonly rightArrow?: boolean;
+  readonly pageUp?: boolean;
+  readonly pageDown?: boolean;
+  readonly home?: boolean;
+  readonly end?: boolean;
+  readonly return?: boolean;
+  readonly escape?: boolean;
+  readonly ctrl?: boolean;
+  readonly shift?: boolean;
+  readonly tab?: boolean;
+  readonly backspace?: boolean;
+  readonly delete?: boolean;
+  readonly meta?: boolean;
+}
+
+/**
+ * The key names of one input event. Plain text typed faster than the terminal reports it arrives
+ * as one string: it is split into one name per character (the prompt takes it whole instead).
+ */
+export function keyNames(input: string, key: KeyLike): KeyName[] {
+  if (key.ctrl && input === 'c') return ['ctrl-c'];
+  if (input === '\u0003') return ['ctrl-c'];
+  if (key.tab) return [key.shift ? 'shift-tab' : 'tab'];
+  if (key.upArrow) return ['up'];
+  if (key.downArrow) return ['down'];
+  if (key.leftArrow) return ['left'];
+  if (key.rightArrow) return ['right'];
+  if (key.pageUp) return ['pageup'];
+  if (key.pageDown) return ['pagedown'];
+  if (key.home) return ['home'];
+  if (key.end) return ['end'];
+  if (key.return) return ['enter'];
+  if (key.escape) return ['esc'];
+  if (key.backspace || key.delete) return ['backspace'];
+  if (key.ctrl) return input ? [`ctrl-${input}`] : [];
+  if (input === '') return [];
+  return Array.from(input);
+}
+
+export type Mode = 'normal' | 'prompt' | 'help';
+
+export interface KeyContext {
+  readonly ui: UiActions;
+  readonly recon: ReconActions;
+  /** The key name that matched (for 1..9), or the text typed (for TEXT). */
+  readonly key: KeyName;
+}
+
+export type Section = 'Panes' | 'Filters' | 'Table' | 'MONITOR' | 'General' | 'Prompt' | 'Help';
+
+export interface Binding {
+  readonly keys: readonly KeyName[];
+  /** How the keys read in the help overlay. */
+  readonly label: string;
+  readonly help: string;
+  readonly section: Section;
+  readonly modes: readonly Mode[];
+  /** Only when one of these panes has focus (normal mode). */
+  readonly panes?: readonly PaneId[];
+  /** Short word for the footer's key hints; entries without one stay out of the footer. */
+  readonly hint?: string;
+  readonly run: (ctx: KeyContext) => void;
+}
+
+const DIGITS = ['1', '2', '3', '4', '5', '6', '7', '8', '9'];
+
+export const KEYMAP: readonly Binding[] = [
+  // Panes and movement.
+  { keys: ['tab'], label: 'Tab', help: 'Next pane', section: 'Panes', modes: ['normal'], hint: 'pane', run: (c) => c.ui.focusNext() },
+  { keys: ['shift-tab'], label: 'Shift-Tab', help: 'Previous pane', section: 'Panes', modes: ['normal'], run: (c) => c.ui.focusPrev() },
+  { keys: ['up', 'k'], label: '↑ k', help: 'Move up (detail pane: previous client)', section: 'Panes', modes: ['normal'], hint: 'move', run: (c) => c.ui.move(-1) },
+  { keys: ['down', 'j'], label: '↓ j', help: 'Move down (detail pane: next client)', section: 'Panes', modes: ['normal'], run: (c) => c.ui.move(1) },
+  { keys: ['pageup'], label: 'PgUp', help: 'Page up', section: 'Panes', modes: ['normal'], run: (c) => c.ui.page(-1) },
+  { keys: ['pagedown'], label: 'PgDn', help: 'Page down', section: 'Panes', modes: ['normal'], run: (c) => c.ui.page(1) },
+  { keys: ['home'], label: 'Home', help: 'First row', section: 'Panes', modes: ['normal'], run: (c) => c.ui.edge('first') },
+  { keys: ['end'], label: 'End', help: 'Last row', section: 'Panes', modes: ['normal'], run: (c) => c.ui.edge('last') },
+  { keys: ['enter'], label: 'Enter', help: 'Drill into a prefix / open a client / list a library\'s clients', section: 'Panes', modes: ['normal'], hint: 'open', run: (c) => c.ui.enter() },
+  { keys: ['right', 'l'], label: '→ l', help: 'Drill into the selected prefix', section: 'Panes', modes: ['normal'], panes: ['keys'], run: (c) => c.ui.drillIn() },
+  { keys: ['left', 'h', 'backspace'], label: '← h Backspace', help: 'Back out to the parent prefix', section: 'Panes', modes: ['normal'], panes: ['keys'], run: (c) => c.ui.drillOut() },
+  { keys: ['esc'], label: 'Esc', help: 'Close the detail pane, or back out of a prefix', section: 'Panes', modes: ['normal'], hint: 'back', run: (c) => c.ui.back() },
+
+  // Filters.
+  { keys: ['/'], label: '/', help: 'Type a key prefix; Enter adds it, active', section: 'Filters', modes: ['normal'], hint: 'filter', run: (c) => c.ui.openPrompt() },
+  { keys: DIGITS, label: '1 … 9', help: 'Toggle filter N (presets first, then typed ones)', section: 'Filters', modes: ['normal'], hint: 'toggle', run: (c) => c.ui.toggleFilter(Number(c.key)) },
+  { keys: ['x'], label: 'x', help: 'Turn every filter off (show everything)', section: 'Filters', modes: ['normal'], hint: 'all off', run: (c) => c.ui.clearFilters() },
+
+  // The clients table.
+  { keys: ['s'], label: 's', help: 'Sort the clients by the next column', section: 'Table', modes: ['normal'], hint: 'sort', run: (c) => c.ui.cycleSort() },
+  { keys: ['S'], label: 'S', help: 'Reverse the sort order', section: 'Table', modes: ['normal'], run: (c) => c.ui.reverseSort() },
+  { keys: ['g'], label: 'g', help: 'Group clients: service name, IP, library, none', section: 'Table', modes: ['normal'], hint: 'group', run: (c) => c.ui.cycleGrouping() },
+
+  // MONITOR.
+  { keys: ['p'], label: 'p', help: 'Pause or resume MONITOR (paused costs the server nothing)', section: 'MONITOR', modes: ['normal'], hint: 'pause', run: (c) => c.recon.toggleMonitor() },
+
+  // General.
+  { keys: ['?'], label: '?', help: 'Show or hide this help', section: 'General', modes: ['normal', 'help'], hint: 'help', run: (c) => c.ui.toggleHelp() },
+  { keys: ['esc'], label: 'Esc', help: 'Close the help', section: 'Help', modes: ['help'], run: (c) => c.ui.closeHelp() },
+  { keys: ['q'], label: 'q', help: 'Quit', section: 'General', modes: ['normal', 'help'], hint: 'quit', run: (c) => c.ui.quit() },
+  { keys: ['ctrl-c'], label: 'Ctrl-C', help: 'Quit (anywhere, also while typing)', section: 'General', modes: ['normal', 'help', 'prompt'], run: (c) => c.ui.quit() },
+
+  // The prefix prompt.
+  { keys: [TEXT], label: 'text', help: 'Type the prefix', section: 'Prompt', modes: ['prompt'], run: (c) => c.ui.typePrompt(c.key) },
+  { keys: ['backspace'], label: 'Backspace', help: 'Erase a character', section: 'Prompt', modes: ['prompt'], run: (c) => c.ui.erasePrompt() },
+  { keys: ['enter'], label: 'Enter', help: 'Add the prefix as an active filter', section: 'Prompt', modes: ['prompt'], hint: 'add', run: (c) => c.ui.submitPrompt() },
+  { keys: ['esc'], label: 'Esc', help: 'Cancel', section: 'Prompt', modes: ['prompt'], hint: 'cancel', run: (c) => c.ui.cancelPrompt() },
+];
+
+/** The binding for a key in a mode and pane, or undefined. */
+export function resolve(mode: Mode, focus: PaneId, key: KeyName, map: readonly Binding[] = KEYMAP): Binding | undefined {
+  for (const b of map) {
+    if (!b.modes.includes(mode)) continue;
+    if (b.panes && !b.panes.includes(focus)) continue;
+    if (b.keys.includes(key)) return b;
+  }
+  return undefined;
+}
+
+/** Whether a key name is text for the prompt (one printable character or a pasted string). */
+const isText = (k: KeyName): boolean => k.length > 0 && !/^(ctrl-|shift-tab$|tab$|up$|down$|left$|right$|pageup$|pagedown$|home$|end$|enter$|esc$|backspace$)/.test(k);
+
+/**
+ * Runs what one input event means. The prompt takes printable input whole (a paste stays one
+ * string); elsewhere each character is a key of its own, and the mode is read again after each, so
+ * `/app:` arriving in one read opens the prompt and types `app:` into it. Returns whether anything ran.
+ */
+export function dispatch(
+  where: () => { mode: Mode; focus: PaneId },
+  input: string,
+  key: KeyLike,
+  actions: { ui: UiActions; recon: ReconActions },
+  map: readonly Binding[] = KEYMAP,
+): boolean {
+  const names = keyNames(input, key);
+  let ran = false;
+  for (let i = 0; i < names.length; i++) {
+    const { mode, focus } = where();
+    if (mode === 'prompt' && isText(names[i]!)) {
+      let j = i;
+      while (j < names.length && isText(names[j]!)) j++;
+      const b = resolve('prompt', focus, TEXT, map);
+      b?.run({ ...actions, key: names.slice(i, j).join('') });
+      ran ||= b !== undefined;
+      i = j - 1;
+      continue;
+    }
+    const b = resolve(mode, focus, names[i]!, map);
+    if (b) {
+      b.run({ ...actions, key: names[i]! });
+      ran = true;
+    }
+  }
+  return ran;
+}
+
+export const SECTION_ORDER: readonly Section[] = ['Panes', 'Filters', 'Table', 'MONITOR', 'General', 'Help', 'Prompt'];
+
+/** The help overlay's content: sections in order, each with its bindings. */
+export function helpSections(map: readonly Binding[] = KEYMAP): { section: Section; bindings: Binding[] }[] {
+  return SECTION_ORDER.map((section) => ({ section, bindings: map.filter((b) => b.section === section) })).filter(
+    (s) => s.bindings.length > 0,
+  );
+}
+
+/** Footer key hints for a mode: `Tab pane  ↑ k move  …`. */
+export function footerHints(mode: Mode, map: readonly Binding[] = KEYMAP): { keys: string; hint: string }[] {
+  return map.filter((b) => b.hint && b.modes.includes(mode)).map((b) => ({ keys: b.label, hint: b.hint! }));
+}

@@ -1,0 +1,49 @@
+// Every client library seen: name, version, how many clients use it, and the audit's verdict.
+import type { ClientView, LibraryAudit, LibraryVerdictKind } from '../analysis/session.ts';
+
+export interface LibraryRow {
+  readonly id: string;
+  /** As the server printed it; '' when the client sent none, undefined when the server reports none. */
+  readonly name: string | undefined;
+  readonly version: string;
+  readonly clients: number;
+  readonly connected: number;
+  readonly opsPerSec: number;
+  /** The most severe verdict among its clients, with that client's reason. */
+  readonly audit?: LibraryAudit;
+}
+
+const SEVERITY: Readonly<Record<LibraryVerdictKind, number>> = { outdated: 4, missing: 3, unknown: 2, unavailable: 1, ok: 0 };
+
+export const libraryLabel = (name: string | undefined): string =>
+  name === undefined ? '(not reported)' : name === '' ? '(no lib-name)' : name;
+
+const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
+/** One row per (library, version), named libraries first, then by name and newest version first. */
+export function buildLibraryRows(clients: readonly ClientView[]): LibraryRow[] {
+  const map = new Map<string, { name: string | undefined; version: string; clients: number; connected: number; ops: number; audit?: LibraryAudit }>();
+  for (const c of clients) {
+    const version = c.libVer ?? '';
+    const id = `${c.libName === undefined ? '\u0000' : c.libName}\u0001${version}`;
+    let r = map.get(id);
+    if (!r) map.set(id, (r = { name: c.libName, version, clients: 0, connected: 0, ops: 0 }));
+    r.clients++;
+    if (c.connected) r.connected++;
+    r.ops += c.opsPerSec;
+    if (c.library && (r.audit === undefined || SEVERITY[c.library.verdict] > SEVERITY[r.audit.verdict])) r.audit = c.library;
+  }
+  const rows: LibraryRow[] = [...map.entries()].map(([id, r]) => ({
+    id,
+    name: r.name,
+    version: r.version,
+    clients: r.clients,
+    connected: r.connected,
+    opsPerSec: r.ops,
+    audit: r.audit,
+  }));
+  const rank = (r: LibraryRow): number => (r.name === undefined ? 2 : r.name === '' ? 1 : 0);
+  return rows.sort(
+    (a, b) => rank(a) - rank(b) || collator.compare(a.name ?? '', b.name ?? '') || collator.compare(b.version, a.version),
+  );
+}

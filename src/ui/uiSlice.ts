@@ -1,0 +1,294 @@
+// The dashboard's own state (focus, selections, sort, grouping, drill path, overlays, filters) and
+// the actions the keymap calls. It lives in the one store beside the data, so panes never keep
+// state another pane depends on, and tests drive the UI by calling the same actions keys call.
+import type { SessionView } from '../analysis/session.ts';
+import { defaultSort, nextGrouping, nextSort, type Grouping, type SortSpec } from './clients.ts';
+import { addFilter, deactivateAll, presetFilters, toggleFilter, type Filter } from './filters.ts';
+import { parentPrefix } from './heatmap.ts';
+import { keysInner, keysSplit, layout } from './layout.ts';
+import { clean } from './text.ts';
+import {
+  selectableIds,
+  selectClientRows,
+  selectedIndex,
+  selectHeatRows,
+  selectLibraryRows,
+  selectTopKeys,
+  type ListPane,
+  type SelectInput,
+} from './select.ts';
+
+export type PaneId = 'clients' | 'keys' | 'libraries' | 'detail';
+
+export const PANE_TITLES: Readonly<Record<PaneId, string>> = {
+  clients: 'Clients',
+  keys: 'Keys',
+  libraries: 'Libraries',
+  detail: 'Detail',
+};
+
+export interface UiState {
+  readonly focus: PaneId;
+  /** Selected row id per list pane (client key, prefix, library id). */
+  readonly selection: Readonly<Partial<Record<ListPane, string>>>;
+  readonly grouping: Grouping;
+  readonly sort: SortSpec;
+  /** Heatmap drill prefix ('' = top level). */
+  readonly drill: string;
+  /** Client key whose detail pane is open. */
+  readonly detail?: string;
+  readonly help: boolean;
+  /** Text of the open prefix prompt; undefined when closed. */
+  readonly prompt?: string;
+  readonly filters: readonly Filter[];
+  readonly showSelf: boolean;
+  readonly delimiter: string;
+  readonly viewport: { readonly columns: number; readonly rows: number };
+  /** Set by `q` / Ctrl-C; the app unmounts when it sees it. */
+  readonly quit: boolean;
+  /** One line of feedback for the last action that could surprise (e.g. too many filters). */
+  readonly message?: string;
+}
+
+export interface UiActions {
+  focusNext(): void;
+  focusPrev(): void;
+  focus(pane: PaneId): void;
+  /** Moves the focused pane's selection by `delta` rows (the detail pane moves between clients). */
+  move(delta: number): void;
+  /** A page of the focused pane down (1) or up (-1). */
+  page(dir: 1 | -1): void;
+  edge(which: 'first' | 'last'): void;
+  select(pane: ListPane, id: string | undefined): void;
+  /** Enter: drill into a prefix, open a client's detail, or show a library's clients. */
+  enter(): void;
+  /** Esc: close the detail pane, or leave the current heatmap prefix. */
+  back(): void;
+  drillIn(): void;
+  drillOut(): void;
+  openPrompt(): void;
+  typePrompt(text: string): void;
+  erasePrompt(): void;
+  submitPrompt(): void;
+  cancelPrompt(): void;
+  addFilter(prefix: string): void;
+  toggleFilter(slot: number): void;
+  clearFilters(): void;
+  cycleSort(): void;
+  reverseSort(): void;
+  cycleGrouping(): void;
+  toggleHelp(): void;
+  closeHelp(): void;
+  openDetail(clientKey: string): void;
+  closeDetail(): void;
+  resize(columns: number, rows: number): void;
+  quit(): void;
+}
+
+export interface UiSlice extends UiState {
+  readonly actions: UiActions;
+}
+
+export interface UiOptions {
+  readonly presets?: readonly string[];
+  readonly showSelf?: boolean;
+  readonly delimiter?: string;
+  readonly viewport?: { columns: number; rows: number };
+}
+
+/** The part of the store the slice reads. */
+interface Host {
+  readonly view: SessionView;
+  readonly ui: UiSlice;
+}
+
+type Get = () => Host;
+type Set = (fn: (s: Host) => Partial<Host>) => void;
+
+export function panesInCycle(ui: Pick<UiState, 'detail'>): PaneId[] {
+  return ui.detail !== undefined ? ['clients', 'detail'] : ['clients', 'keys', 'libraries'];
+}
+
+/** Lines one page of a pane shows, from the same layout the panes draw with. */
+export function pageLines(s: SelectInput & Host, pane: ListPane): number {
+  const l = layout(s.ui.viewport.columns, s.ui.viewport.rows);
+  if (pane === 'clients') return l.clientLines;
+  if (pane === 'libraries') return l.libraryLines;
+  return keysSplit(keysInner(l), selectHeatRows(s).length, selectTopKeys(s).length).prefixLines;
+}
+
+export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice {
+  const patch = (p: Partial<UiState>): void => set((s) => ({ ui: { ...s.ui, ...p } }));
+  const input = (): SelectInput & Host => get() as SelectInput & Host;
+
+  const listPane = (): ListPane | undefined => {
+    const f = get().ui.focus;
+    return f === 'detail' ? undefined : f;
+  };
+
+  const moveTo = (pane: ListPane, index: (cur: number, n: number) => number): void => {
+    const s = input();
+    const ids = selectableIds(s, pane);
+    if (ids.length === 0) return;
+    const cur = selectedIndex(ids, s.ui.selection[pane]);
+    const next = Math.max(0, Math.min(ids.length - 1, index(cur, ids.length)));
+    const id = ids[next]!;
+    if (pane === 'clients' && s.ui.detail !== undefined) patch({ selection: { ...s.ui.selection, clients: id }, detail: id });
+    else patch({ selection: { ...s.ui.selection, [pane]: id } });
+  };
+
+  const focusedList = (): ListPane | undefined => listPane() ?? (get().ui.detail !== undefined ? 'clients' : undefined);
+
+  const actions: UiActions = {
+    focusNext() {
+      const ui = get().ui;
+      const cycle = panesInCycle(ui);
+      patch({ focus: cycle[(cycle.indexOf(ui.focus) + 1) % cycle.length]! });
+    },
+    focusPrev() {
+      const ui = get().ui;
+      const cycle = panesInCycle(ui);
+      patch({ focus: cycle[(cycle.indexOf(ui.focus) - 1 + cycle.length) % cycle.length]! });
+    },
+    focus(pane) {
+      if (panesInCycle(get().ui).includes(pane)) patch({ focus: pane });
+    },
+    move(delta) {
+      const pane = focusedList();
+      if (pane) moveTo(pane, (cur) => cur + delta);
+    },
+    page(dir) {
+      const pane = focusedList();
+      if (pane) moveTo(pane, (cur) => cur + dir * Math.max(1, pageLines(input(), pane) - 1));
+    },
+    edge(which) {
+      const pane = focusedList();
+      if (pane) moveTo(pane, (_cur, n) => (which === 'first' ? 0 : n - 1));
+    },
+    select(pane, id) {
+      patch({ selection: { ...get().ui.selection, [pane]: id } });
+    },
+    enter() {
+      const f = get().ui.focus;
+      if (f === 'keys') actions.drillIn();
+      else if (f === 'clients') {
+        const s = input();
+        const ids = selectableIds(s, 'clients');
+        const id = ids[selectedIndex(ids, s.ui.selection.clients)];
+        if (id !== undefined) actions.openDetail(id);
+      } else if (f === 'libraries') {
+        const s = input();
+        const libs = selectLibraryRows(s);
+        const lib = libs[selectedIndex(libs.map((r) => r.id), s.ui.selection.libraries)];
+        if (!lib) return;
+        // Show that library's clients: group by library and select its first client.
+        set((st) => ({ ui: { ...st.ui, grouping: 'library', focus: 'clients' } }));
+        const rows = selectClientRows(input()).rows;
+        const first = rows.find(
+          (r) => r.kind === 'client' && r.client.libName === lib.name && (r.client.libVer ?? '') === lib.version,
+        );
+        if (first) actions.select('clients', first.id);
+      }
+    },
+    back() {
+      const ui = get().ui;
+      if (ui.detail !== undefined) actions.closeDetail();
+      else if (ui.focus === 'keys') actions.drillOut();
+    },
+    drillIn() {
+      const s = input();
+      const rows = selectHeatRows(s);
+      const row = rows[selectedIndex(rows.map((r) => r.id), s.ui.selection.keys)];
+      if (!row || row.segment === '') return;
+      patch({ drill: row.prefix, selection: { ...s.ui.selection, keys: undefined } });
+    },
+    drillOut() {
+      const ui = get().ui;
+      if (ui.drill === '') return;
+      patch({ drill: parentPrefix(ui.drill, ui.delimiter), selection: { ...ui.selection, keys: ui.drill } });
+    },
+    openPrompt() {
+      patch({ prompt: '', help: false, message: undefined });
+    },
+    typePrompt(text) {
+      const ui = get().ui;
+      if (ui.prompt === undefined) return;
+      // Pasted text arrives whole; a newline in it would end up inside the prefix.
+      const t = text.replace(/[\r\n]/g, '');
+      patch({ prompt: (ui.prompt + clean(t)).slice(0, 512) });
+    },
+    erasePrompt() {
+      const p = get().ui.prompt;
+      if (p === undefined || p === '') return;
+      patch({ prompt: Array.from(p).slice(0, -1).join('') });
+    },
+    submitPrompt() {
+      const p = get().ui.prompt?.trim();
+      patch({ prompt: undefined });
+      if (p) actions.addFilter(p);
+    },
+    cancelPrompt() {
+      patch({ prompt: undefined });
+    },
+    addFilter(prefix) {
+      const { filters, slot } = addFilter(get().ui.filters, prefix);
+      patch({
+        filters,
+        message: slot === 0 ? `no room for more filters (${filters.length}); x turns them all off` : undefined,
+      });
+    },
+    toggleFilter(slot) {
+      patch({ filters: toggleFilter(get().ui.filters, slot), message: undefined });
+    },
+    clearFilters() {
+      patch({ filters: deactivateAll(get().ui.filters), message: undefined });
+    },
+    cycleSort() {
+      patch({ sort: nextSort(get().ui.sort) });
+    },
+    reverseSort() {
+      const s = get().ui.sort;
+      patch({ sort: { ...s, desc: !s.desc } });
+    },
+    cycleGrouping() {
+      patch({ grouping: nextGrouping(get().ui.grouping) });
+    },
+    toggleHelp() {
+      patch({ help: !get().ui.help });
+    },
+    closeHelp() {
+      patch({ help: false });
+    },
+    openDetail(clientKey) {
+      const ui = get().ui;
+      patch({ detail: clientKey, focus: 'detail', selection: { ...ui.selection, clients: clientKey } });
+    },
+    closeDetail() {
+      const ui = get().ui;
+      if (ui.detail === undefined) return;
+      patch({ detail: undefined, focus: 'clients' });
+    },
+    resize(columns, rows) {
+      const v = get().ui.viewport;
+      if (v.columns !== columns || v.rows !== rows) patch({ viewport: { columns, rows } });
+    },
+    quit() {
+      patch({ quit: true });
+    },
+  };
+
+  return {
+    focus: 'clients',
+    selection: {},
+    grouping: 'none',
+    sort: defaultSort(),
+    drill: '',
+    help: false,
+    filters: presetFilters(opts.presets ?? []),
+    showSelf: opts.showSelf ?? false,
+    delimiter: opts.delimiter ?? ':',
+    viewport: opts.viewport ?? { columns: 100, rows: 30 },
+    quit: false,
+    actions,
+  };
+}

@@ -1,0 +1,156 @@
+// The real CLI in a real terminal (tmux) against a real valkey-server with real node-redis clients:
+// type keys, read the screen, quit, and check the terminal came back from the alternate screen.
+// The child runs with CI unset (Ink draws only the last frame under CI). Self-cleaning: its own
+// tmux server socket, its own valkey-server on a free loopback port, bounded client loops.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { createClient } from 'redis';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+const SERVER = has('valkey-server') ? 'valkey-server' : has('redis-server') ? 'redis-server' : undefined;
+const skip = !has('tmux') ? 'tmux is not installed' : SERVER === undefined ? 'no valkey-server or redis-server' : false;
+
+const SOCKET = `recon-e2e-${process.pid}`;
+const SESSION = 'dash';
+const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+const screen = (): string => tmux('capture-pane', '-p', '-t', SESSION);
+const keys = (...k: string[]): void => void tmux('send-keys', '-t', SESSION, ...k);
+const literal = (text: string): void => void tmux('send-keys', '-t', SESSION, '-l', text);
+const altScreen = (): boolean => tmux('display-message', '-p', '-t', SESSION, '#{alternate_on}').trim() === '1';
+
+async function waitScreen(pred: (s: string) => boolean, what: string, ms = 8000): Promise<string> {
+  const end = Date.now() + ms;
+  let last = '';
+  for (;;) {
+    try {
+      last = screen();
+    } catch {
+      /* pane gone */
+    }
+    if (pred(last)) return last;
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}; screen:\n${last}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+let server: ChildProcess | undefined;
+let stopTraffic = false;
+interface AppClient {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: string): Promise<unknown>;
+  quit(): Promise<unknown>;
+}
+const clients: AppClient[] = [];
+
+after(async () => {
+  stopTraffic = true;
+  await Promise.allSettled(clients.map((c) => c.quit()));
+  try {
+    tmux('kill-server');
+  } catch {
+    /* already gone */
+  }
+  server?.kill('SIGKILL');
+});
+
+test('the dashboard in a terminal: keys, filters, grouping, sort, help, quit', { skip, timeout: 60_000 }, async () => {
+  const port = await freePort();
+  server = spawn(SERVER!, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+
+  // Three application connections, named like services, on prefixed keys.
+  const plan = [
+    { name: 'checkout-7f9c8d6b5-x2x7q', run: (c: AppClient, i: number) => c.get(`app:user:${i % 20}`) },
+    { name: 'orders-writer', run: (c: AppClient, i: number) => c.set(`orders:eu:${i % 30}`, 'x') },
+    { name: 'cache-reader', run: (c: AppClient, i: number) => c.get(`cache:page:${i % 10}`) },
+  ];
+  for (const p of plan) {
+    const c = createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: (n) => (n > 50 ? false : 100) } });
+    c.on('error', () => {});
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await c.connect();
+        break;
+      } catch (err) {
+        if (attempt > 50) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    await c.clientSetName(p.name);
+    clients.push(c as unknown as AppClient);
+  }
+  const deadline = Date.now() + 45_000;
+  const traffic = (async () => {
+    for (let i = 0; !stopTraffic && Date.now() < deadline; i++) {
+      await Promise.all(plan.map((p, k) => p.run(clients[k]!, i)));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+
+  const env = ['env', '-u', 'CI', '-u', 'CONTINUOUS_INTEGRATION', 'TERM=xterm-256color'];
+  const cmd = [...env, process.execPath, 'bin/redis-recon.js', '--url', `redis://127.0.0.1:${port}`, '--prefix', 'app:', '--prefix', 'orders:']
+    .map((a) => `'${a}'`)
+    .join(' ');
+  tmux('new-session', '-d', '-s', SESSION, '-x', '140', '-y', '40', '-c', ROOT, `${cmd}; echo "EXITED:$?"; sleep 30`);
+
+  let s = await waitScreen((x) => /orders-writer/.test(x) && /cache-reader/.test(x) && /MONITOR on/.test(x) && /app:/.test(x), 'the dashboard with traffic', 15_000);
+  assert.ok(altScreen(), 'the dashboard runs on the alternate screen');
+  assert.match(s, /Valkey|Redis/);
+  assert.match(s, new RegExp(`127\\.0\\.0\\.1:${port}`));
+  assert.match(s, /\[1 app:\] \[2 orders:\]/, 'presets listed, inactive');
+  assert.match(s, /checkout-7f9c8d6b5-x2x7q/);
+  assert.ok(!/redis-recon-(poll|monitor)/.test(s), 'its own connections are hidden');
+
+  // Tab focuses the key heatmap (heavy border).
+  keys('Tab');
+  s = await waitScreen((x) => /┏━ Keys/.test(x), 'Keys focused');
+
+  // `/` + a prefix + Enter: an active filter; every pane narrows.
+  keys('/');
+  await waitScreen((x) => /Filter keys by prefix:/.test(x), 'prompt');
+  literal('cache:');
+  await waitScreen((x) => /Filter keys by prefix: cache:/.test(x), 'typed');
+  keys('Enter');
+  s = await waitScreen((x) => /3 cache: ✓/.test(x) && !/orders-writer/.test(x), 'filtered to cache:');
+  assert.match(s, /cache-reader/);
+  assert.ok(!/checkout-7f9c8d6b5/.test(s));
+  assert.match(s, /Clients\s+1 of \d+ \(filtered\)/);
+
+  // `1` adds the app: preset: its client comes back.
+  keys('1');
+  s = await waitScreen((x) => /1 app: ✓/.test(x) && /checkout-7f9c8d6b5/.test(x), 'preset 1 on');
+  assert.ok(!/orders-writer/.test(s));
+
+  // `g` groups by service name; `s` sorts by the next column.
+  keys('x', 'g');
+  s = await waitScreen((x) => /by service name/.test(x) && /▾ checkout/.test(x) && /none active/.test(x), 'grouped');
+  keys('s');
+  await waitScreen((x) => /sort reads ↓/.test(x), 'sorted by reads');
+
+  // `?` help from the keymap; Esc closes it.
+  keys('?');
+  s = await waitScreen((x) => /┏━ Help/.test(x) && /Pause or resume MONITOR/.test(x), 'help');
+  keys('Escape');
+  await waitScreen((x) => !/┏━ Help/.test(x) && /Clients/.test(x), 'help closed');
+
+  // q: the process exits 0 and the terminal is back on the main screen.
+  keys('q');
+  s = await waitScreen((x) => /EXITED:0/.test(x), 'exit', 10_000);
+  assert.equal(altScreen(), false, 'left the alternate screen');
+  assert.ok(!/Clients/.test(s), 'the dashboard is gone from the main screen');
+  stopTraffic = true;
+  await traffic;
+});
