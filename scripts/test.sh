@@ -5,5 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/provision.sh
+bash scripts/provision-traffic.sh
 npm ci --no-audit --no-fund
 npm test
