@@ -6,7 +6,7 @@ import { commandTableFromServer } from './commands/commandTable.ts';
 import { createPipeline, type Pipeline, type PipelineTap } from './pipeline.ts';
 import { startPoller, type Poller } from './sources/poller.ts';
 import { startMonitorSource, type MonitorSource } from './sources/monitor.ts';
-import { isSelfName, selfName } from './sources/connect.ts';
+import { isSelfClient, selfName } from './sources/connect.ts';
 
 export interface Engine {
   readonly pipeline: Pipeline;
@@ -29,7 +29,7 @@ export function startEngine(config: Config, store: ReconStore, opts: EngineOptio
   let poller: Poller | undefined;
   const pipeline = createPipeline(store, {
     delimiter: config.delimiter,
-    isSelf: (info) => isSelfName(info.name),
+    isSelf: isSelfClient,
     now,
     onUnknownAddresses: () => poller?.pollSoon(),
     monitorName: selfName('monitor'),
@@ -50,10 +50,11 @@ export function startEngine(config: Config, store: ReconStore, opts: EngineOptio
 
   let monitor: MonitorSource | undefined;
   const ready = poller.ready.then(() => {
-    monitor = startMonitorSource(config, store, (line) => pipeline.pushLine(line), now);
+    // Once MONITOR's connection is up, poll again so it is known as ours at once.
+    monitor = startMonitorSource(config, store, (line) => pipeline.pushLine(line), now, () => poller?.pollSoon());
   });
 
-  const timer = setInterval(() => pipeline.flush(), config.flushIntervalMs);
+  const timer = setInterval(() => void pipeline.flush(), config.flushIntervalMs);
   timer.unref();
 
   return {
@@ -63,7 +64,7 @@ export function startEngine(config: Config, store: ReconStore, opts: EngineOptio
       clearInterval(timer);
       await monitor?.stop();
       await poller?.pollNow().catch(() => {});
-      pipeline.flush();
+      await pipeline.flush();
       await poller?.stop();
     },
   };

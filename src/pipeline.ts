@@ -3,7 +3,7 @@
 // polls here. Once per flush it parses what arrived, applies the latest poll, aggregates, and
 // commits one update to the store: that single commit per interval keeps the UI cheap at any rate.
 import type { ReconStore } from './store.ts';
-import type { ClientInfo, CommandClassifier, MonitorEvent, ServerIdentity } from './types.ts';
+import type { ClientInfo, CommandClassifier, ServerIdentity } from './types.ts';
 import { BOUNDS, PENDING_LINES_MAX } from './bounds.ts';
 import { Session, type Auditor, type IngestEvent } from './analysis/session.ts';
 import { parseMonitorLine } from './parse/monitorLine.ts';
@@ -47,14 +47,22 @@ export interface PipelineOptions {
 export interface Pipeline {
   readonly session: Session;
   pushLine(line: string): void;
-  pushEvent(event: MonitorEvent): void;
   pushPoll(poll: PollResult): void;
   /** Applies a recorded batch at its recorded time, exactly as the live flush did. */
   applyBatch(at: number, events: readonly IngestEvent[], unparsedLines: readonly string[]): void;
   /** The server's own command table replaces the shipped fallback. */
   useCommandTable(table: CommandClassifier, source: 'server' | 'fallback', warning?: string): void;
-  flush(): void;
+  /**
+   * Applies everything pushed so far, in slices of a few milliseconds so key presses are served
+   * between them, and commits once to the store at the end. Resolves when that commit is done.
+   */
+  flush(): Promise<void>;
 }
+
+/** How long one slice of a flush may hold the event loop. */
+const SLICE_MS = 8;
+/** Lines parsed and aggregated between two looks at the clock. */
+const SLICE_LINES = 1024;
 
 /** A classifier whose table can be swapped once the server's own is read. */
 class SwappableClassifier implements CommandClassifier {
@@ -71,7 +79,8 @@ export function createPipeline(store: ReconStore, opts: PipelineOptions): Pipeli
   const session = new Session({ delimiter: opts.delimiter, classifier, isSelf: opts.isSelf, audit: opts.auditor });
 
   let lines: string[] = [];
-  let events: MonitorEvent[] = [];
+  let rounds: Promise<void> = Promise.resolve();
+  let queued = false;
   let latestPoll: PollResult | undefined;
   let dropped = 0;
   let lineCount = 0;
@@ -91,22 +100,49 @@ export function createPipeline(store: ReconStore, opts: PipelineOptions): Pipeli
     if (poll.unparsed.length > 0) actions.notice(`CLIENT LIST had ${poll.unparsed.length} line(s) redis-recon could not read`);
   };
 
-  /** Everything a flush does after the poll: aggregate, tick, publish once. */
-  const ingest = (t: number, batchEvents: readonly IngestEvent[], unparsedLines: readonly string[]): void => {
-    lineCount += batchEvents.length + unparsedLines.length;
+  /** One flush round: the poll, then this round's lines slice by slice, then one commit. */
+  const runRound = async (): Promise<void> => {
+    const t = now();
+    const poll = latestPoll;
+    latestPoll = undefined;
+    if (poll) applyPoll(poll);
+    const batch = lines;
+    lines = [];
+    const recorded: IngestEvent[] = [];
+    const bad: string[] = [];
+    let unknown = 0;
+    let i = 0;
+    while (i < batch.length) {
+      const deadline = performance.now() + SLICE_MS;
+      while (i < batch.length && performance.now() < deadline) {
+        const end = Math.min(i + SLICE_LINES, batch.length);
+        const events: IngestEvent[] = [];
+        for (; i < end; i++) {
+          const r = parseMonitorLine(batch[i]!);
+          if (r.ok) events.push(opts.tap ? { ...r.event, classified: classifier.classify(r.event.args) } : r.event);
+          else bad.push(batch[i]!);
+        }
+        unknown += session.ingest(events, t).unknownAddresses;
+        if (opts.tap) for (const e of events) recorded.push(e);
+      }
+      if (i < batch.length) await new Promise((r) => setImmediate(r));
+    }
+    opts.tap?.batch(t, recorded, bad);
+    count(batch.length - bad.length, bad);
+    publish(t, unknown);
+  };
+
+  const count = (parsed: number, unparsedLines: readonly string[]): void => {
+    lineCount += parsed + unparsedLines.length;
     unparsed += unparsedLines.length;
     for (const line of unparsedLines) {
       if (samples.length >= BOUNDS.unparsedSamples) break;
       const r = parseMonitorLine(line);
       samples.push(`${r.ok ? 'unreadable' : r.reason}: ${line.slice(0, 200)}`);
     }
-    let toIngest = batchEvents;
-    if (opts.tap) {
-      // Classify here so the recording holds exactly what the session aggregated.
-      toIngest = batchEvents.map((e) => (e.classified ? e : { ...e, classified: classifier.classify(e.args) }));
-      opts.tap.batch(t, toIngest, unparsedLines);
-    }
-    const { unknownAddresses } = session.ingest(toIngest, t);
+  };
+
+  const publish = (t: number, unknownAddresses: number): void => {
     if (unknownAddresses > 0) opts.onUnknownAddresses?.();
     session.tick(t);
     const view = session.view();
@@ -114,15 +150,18 @@ export function createPipeline(store: ReconStore, opts: PipelineOptions): Pipeli
     actions.published(view, { lines: lineCount, unparsed, unparsedSamples: [...samples], eventsPerSec: view.totals.eventsPerSec });
   };
 
+  /** A recorded batch, applied exactly as the live round that recorded it. */
+  const ingest = (t: number, batchEvents: readonly IngestEvent[], unparsedLines: readonly string[]): void => {
+    count(batchEvents.length, unparsedLines);
+    const { unknownAddresses } = session.ingest(batchEvents, t);
+    publish(t, unknownAddresses);
+  };
+
   return {
     session,
     pushLine(line) {
       if (lines.length >= PENDING_LINES_MAX) dropped++;
       else lines.push(line);
-    },
-    pushEvent(event) {
-      if (events.length >= PENDING_LINES_MAX) dropped++;
-      else events.push(event);
     },
     pushPoll(poll) {
       // Only the newest poll matters; a replay at full speed may push several per flush.
@@ -140,21 +179,16 @@ export function createPipeline(store: ReconStore, opts: PipelineOptions): Pipeli
       ingest(at, batchEvents, unparsedLines);
     },
     flush() {
-      const t = now();
-      const poll = latestPoll;
-      latestPoll = undefined;
-      if (poll) applyPoll(poll);
-      const batch = lines;
-      const parsed = events;
-      lines = [];
-      events = [];
-      const bad: string[] = [];
-      for (const line of batch) {
-        const r = parseMonitorLine(line);
-        if (r.ok) parsed.push(r.event);
-        else bad.push(line);
-      }
-      ingest(t, parsed, bad);
+      // While a round runs, at most one more is queued: it takes everything that arrived meanwhile.
+      if (queued) return rounds;
+      queued = true;
+      rounds = rounds
+        .then(() => {
+          queued = false;
+          return runRound();
+        })
+        .catch((err: unknown) => actions.notice(`internal error while aggregating MONITOR lines: ${(err as Error).message}`));
+      return rounds;
     },
   };
 }

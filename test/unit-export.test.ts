@@ -18,7 +18,7 @@ import { writeFileAtomic } from '../src/export/writeAtomic.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, import.meta.url), 'utf8');
 
-function fieldNotesState() {
+async function fieldNotesState() {
   const store = createReconStore({ endpoint: 'redis-cloud.example:18585', monitor: true, monitorMaxOmemBytes: 1 << 25 });
   const target = loadTarget('elasticache-valkey-cluster');
   const pipeline = createPipeline(store, {
@@ -39,12 +39,12 @@ function fieldNotesState() {
   ]) {
     pipeline.pushLine(l);
   }
-  pipeline.flush();
+  await pipeline.flush();
   return { state: store.getState(), target: { id: target.id, title: target.title }, clients };
 }
 
 test('JSON: the contract plus library verdicts, findings and a summary', async () => {
-  const { state, target, clients } = fieldNotesState();
+  const { state, target, clients } = await fieldNotesState();
   const dir = mkdtempSync(join(tmpdir(), 'recon-export-'));
   const r = await exportInventory(state, join(dir, 'inv.json'), { target });
   assert.ok(r.ok);
@@ -65,7 +65,7 @@ test('JSON: the contract plus library verdicts, findings and a summary', async (
 });
 
 test('CSV: a header in the field notes table order, then one row per client', async () => {
-  const { state, target, clients } = fieldNotesState();
+  const { state, target, clients } = await fieldNotesState();
   const path = join(mkdtempSync(join(tmpdir(), 'recon-export-')), 'inv.csv');
   assert.ok((await exportInventory(state, path, { target })).ok);
   const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
@@ -77,7 +77,7 @@ test('CSV: a header in the field notes table order, then one row per client', as
 });
 
 test('Markdown: the reconnaissance summary migration owners read', async () => {
-  const { state, target } = fieldNotesState();
+  const { state, target } = await fieldNotesState();
   const path = join(mkdtempSync(join(tmpdir(), 'recon-export-')), 'inv.md');
   assert.ok((await exportInventory(state, path, { target })).ok);
   const md = readFileSync(path, 'utf8');
@@ -90,7 +90,7 @@ test('Markdown: the reconnaissance summary migration owners read', async () => {
 });
 
 test('an unknown extension is refused; a failed write leaves the previous export intact', async () => {
-  const { state } = fieldNotesState();
+  const { state } = await fieldNotesState();
   const dir = mkdtempSync(join(tmpdir(), 'recon-export-'));
   const bad = await exportInventory(state, join(dir, 'inv.xlsx'), {});
   assert.equal(bad.ok, false);

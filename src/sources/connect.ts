@@ -15,6 +15,14 @@ export const selfName = (role: Role): string => `redis-recon-${role}-${SESSION_T
 export const isSelfName = (name: string): boolean =>
   name.startsWith('redis-recon-') && name.endsWith(`-${SESSION_TOKEN}`);
 
+/** Server ids of our own connections: a poll can catch one before its CLIENT SETNAME lands. */
+const selfIds = new Set<string>();
+export const markSelf = (id: string): void => {
+  selfIds.add(id);
+};
+export const isSelfClient = (info: { readonly id: string; readonly name: string }): boolean =>
+  isSelfName(info.name) || selfIds.has(info.id);
+
 export type Redis = ReturnType<typeof createClient<{}, {}, {}, 2>>;
 
 export interface OpenResult {

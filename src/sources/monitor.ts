@@ -4,7 +4,7 @@
 import type { Config } from '../config.ts';
 import type { ReconStore, MonitorDesire } from '../store.ts';
 import { monitorElapsedMs } from '../store.ts';
-import { backoff, buildClient, describeError, type Redis } from './connect.ts';
+import { backoff, buildClient, describeError, markSelf, type Redis } from './connect.ts';
 
 export interface MonitorSource {
   stop(): Promise<void>;
@@ -15,6 +15,7 @@ export function startMonitorSource(
   store: ReconStore,
   onLine: (line: string) => void,
   now: () => number = Date.now,
+  onConnected?: () => void,
 ): MonitorSource {
   let client: Redis | undefined;
   let generation = 0;
@@ -69,6 +70,12 @@ export function startMonitorSource(
     try {
       await c.connect();
       if (gen !== generation) return;
+      try {
+        markSelf(String(await c.clientId()));
+      } catch {
+        /* CLIENT ID refused (ACL): the name still identifies the connection */
+      }
+      onConnected?.();
       await c.monitor((line: unknown) => {
         if (gen === generation) onLine(typeof line === 'string' ? line : String(line));
       });
