@@ -158,3 +158,35 @@ test('views of clients that did not change are reused between publishes', () => 
   assert.notEqual(second.find((c) => c.key === '1'), first.find((c) => c.key === '1'));
   assert.equal(second.find((c) => c.key === '2'), first.find((c) => c.key === '2'));
 });
+
+test('a connection never listed is named by what it announced in MONITOR; CLIENT LIST wins when it has one', () => {
+  const s = newSession(true);
+  s.applyClientList([], 1000);
+  s.ingest(
+    events(
+      `1.1 [0 10.0.0.7:5000] "CLIENT" "SETNAME" "cleanup-cron"`,
+      `1.2 [0 10.0.0.7:5000] "CLIENT" "SETINFO" "LIB-VER" "1.6.0"`,
+      `1.3 [0 10.0.0.7:5000] "CLIENT" "SETINFO" "lib-name" "node-redis"`,
+      `1.4 [0 10.0.0.7:5000] "SET" "cron:last-run" "1"`,
+      `1.5 [0 10.0.0.7:6000] "HELLO" "3" "AUTH" "(redacted)" "(redacted)" "SETNAME" "hello-svc"`,
+      `1.6 [0 10.0.0.7:7000] "GET" "anon:1"`,
+    ),
+    1100,
+  );
+  s.applyClientList([], 2000, 1900);
+  const cron = byKey(s, 'addr:10.0.0.7:5000')!;
+  assert.equal(cron.connected, false);
+  assert.equal(cron.name, 'cleanup-cron');
+  assert.equal(cron.libName, 'node-redis');
+  assert.equal(cron.libVer, '1.6.0');
+  assert.equal(cron.library?.verdict, 'outdated', 'redis@4 judged from what it announced');
+  assert.equal(byKey(s, 'addr:10.0.0.7:6000')!.name, 'hello-svc');
+  const anon = byKey(s, 'addr:10.0.0.7:7000')!;
+  assert.equal(anon.name, '');
+  assert.equal(anon.library?.verdict, 'unknown', 'nothing to judge a never-listed, silent connection by');
+
+  // A listed connection: the server's CLIENT LIST is the authority.
+  s.applyClientList(list(line(7, 8000, 'listed-name')), 3000);
+  s.ingest(events(`1.7 [0 10.0.0.7:8000] "CLIENT" "SETNAME" "renamed"`), 3100);
+  assert.equal(byKey(s, '7')!.name, 'listed-name');
+});

@@ -120,6 +120,22 @@ export interface SessionOptions {
   readonly audit?: Auditor;
 }
 
+/** Commands by which a connection names itself: a short-lived one is known by them alone. */
+export const IDENTITY_COMMANDS: ReadonlySet<string> = new Set(['CLIENT|SETNAME', 'CLIENT|SETINFO', 'HELLO']);
+
+function announce(rec: ClientRecord, command: string, args: readonly string[]): void {
+  const a = (rec.announced ??= {});
+  if (command === 'CLIENT|SETNAME' && args[2] !== undefined) a.name = detach(args[2]);
+  else if (command === 'CLIENT|SETINFO' && args[3] !== undefined) {
+    const attr = args[2]?.toUpperCase();
+    if (attr === 'LIB-NAME') a.libName = detach(args[3]);
+    else if (attr === 'LIB-VER') a.libVer = detach(args[3]);
+  } else if (command === 'HELLO') {
+    const at = args.findIndex((x, i) => i > 0 && x.toUpperCase() === 'SETNAME');
+    if (at > 0 && args[at + 1] !== undefined) a.name = detach(args[at + 1]!);
+  }
+}
+
 /** Keys kept as the example of a cross-slot call, and databases counted per client. */
 const CROSS_SLOT_EXAMPLE_KEYS = 8;
 const DBS_PER_CLIENT = 16;
@@ -143,6 +159,8 @@ interface ClientRecord {
   prefixes: ReadWriteCounter;
   keys: SpaceSaving;
   dbs: Map<number, number>;
+  /** Identity the connection announced in MONITOR (CLIENT SETNAME/SETINFO, HELLO SETNAME). */
+  announced?: { name?: string; libName?: string; libVer?: string };
   crossSlotCount: number;
   crossSlotExample: readonly string[];
   dirty: boolean;
@@ -239,6 +257,7 @@ export class Session {
       }
       const c = ev.classified ?? classifier.classify(ev.args);
       if (c.script) this.scriptCaller = rec;
+      if (IDENTITY_COMMANDS.has(c.command)) announce(rec, c.command, ev.args);
       if (rec.dbs.has(ev.db) || rec.dbs.size < DBS_PER_CLIENT) rec.dbs.set(ev.db, (rec.dbs.get(ev.db) ?? 0) + 1);
       if (c.keys.length > 1 && isCrossSlot(c.keys.map((k) => k.key))) {
         if (rec.crossSlotCount++ === 0) rec.crossSlotExample = c.keys.slice(0, CROSS_SLOT_EXAMPLE_KEYS).map((k) => detach(k.key));
@@ -385,25 +404,30 @@ function toView(rec: ClientRecord, audit: Auditor | undefined): ClientView {
   const commands = rec.commands.entries().map((e) => [e.key, e.count] as const);
   const dbs = [...rec.dbs].sort((a, b) => b[1] - a[1]);
   const crossSlot = { count: rec.crossSlotCount, example: rec.crossSlotExample };
+  // CLIENT LIST is the authority; what the connection announced in MONITOR fills in for one never listed.
+  const said = info ? undefined : rec.announced;
+  const name = info?.name ?? said?.name ?? '';
+  const libName = info?.libName ?? said?.libName;
+  const libVer = info?.libVer ?? said?.libVer;
   const judged = audit?.({
-    name: info?.name ?? '',
-    libName: info?.libName,
-    libVer: info?.libVer,
+    name,
+    libName,
+    libVer,
     // The database it works in: the busiest non-zero one seen in MONITOR, else CLIENT LIST's.
     db: dbs.find(([db]) => db !== 0)?.[0] ?? info?.db ?? 0,
     commands: Object.fromEntries(commands),
     crossSlot,
-    // A connection seen only in MONITOR has no CLIENT LIST line, so nothing to judge its library by.
-    libraryFieldsShown: info ? info.libName !== undefined : false,
+    // Never listed: only a CLIENT SETINFO seen in MONITOR (accepted, so the server has it) tells.
+    libraryFieldsShown: info ? info.libName !== undefined : said?.libName !== undefined,
   });
   return {
     key: rec.key,
     id: info?.id,
     addr,
     ip: info?.ip ?? ipOf(rec.addrKey),
-    name: info?.name ?? '',
-    libName: info?.libName,
-    libVer: info?.libVer,
+    name,
+    libName,
+    libVer,
     user: info?.user,
     db: info?.db ?? 0,
     age: info?.age,
@@ -428,7 +452,7 @@ function toView(rec: ClientRecord, audit: Auditor | undefined): ClientView {
     crossSlot,
     ...(judged
       ? {
-          library: info
+          library: info || said?.libName !== undefined
             ? judged.library
             : { verdict: 'unknown' as const, reason: 'seen only in MONITOR: the connection closed before a CLIENT LIST poll could read its library' },
           findings: judged.findings,

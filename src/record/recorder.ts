@@ -4,7 +4,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { constants, createGzip, type Gzip } from 'node:zlib';
 import type { PipelineTap } from '../pipeline.ts';
-import type { IngestEvent } from '../analysis/session.ts';
+import { IDENTITY_COMMANDS, type IngestEvent } from '../analysis/session.ts';
 import type { Classified } from '../types.ts';
 import { RECORDING_VERSION, type EventRecord, type RecordingRecord } from './format.ts';
 import { TOOL_VERSION } from '../version.ts';
@@ -87,6 +87,7 @@ function eventRecord(e: IngestEvent, c: Classified, values: boolean): EventRecor
     k: c.keys.map((k) => k.key),
     w: c.keys.map((k) => k.write),
     ...(c.script ? { s: true as const } : {}),
-    ...(values ? { args: e.args } : {}),
+    // Identity commands carry names, not data: kept so a replay names short-lived connections too.
+    ...(values || IDENTITY_COMMANDS.has(c.command) ? { args: e.args } : {}),
   };
 }
