@@ -8,7 +8,9 @@ import { useRecon } from './context.tsx';
 import { theme } from './theme.ts';
 
 export function Footer({ keysAvailable }: { readonly keysAvailable: boolean }) {
-  const { prompt, message, help } = useRecon(useShallow((s) => ({ prompt: s.ui.prompt, message: s.ui.message, help: s.ui.help })));
+  const { prompt, promptKind, message, help } = useRecon(
+    useShallow((s) => ({ prompt: s.ui.prompt, promptKind: s.ui.promptKind, message: s.ui.message, help: s.ui.help })),
+  );
   if (!keysAvailable) {
     return (
       <Text wrap="truncate" color={theme.warn}>
@@ -20,7 +22,7 @@ export function Footer({ keysAvailable }: { readonly keysAvailable: boolean }) {
     return (
       <Text wrap="truncate">
         <Text bold color={theme.focus}>
-          Filter keys by prefix:{' '}
+          {promptKind === 'export' ? 'Export inventory to (.json, .csv or .md):' : 'Filter keys by prefix:'}{' '}
         </Text>
         <Text>{clean(prompt)}</Text>
         <Text inverse> </Text>

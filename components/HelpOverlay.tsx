@@ -13,7 +13,7 @@ type HelpLine = { kind: 'section'; text: string } | { kind: 'binding'; b: Bindin
 export function helpLines(notices: readonly string[]): HelpLine[] {
   const out: HelpLine[] = [];
   for (const s of helpSections()) {
-    out.push({ kind: 'section', text: s.section === 'Prompt' ? 'Prefix prompt (after /)' : s.section === 'Help' ? 'This help' : s.section });
+    out.push({ kind: 'section', text: s.section === 'Prompt' ? 'Prompt (after / or e)' : s.section === 'Help' ? 'This help' : s.section });
     for (const b of s.bindings) out.push({ kind: 'binding', b });
   }
   out.push({ kind: 'section', text: 'Legend' });

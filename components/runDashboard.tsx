@@ -4,7 +4,8 @@
 // (cli.ts prints it and exits 70) once the terminal is restored.
 import type { Config } from '../src/config.ts';
 import { createReconStore, type ReconStore } from '../src/store.ts';
-import { startEngine } from '../src/engine.ts';
+import { prepareRun } from '../src/run.ts';
+import { exportInventory } from '../src/export/exportFile.ts';
 import type { Auditor } from '../src/analysis/session.ts';
 import { pacedStore } from './pacedStore.ts';
 import { enterScreen, forgetCiForInk } from './terminal.ts';
@@ -23,6 +24,8 @@ export interface DashboardOptions {
   readonly onStore?: (store: ReconStore) => void;
   /** Judges each client's library and findings against the migration target (src/audit). */
   readonly auditor?: Auditor;
+  /** The target those findings are for, named in exports. */
+  readonly target?: { id: string; title: string };
 }
 
 /** Ink's throttle: a key press waits at most 1000/maxFps ms behind the previous frame. */
@@ -36,6 +39,12 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
   const stdin = opts.stdin ?? process.stdin;
   const stdout = opts.stdout ?? process.stdout;
   const stderr = opts.stderr ?? process.stderr;
+  const prepared = prepareRun(config);
+  if (!prepared.ok) {
+    stderr.write(`redis-recon: ${prepared.error}\n`);
+    return 2;
+  }
+  const source = prepared.run;
   forgetCiForInk();
   const [{ render }, React, { Dashboard }, { StoreContext }] = await Promise.all([
     import('ink'),
@@ -45,7 +54,8 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
   ]);
 
   const store = createReconStore({
-    endpoint: config.endpoint,
+    endpoint: source.endpoint,
+    now: source.now,
     monitor: config.monitor,
     monitorBudgetMs: config.monitorBudgetMs,
     monitorMaxOmemBytes: config.monitorMaxOmemBytes,
@@ -55,7 +65,24 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
     viewport: { columns: stdout.columns || 80, rows: stdout.rows || 24 },
   });
   opts.onStore?.(store);
-  const engine = startEngine(config, store, { auditor: opts.auditor });
+  const { engine } = source.start(store, { auditor: opts.auditor });
+  // The export key asks through the store; the file is written here, at the edge.
+  let exportSeq = 0;
+  const stopExports = store.subscribe((s) => {
+    const request = s.ui.exportRequest;
+    if (!request || request.seq === exportSeq) return;
+    exportSeq = request.seq;
+    void exportInventory(s, request.path, { includeSelf: config.showSelf, target: opts.target, now: source.now }).then((r) => {
+      const { summary } = r.inventory;
+      store
+        .getState()
+        .ui.actions.notify(
+          r.ok
+            ? `wrote ${r.path}: ${summary.clients} clients, ${summary.libraries.outdated + summary.libraries.missing} libraries to upgrade`
+            : r.error,
+        );
+    });
+  });
   // A failed first connect is already in the store (poll.lastError); the dashboard shows it and the
   // poller keeps retrying.
   engine.ready.catch(() => {});
@@ -84,7 +111,12 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
   let instance: ReturnType<typeof render> | undefined;
   try {
     instance = render(
-      React.createElement(StoreContext.Provider, { value: { live: store, shown: paced.store } }, React.createElement(Dashboard)),
+      React.createElement(
+        StoreContext.Provider,
+        { value: { live: store, shown: paced.store } },
+        // Ages and elapsed times read the source's clock: the recorded time during a replay.
+        React.createElement(Dashboard, { clock: source.now }),
+      ),
       {
         stdin,
         stdout,
@@ -111,6 +143,7 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
   // The terminal is the user's again; now close our connections (bounded: a dead server must not
   // hold the shell).
   await Promise.race([engine.stop().catch(() => {}), new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS).unref())]);
+  stopExports();
   process.off('uncaughtException', onFatal);
   process.off('unhandledRejection', onFatal);
   if (failure !== undefined) throw failure;

@@ -65,7 +65,7 @@ async function main(): Promise<number> {
     return 1;
   }
   const { runDashboard } = await import('../components/runDashboard.tsx');
-  return runDashboard(config, { auditor: audit.auditor });
+  return runDashboard(config, { auditor: audit.auditor, target: { id: audit.target.id, title: audit.target.title } });
 }
 
 main().then(

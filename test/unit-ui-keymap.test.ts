@@ -131,3 +131,18 @@ test('the paced mirror passes data at most once per interval, and UI changes at 
   assert.deepEqual(seen, [1, 3, 4]);
   paced.dispose();
 });
+
+test('keys that arrive in one read stay keys: held Backspace erases, Enter submits, escape sequences vanish', () => {
+  assert.deepEqual(keyNames('ab\x7f\x7f\rq', {}), ['a', 'b', 'backspace', 'backspace', 'enter', 'q']);
+  assert.deepEqual(keyNames('\x1b[A\x1b[Bj', {}), ['j']);
+  const s = store();
+  press(s, 'e');
+  assert.equal(s.getState().ui.promptKind, 'export');
+  const name = s.getState().ui.prompt!;
+  press(s, '\x7f\x7f\x7fcsv');
+  assert.equal(s.getState().ui.prompt, `${name.slice(0, -3)}csv`, 'the held Backspace erased, not typed');
+  press(s, '\r');
+  assert.equal(s.getState().ui.prompt, undefined);
+  assert.equal(s.getState().ui.exportRequest?.path, `${name.slice(0, -3)}csv`);
+  assert.equal(s.getState().ui.exportRequest?.seq, 1);
+});

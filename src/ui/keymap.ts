@@ -51,8 +51,20 @@ export function keyNames(input: string, key: KeyLike): KeyName[] {
   if (key.backspace || key.delete) return ['backspace'];
   if (key.ctrl) return input ? [`ctrl-${input}`] : [];
   if (input === '') return [];
-  return Array.from(input);
+  // Keys pressed faster than the terminal is read arrive as one string: backspaces, Enter and Tab
+  // among them are still keys, never text.
+  // Escape sequences Ink could not split out of such a string are dropped, not typed.
+  const plain = input.replace(/\x1b\[[0-9;]*[A-Za-z~]|\x1bO.|\x1b/g, '');
+  return Array.from(plain, (ch) => CONTROL_KEYS[ch] ?? ch);
 }
+
+const CONTROL_KEYS: Readonly<Record<string, KeyName>> = {
+  '\x7f': 'backspace',
+  '\b': 'backspace',
+  '\r': 'enter',
+  '\n': 'enter',
+  '\t': 'tab',
+};
 
 export type Mode = 'normal' | 'prompt' | 'help';
 
@@ -106,6 +118,9 @@ export const KEYMAP: readonly Binding[] = [
   { keys: ['S'], label: 'S', help: 'Reverse the sort order', section: 'Table', modes: ['normal'], run: (c) => c.ui.reverseSort() },
   { keys: ['g'], label: 'g', help: 'Group clients: service name, IP, library, none', section: 'Table', modes: ['normal'], hint: 'group', run: (c) => c.ui.cycleGrouping() },
 
+  // The inventory.
+  { keys: ['e'], label: 'e', help: 'Export the inventory: edit the file name (.json, .csv or .md), Enter writes it', section: 'General', modes: ['normal'], hint: 'export', run: (c) => c.ui.openExport() },
+
   // MONITOR.
   { keys: ['p'], label: 'p', help: 'Pause or resume MONITOR (paused costs the server nothing)', section: 'MONITOR', modes: ['normal'], hint: 'pause', run: (c) => c.recon.toggleMonitor() },
 
@@ -116,9 +131,9 @@ export const KEYMAP: readonly Binding[] = [
   { keys: ['ctrl-c'], label: 'Ctrl-C', help: 'Quit (anywhere, also while typing)', section: 'General', modes: ['normal', 'help', 'prompt'], run: (c) => c.ui.quit() },
 
   // The prefix prompt.
-  { keys: [TEXT], label: 'text', help: 'Type the prefix', section: 'Prompt', modes: ['prompt'], run: (c) => c.ui.typePrompt(c.key) },
+  { keys: [TEXT], label: 'text', help: 'Type the prefix (or the export file name)', section: 'Prompt', modes: ['prompt'], run: (c) => c.ui.typePrompt(c.key) },
   { keys: ['backspace'], label: 'Backspace', help: 'Erase a character', section: 'Prompt', modes: ['prompt'], run: (c) => c.ui.erasePrompt() },
-  { keys: ['enter'], label: 'Enter', help: 'Add the prefix as an active filter', section: 'Prompt', modes: ['prompt'], hint: 'add', run: (c) => c.ui.submitPrompt() },
+  { keys: ['enter'], label: 'Enter', help: 'Add the prefix as an active filter (or write the export)', section: 'Prompt', modes: ['prompt'], hint: 'ok', run: (c) => c.ui.submitPrompt() },
   { keys: ['esc'], label: 'Esc', help: 'Cancel', section: 'Prompt', modes: ['prompt'], hint: 'cancel', run: (c) => c.ui.cancelPrompt() },
 ];
 
@@ -133,7 +148,8 @@ export function resolve(mode: Mode, focus: PaneId, key: KeyName, map: readonly B
 }
 
 /** Whether a key name is text for the prompt (one printable character or a pasted string). */
-const isText = (k: KeyName): boolean => k.length > 0 && !/^(ctrl-|shift-tab$|tab$|up$|down$|left$|right$|pageup$|pagedown$|home$|end$|enter$|esc$|backspace$)/.test(k);
+const isText = (k: KeyName): boolean =>
+  k.length > 0 && !/^(ctrl-|shift-tab$|tab$|up$|down$|left$|right$|pageup$|pagedown$|home$|end$|enter$|esc$|backspace$)/.test(k) && !/[\u0000-\u001f\u007f]/.test(k);
 
 /**
  * Runs what one input event means. The prompt takes printable input whole (a paste stays one

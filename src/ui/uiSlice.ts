@@ -38,8 +38,12 @@ export interface UiState {
   /** Client key whose detail pane is open. */
   readonly detail?: string;
   readonly help: boolean;
-  /** Text of the open prefix prompt; undefined when closed. */
+  /** Text of the open prompt; undefined when closed. */
   readonly prompt?: string;
+  /** What the open prompt asks for: a prefix filter, or the file to export the inventory to. */
+  readonly promptKind: PromptKind;
+  /** The last export asked for; the dashboard's edge writes it and answers with `message`. */
+  readonly exportRequest?: { readonly path: string; readonly seq: number };
   readonly filters: readonly Filter[];
   readonly showSelf: boolean;
   readonly delimiter: string;
@@ -49,6 +53,8 @@ export interface UiState {
   /** One line of feedback for the last action that could surprise (e.g. too many filters). */
   readonly message?: string;
 }
+
+export type PromptKind = 'filter' | 'export';
 
 export interface UiActions {
   focusNext(): void;
@@ -67,6 +73,10 @@ export interface UiActions {
   drillIn(): void;
   drillOut(): void;
   openPrompt(): void;
+  /** Opens the prompt on a default export file name; Enter asks for the export. */
+  openExport(): void;
+  /** One line of feedback (an export written or refused). */
+  notify(message: string): void;
   typePrompt(text: string): void;
   erasePrompt(): void;
   submitPrompt(): void;
@@ -208,7 +218,13 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
       patch({ drill: parentPrefix(ui.drill, ui.delimiter), selection: { ...ui.selection, keys: ui.drill } });
     },
     openPrompt() {
-      patch({ prompt: '', help: false, message: undefined });
+      patch({ prompt: '', promptKind: 'filter', help: false, message: undefined });
+    },
+    openExport() {
+      patch({ prompt: defaultExportName(new Date()), promptKind: 'export', help: false, message: undefined });
+    },
+    notify(message) {
+      patch({ message });
     },
     typePrompt(text) {
       const ui = get().ui;
@@ -223,9 +239,13 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
       patch({ prompt: Array.from(p).slice(0, -1).join('') });
     },
     submitPrompt() {
-      const p = get().ui.prompt?.trim();
+      const ui = get().ui;
+      const p = ui.prompt?.trim();
       patch({ prompt: undefined });
-      if (p) actions.addFilter(p);
+      if (!p) return;
+      if (ui.promptKind === 'export') {
+        patch({ exportRequest: { path: p, seq: (ui.exportRequest?.seq ?? 0) + 1 }, message: `exporting to ${p}…` });
+      } else actions.addFilter(p);
     },
     cancelPrompt() {
       patch({ prompt: undefined });
@@ -284,6 +304,7 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
     sort: defaultSort(),
     drill: '',
     help: false,
+    promptKind: 'filter',
     filters: presetFilters(opts.presets ?? []),
     showSelf: opts.showSelf ?? false,
     delimiter: opts.delimiter ?? ':',
@@ -291,4 +312,10 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
     quit: false,
     actions,
   };
+}
+
+/** `redis-recon-20261125-0142.md`: sortable, and Markdown, the summary people read first. */
+export function defaultExportName(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `redis-recon-${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}.md`;
 }
