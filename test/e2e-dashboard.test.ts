@@ -4,38 +4,19 @@
 // tmux server socket, its own valkey-server on a free loopback port, bounded client loops.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
+import { terminal } from './helpers/tmux.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const SERVER = has('valkey-server') ? 'valkey-server' : has('redis-server') ? 'redis-server' : undefined;
 const skip = !has('tmux') ? 'tmux is not installed' : SERVER === undefined ? 'no valkey-server or redis-server' : false;
 
-const SOCKET = `recon-e2e-${process.pid}`;
-const SESSION = 'dash';
-const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
-const screen = (): string => tmux('capture-pane', '-p', '-t', SESSION);
-const keys = (...k: string[]): void => void tmux('send-keys', '-t', SESSION, ...k);
-const literal = (text: string): void => void tmux('send-keys', '-t', SESSION, '-l', text);
-const altScreen = (): boolean => tmux('display-message', '-p', '-t', SESSION, '#{alternate_on}').trim() === '1';
-
-async function waitScreen(pred: (s: string) => boolean, what: string, ms = 8000): Promise<string> {
-  const end = Date.now() + ms;
-  let last = '';
-  for (;;) {
-    try {
-      last = screen();
-    } catch {
-      /* pane gone */
-    }
-    if (pred(last)) return last;
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}; screen:\n${last}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const term = terminal('e2e-dashboard');
+const { keys, literal, altScreen, waitScreen } = term;
 
 const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -59,11 +40,7 @@ const clients: AppClient[] = [];
 after(async () => {
   stopTraffic = true;
   await Promise.allSettled(clients.map((c) => c.quit()));
-  try {
-    tmux('kill-server');
-  } catch {
-    /* already gone */
-  }
+  term.kill();
   server?.kill('SIGKILL');
 });
 
@@ -104,7 +81,7 @@ test('the dashboard in a terminal: keys, filters, grouping, sort, help, quit', {
   const cmd = [...env, process.execPath, 'bin/redis-recon.js', '--url', `redis://127.0.0.1:${port}`, '--prefix', 'app:', '--prefix', 'orders:']
     .map((a) => `'${a}'`)
     .join(' ');
-  tmux('new-session', '-d', '-s', SESSION, '-x', '140', '-y', '40', '-c', ROOT, `${cmd}; echo "EXITED:$?"; sleep 30`);
+  term.start(['sh', '-c', `${cmd}; echo "EXITED:$?"; sleep 30`], { cwd: ROOT });
 
   let s = await waitScreen((x) => /orders-writer/.test(x) && /cache-reader/.test(x) && /MONITOR on/.test(x) && /app:/.test(x), 'the dashboard with traffic', 15_000);
   assert.ok(altScreen(), 'the dashboard runs on the alternate screen');

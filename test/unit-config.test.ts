@@ -88,3 +88,11 @@ test('.env.example documents every environment variable the tool reads', () => {
     if (s.env) assert.match(example, new RegExp(`^${s.env}=`, 'm'), `${s.env} missing from .env.example`);
   }
 });
+
+test('the README documents every flag and variable', () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  for (const s of SETTINGS) {
+    if (s.flag && !['help', 'version'].includes(s.flag)) assert.ok(readme.includes(`--${s.flag}`), `--${s.flag} missing from README`);
+    if (s.env) assert.ok(readme.includes(s.env), `${s.env} missing from README`);
+  }
+});
