@@ -9,15 +9,14 @@
 // shows its effect. The terminal is an in-process TTY stand-in that records every write.
 // Everything runs on 127.0.0.1 and stops by itself.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { createClient } from 'redis';
 import { resolveConfig } from '../src/config.ts';
 import type { ReconStore } from '../src/store.ts';
 import { SORT_KEYS } from '../src/ui/clients.ts';
 import { runDashboard } from '../components/runDashboard.tsx';
 import { FakeStdin, FakeStdout } from '../test/ui-fixtures.ts';
+import { startServer } from '../test/helpers/servers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -30,16 +29,8 @@ const { values } = parseArgs({
 });
 const PRESSES = Number(values.presses);
 const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-const SERVER = has('valkey-server') ? 'valkey-server' : 'redis-server';
 const BENCH = has('redis-benchmark') ? 'redis-benchmark' : 'valkey-benchmark';
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -132,21 +123,10 @@ async function run(label: string, port: number, opts: { maxFps: number; paceMs: 
 }
 
 async function main(): Promise<void> {
-  const port = await freePort();
-  const server: ChildProcess = spawn(SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const server = await startServer('valkey');
+  const { port } = server;
   let storm: ChildProcess | undefined;
   try {
-    const probe = createClient({ socket: { host: '127.0.0.1', port } });
-    for (let i = 0; ; i++) {
-      try {
-        await probe.connect();
-        break;
-      } catch (err) {
-        if (i > 50) throw err;
-        await sleep(100);
-      }
-    }
-    await probe.quit();
     const seconds = Number(values.seconds);
     const stormArgs = ['-h', '127.0.0.1', '-p', String(port), '-P', '16', '-c', '20', '-t', 'set,get', '-r', '100000', '-n', '2000000000', '-q'];
     console.error(`storm: ${BENCH} ${stormArgs.join(' ')} (stopped after the runs, at most ${seconds * 6}s)`);
@@ -176,7 +156,7 @@ async function main(): Promise<void> {
     }
   } finally {
     storm?.kill('SIGKILL');
-    server.kill('SIGKILL');
+    await server.stop();
   }
   process.exit(0);
 }

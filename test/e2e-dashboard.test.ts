@@ -4,31 +4,17 @@
 // tmux server socket, its own valkey-server on a free loopback port, bounded client loops.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
 import { terminal } from './helpers/tmux.ts';
+import { startServer, type TestServer } from './helpers/servers.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-const SERVER = has('valkey-server') ? 'valkey-server' : has('redis-server') ? 'redis-server' : undefined;
-const skip = !has('tmux') ? 'tmux is not installed' : SERVER === undefined ? 'no valkey-server or redis-server' : false;
 
 const term = terminal('e2e-dashboard');
 const { keys, literal, altScreen, waitScreen } = term;
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-
-let server: ChildProcess | undefined;
+let server: TestServer | undefined;
 let stopTraffic = false;
 interface AppClient {
   get(key: string): Promise<unknown>;
@@ -41,12 +27,12 @@ after(async () => {
   stopTraffic = true;
   await Promise.allSettled(clients.map((c) => c.quit()));
   term.kill();
-  server?.kill('SIGKILL');
+  await server?.stop();
 });
 
-test('the dashboard in a terminal: keys, filters, grouping, sort, help, quit', { skip, timeout: 60_000 }, async () => {
-  const port = await freePort();
-  server = spawn(SERVER!, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+test('the dashboard in a terminal: keys, filters, grouping, sort, help, quit', { timeout: 60_000 }, async () => {
+  server = await startServer('valkey');
+  const { port } = server;
 
   // Three application connections, named like services, on prefixed keys.
   const plan = [
@@ -55,18 +41,9 @@ test('the dashboard in a terminal: keys, filters, grouping, sort, help, quit', {
     { name: 'cache-reader', run: (c: AppClient, i: number) => c.get(`cache:page:${i % 10}`) },
   ];
   for (const p of plan) {
-    const c = createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: (n) => (n > 50 ? false : 100) } });
+    const c = createClient({ socket: { host: '127.0.0.1', port }, name: p.name });
     c.on('error', () => {});
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await c.connect();
-        break;
-      } catch (err) {
-        if (attempt > 50) throw err;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    await c.clientSetName(p.name);
+    await c.connect();
     clients.push(c as unknown as AppClient);
   }
   const deadline = Date.now() + 45_000;

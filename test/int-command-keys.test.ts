@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from 'redis';
-import { startServer, type RunningServer } from '../scripts/gen-command-table.ts';
+import { startServer, type ServerKind, type TestServer } from './helpers/servers.ts';
 import { commandTableFromServer } from '../src/commands/commandTable.ts';
 
 const BATTERY: string[][] = [
@@ -77,13 +77,13 @@ async function getKeys(client: { sendCommand(args: string[]): Promise<unknown> }
   }
 }
 
-for (const bin of ['valkey-server', 'redis-server']) {
-  describe(`classify() keys equal COMMAND GETKEYS on ${bin}`, { timeout: 10_000 }, () => {
-    let server: RunningServer | undefined;
+for (const kind of ['valkey', 'redis'] as ServerKind[]) {
+  describe(`classify() keys equal COMMAND GETKEYS on ${kind}`, { timeout: 10_000 }, () => {
+    let server: TestServer | undefined;
     let client: ReturnType<typeof createClient> | undefined;
 
     before(async () => {
-      server = await startServer(bin);
+      server = await startServer(kind);
       client = createClient({ url: server.url, RESP: 2, disableClientInfo: true });
       client.on('error', () => {});
       await client.connect();

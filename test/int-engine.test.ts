@@ -26,8 +26,9 @@ function storeFor(config: Config): ReconStore {
   });
 }
 
+/** The connection CLIENT LIST lists under that name (MONITOR alone can name one a poll has not listed yet). */
 const byName = (store: ReconStore, name: string): ClientView | undefined =>
-  store.getState().view.clients.find((c) => c.name === name && c.connected);
+  store.getState().view.clients.find((c) => c.name === name && c.connected && c.listed);
 
 for (const kind of ['redis', 'valkey'] as ServerKind[]) {
   describe(`engine against ${kind}`, () => {

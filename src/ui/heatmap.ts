@@ -5,15 +5,8 @@ import type { KeyCount, PrefixTreeReader } from '../analysis/session.ts';
 import type { PrefixView } from '../analysis/prefixTree.ts';
 import { keyPasses, prefixLeadsToFilter } from './filters.ts';
 
-export interface HeatRow {
+export interface HeatRow extends PrefixView {
   readonly id: string;
-  readonly prefix: string;
-  readonly segment: string;
-  readonly count: number;
-  readonly reads: number;
-  readonly writes: number;
-  readonly rate: number;
-  readonly hasChildren: boolean;
   /** Counts are those of the passing keys below it only (an ancestor of an active filter). */
   readonly partial: boolean;
 }
