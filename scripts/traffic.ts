@@ -13,7 +13,7 @@ import { parseTarget } from '../src/config.ts';
 import { billing } from './traffic/billing.ts';
 import { catalog } from './traffic/catalog.ts';
 import { checkout } from './traffic/checkout.ts';
-import { errorText, type Ctx, type Endpoint, type Service } from './traffic/common.ts';
+import { errorText, pause, type Ctx, type Endpoint, type Service } from './traffic/common.ts';
 import { cron } from './traffic/cron.ts';
 import { featureFlags } from './traffic/feature-flags.ts';
 import { idle } from './traffic/idle.ts';
@@ -21,6 +21,9 @@ import { rateLimiter } from './traffic/rate-limiter.ts';
 import { searchCache } from './traffic/search-cache.ts';
 import { seed } from './traffic/seed.ts';
 import { WORKERS, probe, spawnWorker, workerEnv, type Found, type Worker } from './traffic/workers.ts';
+
+/** How long a failed service waits before it starts again. */
+const RESTART_DELAY_MS = 2000;
 
 const SERVICES: readonly Service[] = [checkout, billing, catalog, searchCache, featureFlags, rateLimiter, idle, cron];
 
@@ -140,12 +143,22 @@ async function main(): Promise<number> {
     };
   };
 
-  const runs = SERVICES.map((s) =>
-    s.run(ctxFor(s.label ?? s.name)).catch((err: unknown) => {
-      failures++;
-      say(`  [${s.label ?? s.name}] stopped: ${errorText(err)}`);
-    }),
-  );
+  // A service that fails (its server restarted while it connected, say) is started again after a
+  // pause, as a supervisor would: one flaky moment must not end a demo that runs for minutes.
+  const supervise = async (s: (typeof SERVICES)[number]): Promise<void> => {
+    const ctx = ctxFor(s.label ?? s.name);
+    while (!ctx.signal.aborted) {
+      try {
+        await s.run(ctx);
+        return;
+      } catch (err) {
+        if (ctx.signal.aborted) return;
+        ctx.warn(`stopped: ${errorText(err)}; restarting in ${RESTART_DELAY_MS / 1000}s`);
+        if (!(await pause(ctx, RESTART_DELAY_MS * ctx.rate))) return;
+      }
+    }
+  };
+  const runs = SERVICES.map(supervise);
 
   const children = new Set<ChildProcess>();
   const env = workerEnv(endpoint, deadline, rate);

@@ -221,6 +221,27 @@ describe('npm run traffic', () => {
     }
   });
 
+  test('survives a server restart: the services come back and it still ends by itself', async () => {
+    const own = await startServer('valkey');
+    const probe: ReturnType<typeof createClient> = createClient({ url: own.url });
+    try {
+      const traffic = startTraffic(own.url, '12s');
+      await probe.connect();
+      const connected = async () => new Set((await clientList(probe)).map((e) => e.name));
+      await waitFor(async () => (await connected()).has('checkout-api'), 'traffic up', 15_000);
+      await probe.close();
+      await own.restart();
+      await probe.connect();
+      await waitFor(async () => (await connected()).has('checkout-api') && (await connected()).has('catalog-indexer'), 'services back after the restart', 15_000);
+      const code = await traffic.exited;
+      assert.equal(code, 0, traffic.stderr());
+      assert.doesNotMatch(traffic.stderr(), /\n\s+at /, 'no stack trace');
+    } finally {
+      await probe.close().catch(() => {});
+      await own.stop();
+    }
+  });
+
   test('a password comes from REDIS_PASSWORD and is never shown', async () => {
     const secret = 'hunter2-traffic-secret';
     const locked = await startServer('valkey', ['--requirepass', secret]);

@@ -84,7 +84,9 @@ export async function closeClient(polite: () => Promise<unknown>, force: () => u
     await Promise.race([polite(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('close timed out')), 2000)))]);
   } catch {
     try {
-      force();
+      // Awaited: node-redis 4 rejects (not throws) when the connection is already closed, and an
+      // unhandled rejection would end the whole generator when the server restarts.
+      await force();
     } catch {
       // already gone
     }
