@@ -42,7 +42,7 @@ export function StatusBar({ clock }: { readonly clock?: () => number }) {
           </Text>
           <Text dimColor>
             {' '}
-            · retrying · {lastOk}
+            · {poll.gaveUp ? 'gave up: fix the cause and restart' : 'retrying'} · {lastOk}
             {server ? ` · ${productName(server.name)} ${server.version}` : ''}
           </Text>
         </Text>
@@ -76,6 +76,9 @@ export function StatusBar({ clock }: { readonly clock?: () => number }) {
             {' '}
             · server buffer {formatBytes(monitor.omem)}/{formatBytes(monitor.maxOmem)}
           </Text>
+        ) : monitor.phase === 'on' && poll.polls > 1 ? (
+          // A proxy (Redis Enterprise, say) may not list our MONITOR connection: the guard cannot see it.
+          <Text color={theme.warn}> · server buffer unknown (our MONITOR connection is not in CLIENT LIST)</Text>
         ) : null}
         {notices.length > 0 ? (
           <Text color={theme.warn}>

@@ -40,7 +40,7 @@ export function startEngine(config: Config, store: ReconStore, opts: EngineOptio
   let tableRequested = false;
   poller = startPoller(config, {
     onResult: (result) => pipeline.pushPoll(result),
-    onError: (message) => actions.pollFailed(now(), message),
+    onError: (message, fatal) => actions.pollFailed(now(), message, fatal),
     onReady(client) {
       if (tableRequested) return;
       tableRequested = true;
@@ -54,7 +54,22 @@ export function startEngine(config: Config, store: ReconStore, opts: EngineOptio
     monitor = startMonitorSource(config, store, (line) => pipeline.pushLine(line), now, () => poller?.pollSoon());
   });
 
-  const timer = setInterval(() => void pipeline.flush(), config.flushIntervalMs);
+  // The buffer guard reads our MONITOR connection's omem from CLIENT LIST. Without polls it is
+  // blind, so MONITOR may not run unwatched for long: pause it, saying why.
+  const blindAfterMs = Math.max(2 * config.pollIntervalMs, 5000);
+  const guardBlind = (): void => {
+    const { monitor: m, poll } = store.getState();
+    if (m.desired !== 'on' || m.phase !== 'on' || m.onSince === undefined) return;
+    const since = Math.max(poll.lastAt ?? 0, m.onSince);
+    if (now() - since <= blindAfterMs) return;
+    actions.pauseMonitor(
+      `buffer guard: no CLIENT LIST for ${Math.round((now() - since) / 1000)}s (${poll.lastError ?? 'no answer'}), so the server's buffer for MONITOR cannot be watched; p resumes`,
+    );
+  };
+  const timer = setInterval(() => {
+    guardBlind();
+    void pipeline.flush();
+  }, config.flushIntervalMs);
   timer.unref();
 
   return {

@@ -65,22 +65,35 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
     wrote = `; wrote ${result.path}`;
   }
   for (const n of state.notices) io.stderr(`redis-recon: note: ${n}`);
+  if (state.stream.unparsed > 0) io.stderr(`redis-recon: note: ${state.stream.unparsed} MONITOR line(s) could not be read, e.g. ${state.stream.unparsedSamples[0] ?? ''}`);
+  if (source.kind === 'live' && state.poll.polls === 0) {
+    // Connected, but never read CLIENT LIST: the inventory would be empty and the guard was blind.
+    io.stderr(`redis-recon: no CLIENT LIST could be read: ${state.poll.lastError ?? 'no answer'}`);
+    return 2;
+  }
+  if (state.poll.lastError) io.stderr(`redis-recon: note: the last poll failed: ${state.poll.lastError}`);
   io.stderr(summary(inventory, store, wrote));
   return 0;
 }
 
-/** Resolves undefined once connected; a sentence if the first attempt fails or times out. */
+/**
+ * Resolves undefined once the first CLIENT LIST arrived; a sentence if connecting or that first
+ * poll fails (a user without +client|list must hear it now, not after the whole run).
+ */
 async function firstConnect(ready: Promise<void>, store: ReconStore, timeoutMs: number): Promise<string | undefined> {
   let unsubscribe = (): void => {};
-  const firstError = new Promise<string>((resolve) => {
-    unsubscribe = store.subscribe((s) => {
-      if (s.poll.lastError && s.poll.polls === 0) resolve(s.poll.lastError);
-    });
+  const firstPoll = new Promise<string | undefined>((resolve) => {
+    const check = (s: ReturnType<ReconStore['getState']>): void => {
+      if (s.poll.polls > 0) resolve(undefined);
+      else if (s.poll.lastError) resolve(s.poll.lastError);
+    };
+    unsubscribe = store.subscribe(check);
+    check(store.getState());
   });
   try {
     return await Promise.race([
-      ready.then(() => undefined),
-      firstError,
+      ready.then(() => firstPoll),
+      firstPoll,
       sleep(timeoutMs + 2000).then(() => `no answer from ${store.getState().endpoint} within ${Math.round(timeoutMs / 1000)}s`),
     ]);
   } catch (err) {

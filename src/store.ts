@@ -37,6 +37,8 @@ export interface PollStatus {
   readonly polls: number;
   readonly lastError?: string;
   readonly lastErrorAt?: number;
+  /** The poller gave up (bad password, missing permission, TLS refused): retrying cannot help. */
+  readonly gaveUp?: boolean;
 }
 
 export interface ReconState {
@@ -66,7 +68,7 @@ export interface ReconActions {
   monitorPhase(phase: MonitorPhase, reason?: string): void;
   monitorOmem(omem: number | undefined): void;
   pollSucceeded(at: number, server: ServerIdentity): void;
-  pollFailed(at: number, message: string): void;
+  pollFailed(at: number, message: string, gaveUp?: boolean): void;
   commandTableLoaded(source: 'server' | 'fallback', warning?: string): void;
   published(view: SessionView, stream: StreamCounts): void;
   notice(message: string): void;
@@ -121,7 +123,7 @@ export function createReconStore(opts: StoreOptions): ReconStore {
       stopMonitor(reason) {
         const m = get().monitor;
         if (m.desired === 'off' && m.phase === 'stopped') return;
-        setMonitor({ desired: 'off', phase: m.phase === 'off' ? 'off' : m.phase, reason, ...bankOnTime(m) });
+        setMonitor({ desired: 'off', reason, ...bankOnTime(m) });
       },
       monitorPhase(phase, reason) {
         const m = get().monitor;
@@ -132,7 +134,8 @@ export function createReconStore(opts: StoreOptions): ReconStore {
         });
       },
       monitorOmem(omem) {
-        setMonitor({ omem });
+        // Most polls change nothing here: keep the object, so the status bar does not redraw.
+        if (get().monitor.omem !== omem) setMonitor({ omem });
         const m = get().monitor;
         if (omem !== undefined && omem > m.maxOmem && m.desired === 'on') {
           actions.pauseMonitor(
@@ -141,10 +144,10 @@ export function createReconStore(opts: StoreOptions): ReconStore {
         }
       },
       pollSucceeded(at, server) {
-        set((s) => ({ server, poll: { ...s.poll, lastAt: at, polls: s.poll.polls + 1, lastError: undefined } }));
+        set((s) => ({ server, poll: { ...s.poll, lastAt: at, polls: s.poll.polls + 1, lastError: undefined, gaveUp: false } }));
       },
-      pollFailed(at, message) {
-        set((s) => ({ poll: { ...s.poll, lastError: message, lastErrorAt: at } }));
+      pollFailed(at, message, gaveUp = false) {
+        set((s) => ({ poll: { ...s.poll, lastError: message, lastErrorAt: at, gaveUp } }));
       },
       commandTableLoaded(source, warning) {
         set({ commandTable: { source, warning } });

@@ -203,3 +203,62 @@ for (const kind of ['redis', 'valkey'] as ServerKind[]) {
     });
   });
 }
+
+describe('safety on a production server', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startServer('valkey');
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  test('MONITOR does not run unwatched: without CLIENT LIST the buffer guard pauses it, saying why', async () => {
+    const admin = createClient({ url: server.url, RESP: 2 });
+    await admin.connect();
+    await admin.sendCommand(['ACL', 'SETUSER', 'blind', 'on', '>blind-pw', '~*', '+@all', '-client|list']);
+    await admin.close();
+    const config = configFor(server.url.replace('//', '//blind@'), [], { REDIS_PASSWORD: 'blind-pw' });
+    const store = storeFor(config);
+    const engine = startEngine(config, store);
+    try {
+      await engine.ready;
+      await waitFor(() => store.getState().monitor.phase === 'on', 'MONITOR on');
+      await waitFor(() => store.getState().monitor.desired === 'paused', 'paused by the guard', 10_000);
+      assert.match(store.getState().monitor.reason ?? '', /buffer guard: no CLIENT LIST .*permission denied/);
+      await waitFor(() => store.getState().monitor.phase === 'paused', 'connection closed');
+    } finally {
+      await engine.stop();
+    }
+  });
+
+  test('connections that churn do not turn early polls into a poll storm', async () => {
+    const config = configFor(server.url, ['--poll-interval', '1s']);
+    const store = storeFor(config);
+    const engine = startEngine(config, store);
+    const probe = createClient({ url: server.url, RESP: 2 });
+    try {
+      await engine.ready;
+      await probe.connect();
+      await waitFor(() => store.getState().monitor.phase === 'on', 'MONITOR on');
+      const clientListCalls = async () => Number(/cmdstat_client\|list:calls=(\d+)/.exec(String(await probe.sendCommand(['INFO', 'commandstats'])))?.[1] ?? 0);
+      const before = await clientListCalls();
+      const t0 = Date.now();
+      // Bounded churn: ~15 short-lived connections a second for 3 seconds, each from a new port.
+      while (Date.now() - t0 < 3000) {
+        const c = createClient({ url: server.url, RESP: 2 });
+        await c.connect();
+        await c.get('churn:1');
+        await c.close();
+        await new Promise((r) => setTimeout(r, 60));
+      }
+      const calls = (await clientListCalls()) - before;
+      const seconds = (Date.now() - t0) / 1000;
+      // One regular poll per second plus at most one early poll per second.
+      assert.ok(calls <= 2 * Math.ceil(seconds) + 1, `${calls} CLIENT LIST calls in ${seconds.toFixed(1)} s`);
+    } finally {
+      await probe.close().catch(() => {});
+      await engine.stop();
+    }
+  });
+});

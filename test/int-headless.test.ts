@@ -122,6 +122,19 @@ describe('headless CLI', () => {
     noStack(run);
   });
 
+  test('an ACL user that may not run CLIENT LIST: exit 2 at once, saying so', async () => {
+    const admin = createClient({ url: server.url, RESP: 2 });
+    await admin.connect();
+    await admin.sendCommand(['ACL', 'SETUSER', 'nolist', 'on', '>nolist-pw', '~*', '+@all', '-client|list']);
+    await admin.close();
+    const t0 = Date.now();
+    const run = await runCli(['--url', server.url.replace('//', '//nolist@'), '--headless', '--duration', '20s'], { REDIS_PASSWORD: 'nolist-pw' });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /permission denied for CLIENT/);
+    assert.ok(Date.now() - t0 < 10_000, 'it does not wait out the duration');
+    noStack(run);
+  });
+
   test('nothing listening: exit 2, connection refused', async () => {
     const port = await freePort();
     const run = await runCli(['--url', `redis://127.0.0.1:${port}`, '--headless', '--duration', '1s']);

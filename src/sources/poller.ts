@@ -4,7 +4,7 @@ import type { Config } from '../config.ts';
 import type { PollResult } from '../pipeline.ts';
 import { parseClientList } from '../parse/clientList.ts';
 import { parseInfo, serverIdentity } from '../parse/info.ts';
-import { backoff, buildClient, describeError, type Redis } from './connect.ts';
+import { backoff, buildClient, describeError, isFatal, type Redis } from './connect.ts';
 
 export type { PollResult };
 
@@ -35,6 +35,7 @@ export function startPoller(config: Config, handlers: PollerHandlers, now: () =>
   let failures = 0;
   let lastStart = 0;
   let fatal = false;
+  let lastEarly = -Infinity;
 
   const built = buildClient(config, 'poll', backoff(10_000, () => (fatal = true)));
   if (!built.client) {
@@ -84,7 +85,7 @@ export function startPoller(config: Config, handlers: PollerHandlers, now: () =>
         });
       } catch (err) {
         failures++;
-        if (!stopped) handlers.onError(describeError(err, config), fatal);
+        if (!stopped) handlers.onError(describeError(err, config), fatal || isFatal(err));
       } finally {
         inFlight = undefined;
         const delay = failures === 0 ? config.pollIntervalMs : Math.min(config.pollIntervalMs * 2 ** failures, MAX_BACKOFF_MS);
@@ -109,9 +110,14 @@ export function startPoller(config: Config, handlers: PollerHandlers, now: () =>
   return {
     ready,
     pollSoon() {
-      if (stopped || inFlight || !client.isReady) return;
-      const wait = Math.max(0, lastStart + MIN_GAP_MS - now());
-      schedule(wait);
+      // CLIENT LIST costs the server in proportion to its connections: a fleet that opens one per
+      // request must not turn "poll early" into a poll storm. At most one early poll per interval,
+      // and none while polls fail (the backoff decides then).
+      if (stopped || inFlight || !client.isReady || failures > 0) return;
+      const t = now();
+      if (t - lastEarly < config.pollIntervalMs) return;
+      lastEarly = t;
+      schedule(Math.max(0, lastStart + MIN_GAP_MS - t));
     },
     async pollNow() {
       if (stopped || !client.isReady) return;
