@@ -72,16 +72,16 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
     const request = s.ui.exportRequest;
     if (!request || request.seq === exportSeq) return;
     exportSeq = request.seq;
-    void exportInventory(s, request.path, { includeSelf: config.showSelf, target: opts.target, now: source.now }).then((r) => {
-      const { summary } = r.inventory;
-      store
-        .getState()
-        .ui.actions.notify(
-          r.ok
-            ? `wrote ${r.path}: ${summary.clients} clients, ${summary.libraries.outdated + summary.libraries.missing} libraries to upgrade`
-            : r.error,
-        );
-    });
+    const notify = (message: string): void => store.getState().ui.actions.notify(message);
+    // Wait for the flush round under way, so the export never mixes a half-applied batch.
+    void engine.pipeline
+      .flush()
+      .then(() => exportInventory(store.getState(), request.path, { includeSelf: config.showSelf, target: opts.target, now: source.now }))
+      .then((r) => {
+        const { summary } = r.inventory;
+        notify(r.ok ? `wrote ${r.path}: ${summary.clients} clients, ${summary.libraries.outdated + summary.libraries.missing} libraries to upgrade` : r.error);
+      })
+      .catch((err: unknown) => notify(`export failed: ${(err as Error).message}`));
   });
   // A failed first connect is already in the store (poll.lastError); the dashboard shows it and the
   // poller keeps retrying.

@@ -45,6 +45,9 @@ async function main(): Promise<number> {
     process.stdout.write(`redis-recon ${TOOL_VERSION}\n`);
     return 0;
   }
+  if (config.passwordInArgv) {
+    process.stderr.write('redis-recon: warning: the password in --url shows in the process list; put it in REDIS_PASSWORD (environment or .env) instead\n');
+  }
   const audit = setupAudit(config.target, config.librariesFile);
   if (!audit.ok) {
     process.stderr.write(`redis-recon: ${audit.error}\n`);

@@ -24,6 +24,8 @@ export interface Config {
   readonly socketPath?: string;
   readonly db: number;
   readonly auth: { readonly username?: string; readonly password?: string };
+  /** The password came in --url on the command line, where `ps` shows it to every local user. */
+  readonly passwordInArgv: boolean;
   readonly tls: TlsConfig;
   readonly connectTimeoutMs: number;
   readonly pollIntervalMs: number;
@@ -191,6 +193,7 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
       username: str('username', 'REDIS_USERNAME') ?? target.username,
       password: env.REDIS_PASSWORD || target.password,
     },
+    passwordInArgv: typeof values.url === 'string' && target.password !== undefined,
     tls: {
       enabled: tlsEnabled,
       caFile: str('tls-ca', 'REDIS_TLS_CA'),
@@ -275,8 +278,14 @@ export function parseTarget(text: string): Target | { ok: false; error: string }
   } catch {
     return { ok: false, error: `--url is not a URL (expected redis://host:port, rediss://host:port or unix:///path.sock): "${redactUrl(text)}"` };
   }
-  const user = url.username ? decodeURIComponent(url.username) : undefined;
-  const password = url.password ? decodeURIComponent(url.password) : undefined;
+  let user: string | undefined;
+  let password: string | undefined;
+  try {
+    user = url.username ? decodeURIComponent(url.username) : undefined;
+    password = url.password ? decodeURIComponent(url.password) : undefined;
+  } catch {
+    return { ok: false, error: '--url has a broken %-escape in its user name or password' };
+  }
   if (url.protocol === 'unix:') {
     const db = Number(url.searchParams.get('db') ?? 0);
     return { ok: true, endpoint: `unix:${url.pathname}`, host: '', port: 0, socketPath: url.pathname, db: Number.isInteger(db) ? db : 0, tls: false, username: user, password };
@@ -293,7 +302,12 @@ export function parseTarget(text: string): Target | { ok: false; error: string }
   return { ok: true, endpoint: `${shownHost}:${port}${db ? `/${db}` : ''}`, host, port, db, tls: url.protocol === 'rediss:', username: user, password };
 }
 
-/** A URL with any password replaced, for messages about a URL that may not even parse. */
+/**
+ * A URL with its user info replaced, for messages about a URL that may not even parse: everything
+ * between `//` and the last `@` goes, since a password may itself hold `/`, `:` or `@`.
+ */
 export function redactUrl(text: string): string {
-  return text.replace(/(\/\/[^/@:]*:)[^@/]*@/, '$1***@');
+  const start = text.indexOf('//');
+  const at = text.lastIndexOf('@');
+  return start >= 0 && at > start ? `${text.slice(0, start + 2)}***${text.slice(at)}` : text;
 }

@@ -49,7 +49,13 @@ function renderCsv(inv: Inventory): string {
     top_keys: c.topKeys.slice(0, CSV_LIST_MAX).map((k) => `${k.key}(${k.count})`).join(' '),
   }));
   // Excel and friends open a file of only a header fine; keep the header even with no clients.
-  return stringify(rows, { header: true, columns: rows.length > 0 ? undefined : ['client_ip', 'name', 'lib', 'lib_ver', 'user'] });
+  // Client names and keys come from the server, and any application can set them: a name like
+  // =HYPERLINK(...) must open as text in a spreadsheet, never as a formula.
+  return stringify(rows, {
+    header: true,
+    escape_formulas: true,
+    columns: rows.length > 0 ? undefined : ['client_ip', 'name', 'lib', 'lib_ver', 'user'],
+  });
 }
 
 const cell = (s: string | number): string => String(s).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');

@@ -137,4 +137,8 @@ function exportClient(c: ClientView): ExportClient {
   };
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString();
+/** ISO 8601, or the epoch for a time no Date can hold (a damaged capture must not crash an export). */
+const iso = (ms: number): string => {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? new Date(0).toISOString() : d.toISOString();
+};

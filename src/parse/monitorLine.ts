@@ -37,6 +37,7 @@ const JUNK = failure('junk between arguments');
 const INTERNAL = failure('internal error');
 
 const MAX_EXACT = 9007199254740991; // 2^53 - 1
+const MAX_SECONDS = 253402300799; // 9999-12-31T23:59:59Z
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 // ---- scratch byte buffer for arguments with escapes -------------------------------------------------
@@ -185,7 +186,8 @@ function parse(line: string): MonitorParse {
     i++;
   }
   const secDigits = i - tsStart;
-  if (secDigits === 0) return BAD_TS;
+  // Seconds since 1970 beyond year 9999 are not a server's clock: a damaged line, not a date.
+  if (secDigits === 0 || sec > MAX_SECONDS) return BAD_TS;
   let ts = 0;
   if (i < end && line.charCodeAt(i) === 46 /* . */) {
     i++;
