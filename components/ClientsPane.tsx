@@ -37,7 +37,11 @@ export function clientCells(c: ClientView): Partial<Record<ColId, Cell | string>
   return {
     flag: { text: v.mark, color: v.color, bold: true },
     addr: c.addr || c.ip,
-    name: c.name === '' ? { text: '-', dim: true } : c.name,
+    name: c.sharedBy
+      ? { text: `(${c.sharedBy} connections share this address)`, dim: true }
+      : c.name === ''
+        ? { text: '-', dim: true }
+        : c.name,
     lib: flagged ? { text: c.libName || '(none)', color: v.color } : (c.libName ?? ''),
     libVer: flagged ? { text: c.libVer ?? '', color: v.color } : (c.libVer ?? ''),
     user: c.user ?? '',

@@ -29,3 +29,7 @@ export const OTHER_PREFIX = '…';
 /** MONITOR lines waiting for the next flush. Beyond this the engine is not keeping up: lines are
  * dropped and counted rather than growing memory (the buffer guard then protects the server). */
 export const PENDING_LINES_MAX = 2_000_000;
+/** The same buffer, in characters: lines carry whole values, so their count alone bounds nothing. */
+export const PENDING_CHARS_MAX = 256 * 1024 * 1024;
+/** Longest line a capture may hold; beyond it the line is cut (and counted unparsed). */
+export const LINE_CHARS_MAX = 64 * 1024 * 1024;

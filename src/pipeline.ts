@@ -4,7 +4,7 @@
 // commits one update to the store: that single commit per interval keeps the UI cheap at any rate.
 import type { ReconStore } from './store.ts';
 import type { ClientInfo, CommandClassifier, ServerIdentity } from './types.ts';
-import { BOUNDS, PENDING_LINES_MAX } from './bounds.ts';
+import { BOUNDS, PENDING_CHARS_MAX, PENDING_LINES_MAX } from './bounds.ts';
 import { Session, type Auditor, type IngestEvent } from './analysis/session.ts';
 import { parseMonitorLine } from './parse/monitorLine.ts';
 import { clientListFeatures } from './parse/clientList.ts';
@@ -86,6 +86,7 @@ export function createPipeline(store: ReconStore, opts: PipelineOptions): Pipeli
   let lineCount = 0;
   let unparsed = 0;
   const samples: string[] = [];
+  let pendingChars = 0;
 
   const applyPoll = (poll: PollResult): void => {
     opts.tap?.poll(poll);
@@ -108,6 +109,7 @@ export function createPipeline(store: ReconStore, opts: PipelineOptions): Pipeli
     if (poll) applyPoll(poll);
     const batch = lines;
     lines = [];
+    pendingChars = 0;
     const recorded: IngestEvent[] = [];
     const bad: string[] = [];
     let unknown = 0;
@@ -120,7 +122,10 @@ export function createPipeline(store: ReconStore, opts: PipelineOptions): Pipeli
         for (; i < end; i++) {
           const r = parseMonitorLine(batch[i]!);
           if (r.ok) events.push(opts.tap ? { ...r.event, classified: classifier.classify(r.event.args) } : r.event);
-          else bad.push(batch[i]!);
+          else {
+            bad.push(batch[i]!);
+            sample(r.reason, batch[i]!);
+          }
         }
         unknown += session.ingest(events, t).unknownAddresses;
         if (opts.tap) for (const e of events) recorded.push(e);
@@ -135,11 +140,11 @@ export function createPipeline(store: ReconStore, opts: PipelineOptions): Pipeli
   const count = (parsed: number, unparsedLines: readonly string[]): void => {
     lineCount += parsed + unparsedLines.length;
     unparsed += unparsedLines.length;
-    for (const line of unparsedLines) {
-      if (samples.length >= BOUNDS.unparsedSamples) break;
-      const r = parseMonitorLine(line);
-      samples.push(`${r.ok ? 'unreadable' : r.reason}: ${line.slice(0, 200)}`);
-    }
+  };
+
+  /** Keeps a few unreadable lines, with why, for the headless summary. */
+  const sample = (reason: string, line: string): void => {
+    if (samples.length < BOUNDS.unparsedSamples) samples.push(`${reason}: ${line.slice(0, 200)}`);
   };
 
   const publish = (t: number, unknownAddresses: number): void => {
@@ -147,7 +152,7 @@ export function createPipeline(store: ReconStore, opts: PipelineOptions): Pipeli
     session.tick(t);
     const view = session.view();
     if (dropped > 0) actions.notice(`redis-recon fell behind and dropped MONITOR lines (${dropped} so far)`);
-    actions.published(view, { lines: lineCount, unparsed, unparsedSamples: [...samples], eventsPerSec: view.totals.eventsPerSec });
+    actions.published(view, { lines: lineCount, unparsed, unparsedSamples: [...samples], eventsPerSec: view.totals.eventsPerSec, dropped });
   };
 
   /** A recorded batch, applied exactly as the live round that recorded it. */
@@ -160,8 +165,11 @@ export function createPipeline(store: ReconStore, opts: PipelineOptions): Pipeli
   return {
     session,
     pushLine(line) {
-      if (lines.length >= PENDING_LINES_MAX) dropped++;
-      else lines.push(line);
+      if (lines.length >= PENDING_LINES_MAX || pendingChars + line.length > PENDING_CHARS_MAX) dropped++;
+      else {
+        lines.push(line);
+        pendingChars += line.length;
+      }
     },
     pushPoll(poll) {
       // Only the newest poll matters; a replay at full speed may push several per flush.

@@ -29,6 +29,8 @@ export interface StreamCounts {
   readonly lines: number;
   readonly unparsed: number;
   readonly unparsedSamples: readonly string[];
+  /** Lines dropped because the engine fell behind (the pending buffer was full). */
+  readonly dropped: number;
   readonly eventsPerSec: number;
 }
 
@@ -175,7 +177,7 @@ export function createReconStore(opts: StoreOptions): ReconStore {
         budgetMs: opts.monitorBudgetMs,
         maxOmem: opts.monitorMaxOmemBytes,
       },
-      stream: { lines: 0, unparsed: 0, unparsedSamples: [], eventsPerSec: 0 },
+      stream: { lines: 0, unparsed: 0, unparsedSamples: [], eventsPerSec: 0, dropped: 0 },
       commandTable: { source: 'pending' },
       view: emptyView(),
       notices: [],

@@ -69,7 +69,7 @@ export function makeFixture(opts: { presets?: string[]; showSelf?: boolean; colu
   const publish = (at: number): void => {
     session.tick(at);
     const view = session.view();
-    store.getState().actions.published(view, { lines: view.totals.events, unparsed: 0, unparsedSamples: [], eventsPerSec: view.totals.eventsPerSec });
+    store.getState().actions.published(view, { lines: view.totals.events, unparsed: 0, unparsedSamples: [], eventsPerSec: view.totals.eventsPerSec, dropped: 0 });
   };
 
   const all = Object.values(CLIENTS);

@@ -190,3 +190,35 @@ test('a connection never listed is named by what it announced in MONITOR; CLIENT
   s.ingest(events(`1.7 [0 10.0.0.7:8000] "CLIENT" "SETNAME" "renamed"`), 3100);
   assert.equal(byKey(s, '7')!.name, 'listed-name');
 });
+
+test('unix-socket clients print one address: their events go to a shared entry, not to one of them', () => {
+  const s = newSession(true);
+  const unix = (id: number, name: string) =>
+    `id=${id} addr=/run/valkey.sock:0 laddr=/run/valkey.sock:0 fd=9 name=${name} age=5 idle=0 flags=U db=0 sub=0 psub=0 multi=-1 qbuf=0 qbuf-free=0 obl=0 oll=0 omem=0 events=r cmd=get user=default lib-name=node-redis lib-ver=6.3.1`;
+  s.applyClientList(list(unix(1, 'svc-a'), unix(2, 'svc-b'), line(3, 40000, 'tcp-svc')), 1000);
+  s.ingest(events('1.1 [0 unix:/run/valkey.sock] "get" "a:1"', '1.2 [0 unix:/run/valkey.sock] "set" "b:1" "x"', get(40000, 'c:1')), 1100);
+  const views = s.view().clients;
+  const shared = views.find((c) => c.sharedBy !== undefined)!;
+  assert.equal(shared.sharedBy, 2);
+  assert.equal(shared.events, 2);
+  assert.equal(shared.findings, undefined, 'not judged as a client of its own');
+  assert.equal(byKey(s, '1')!.events, 0);
+  assert.equal(byKey(s, '2')!.events, 0);
+  assert.equal(byKey(s, '3')!.events, 1, 'TCP clients join as before');
+
+  // One unix client left: it is known again by its address alone.
+  s.applyClientList(list(unix(2, 'svc-b')), 2000);
+  s.ingest(events('1.3 [0 unix:/run/valkey.sock] "get" "b:2"'), 2100);
+  assert.equal(byKey(s, '2')!.events, 1);
+  assert.equal(s.view().clients.find((c) => c.sharedBy !== undefined)!.connected, false);
+});
+
+test('a client\'s prefixes are the ones the tree counts: proper prefixes only', () => {
+  const s = newSession();
+  s.applyClientList(list(line(1, 1, 'svc')), 1000);
+  s.ingest(events(get(1, 'sess:'), get(1, 'a:b:'), get(1, 'plain')), 1100);
+  const mine = byKey(s, '1')!.prefixes.map((p) => p.prefix).sort();
+  const tree = s.view().tree.all().map((p) => p.prefix).sort();
+  assert.deepEqual(mine, ['a:']);
+  assert.deepEqual(mine, tree);
+});

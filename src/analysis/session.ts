@@ -6,6 +6,7 @@ import type { Classified, ClientInfo, CommandClassifier, MonitorEvent } from '..
 import { SpaceSaving } from './spaceSaving.ts';
 import { PrefixTree } from './prefixTree.ts';
 import { BoundedCounter, ReadWriteCounter, detach } from './boundedCounter.ts';
+import { EwmaRate } from './rate.ts';
 import { isCrossSlot } from '../audit/targets.ts';
 import type { ClientAuditInput, Finding } from '../audit/findings.ts';
 
@@ -63,6 +64,11 @@ export interface ClientView {
   readonly dbs: ReadonlyArray<readonly [number, number]>;
   /** Multi-key calls whose keys hash to different cluster slots, with the first such call's keys. */
   readonly crossSlot: { readonly count: number; readonly example: readonly string[] };
+  /**
+   * Set on the entry that stands for several connections printing the same address (every
+   * unix-socket client shows `<path>:0`): MONITOR cannot tell them apart, so their events land here.
+   */
+  readonly sharedBy?: number;
   /** Library audit verdict (see src/audit), when the session has an auditor. */
   readonly library?: LibraryAudit;
   /** Migration findings for the chosen target, errors first, when the session has an auditor. */
@@ -136,6 +142,9 @@ function announce(rec: ClientRecord, command: string, args: readonly string[]): 
   }
 }
 
+/** Departed clients forgotten beyond the bound at once, so the ledger is not sorted per arrival. */
+const EVICTION_SLACK = Math.floor(BOUNDS.ledgerClients / 20);
+
 /** Keys kept as the example of a cross-slot call, and databases counted per client. */
 const CROSS_SLOT_EXAMPLE_KEYS = 8;
 const DBS_PER_CLIENT = 16;
@@ -153,12 +162,16 @@ interface ClientRecord {
   events: number;
   reads: number;
   writes: number;
-  eventsAtTick: number;
-  rate: number;
+  /** Smoothed ops/s, the same moving average the prefix tree uses, so the column does not flicker. */
+  rate: EwmaRate;
+  /** The rate last published, rounded: a view is rebuilt only when what it shows changes. */
+  shownRate: number;
   commands: BoundedCounter;
   prefixes: ReadWriteCounter;
   keys: SpaceSaving;
   dbs: Map<number, number>;
+  /** For the entry standing for several connections on one address: how many. */
+  shared?: number;
   /** Identity the connection announced in MONITOR (CLIENT SETNAME/SETINFO, HELLO SETNAME). */
   announced?: { name?: string; libName?: string; libVer?: string };
   crossSlotCount: number;
@@ -179,9 +192,8 @@ export class Session {
   private writes = 0;
   private keyed = 0;
   private unlisted = 0;
-  private eventsAtTick = 0;
-  private rate = 0;
-  private lastTick: number | undefined;
+  private readonly rate = new EwmaRate();
+  private nextEvictionScan = 0;
   private ledgerChanged = true;
   private clientViews: readonly ClientView[] = [];
 
@@ -220,6 +232,25 @@ export class Session {
       rec.dirty = true;
       if (info.addrKey) this.byAddr.set(info.addrKey, rec);
       present.add(rec);
+    }
+    // Addresses several listed connections print at once (unix sockets): one shared entry each.
+    const perAddr = new Map<string, number>();
+    for (const info of clients) if (info.addrKey) perAddr.set(info.addrKey, (perAddr.get(info.addrKey) ?? 0) + 1);
+    for (const [addrKey, n] of perAddr) {
+      if (n < 2) continue;
+      const key = `shared:${addrKey}`;
+      let shared = this.ledger.get(key);
+      if (!shared) {
+        shared = this.newRecord(key, addrKey, nowMs);
+        this.ledger.set(key, shared);
+      }
+      shared.listed = true;
+      shared.connected = true;
+      shared.shared = n;
+      shared.lastSeen = nowMs;
+      shared.dirty = true;
+      this.byAddr.set(addrKey, shared);
+      present.add(shared);
     }
     for (const rec of this.ledger.values()) {
       if (!rec.connected || present.has(rec)) continue;
@@ -283,13 +314,15 @@ export class Session {
         this.tree.add(key, touch.write);
         this.keys.offer(key);
         rec.keys.offer(key);
-        // Every delimiter-ended prefix of the key, so a client can be matched at any depth.
+        // Every proper delimiter-ended prefix of the key (the same ones the tree counts), so a
+        // client can be matched at any depth.
         let from = 0;
         let depth = 0;
         for (;;) {
           const at = key.indexOf(delimiter, from);
           if (at < 0 || ++depth > BOUNDS.prefixDepth) break;
           from = at + delimiter.length;
+          if (from >= key.length) break;
           rec.prefixes.add(key.slice(0, from), touch.write);
         }
       }
@@ -300,20 +333,14 @@ export class Session {
   /** Advances rates to `nowMs`. */
   tick(nowMs: number): void {
     this.tree.tick(nowMs);
-    if (this.lastTick !== undefined && nowMs > this.lastTick) {
-      const dt = (nowMs - this.lastTick) / 1000;
-      this.rate = (this.events - this.eventsAtTick) / dt;
-      for (const rec of this.ledger.values()) {
-        const r = (rec.events - rec.eventsAtTick) / dt;
-        if (r !== rec.rate) {
-          rec.rate = r;
-          rec.dirty = true;
-        }
-        rec.eventsAtTick = rec.events;
+    this.rate.tick(this.events, nowMs);
+    for (const rec of this.ledger.values()) {
+      const shown = roundRate(rec.rate.tick(rec.events, nowMs));
+      if (shown !== rec.shownRate) {
+        rec.shownRate = shown;
+        rec.dirty = true;
       }
     }
-    this.eventsAtTick = this.events;
-    this.lastTick = nowMs;
   }
 
   /** An immutable view; unchanged clients keep their previous view object. */
@@ -321,7 +348,7 @@ export class Session {
     let changed = this.ledgerChanged;
     for (const rec of this.ledger.values()) {
       if (rec.dirty || rec.view === undefined) {
-        rec.view = toView(rec, rec.self ? undefined : this.opts.audit);
+        rec.view = toView(rec, rec.self || rec.shared ? undefined : this.opts.audit);
         rec.dirty = false;
         changed = true;
       }
@@ -340,7 +367,7 @@ export class Session {
         writes: this.writes,
         keyed: this.keyed,
         unlisted: this.unlisted,
-        eventsPerSec: this.rate,
+        eventsPerSec: this.rate.value,
       },
     };
   }
@@ -371,8 +398,8 @@ export class Session {
       events: 0,
       reads: 0,
       writes: 0,
-      eventsAtTick: 0,
-      rate: 0,
+      rate: new EwmaRate(),
+      shownRate: 0,
       commands: new BoundedCounter(BOUNDS.commandsPerClient),
       prefixes: new ReadWriteCounter(BOUNDS.prefixesPerClient),
       keys: new SpaceSaving(BOUNDS.topKeysPerClient),
@@ -386,10 +413,16 @@ export class Session {
   /** Keeps the ledger within its bound by forgetting the longest-departed clients first. */
   private evictDeparted(): void {
     const excess = this.ledger.size - BOUNDS.ledgerClients;
-    if (excess <= 0) return;
+    // Connected clients are never forgotten: when a scan found no departed one to drop, wait for
+    // the ledger to grow by the slack before scanning again rather than scanning every arrival.
+    if (excess <= 0 || this.ledger.size < this.nextEvictionScan) return;
     const departed = [...this.ledger.values()].filter((r) => !r.connected).sort((a, b) => a.lastSeen - b.lastSeen);
-    // 5% slack, so churning connections cost one sort per thousand arrivals, not one each.
-    for (const rec of departed.slice(0, excess + Math.floor(BOUNDS.ledgerClients / 20))) {
+    if (departed.length === 0) {
+      this.nextEvictionScan = this.ledger.size + EVICTION_SLACK;
+      return;
+    }
+    // Slack, so churning connections cost one sort per thousand arrivals, not one each.
+    for (const rec of departed.slice(0, excess + EVICTION_SLACK)) {
       this.ledger.delete(rec.key);
       if (this.byAddr.get(rec.addrKey) === rec) this.byAddr.delete(rec.addrKey);
       if (this.scriptCaller === rec) this.scriptCaller = undefined;
@@ -443,13 +476,14 @@ function toView(rec: ClientRecord, audit: Auditor | undefined): ClientView {
     events: rec.events,
     reads: rec.reads,
     writes: rec.writes,
-    opsPerSec: rec.rate,
+    opsPerSec: rec.shownRate,
     commands,
     prefixes: rec.prefixes.entries().map((e) => ({ prefix: e.key, reads: e.reads, writes: e.writes })),
     topKeys: rec.keys.top(BOUNDS.topKeysPerClient).map(({ key, count }) => ({ key, count })),
     fields: info?.fields,
     dbs,
     crossSlot,
+    ...(rec.shared ? { sharedBy: rec.shared } : {}),
     ...(judged
       ? {
           library: info || said?.libName !== undefined
@@ -459,6 +493,13 @@ function toView(rec: ClientRecord, audit: Auditor | undefined): ClientView {
         }
       : {}),
   };
+}
+
+/** Two significant digits, and nothing below 0.01/s: a decaying average settles instead of redrawing forever. */
+function roundRate(r: number): number {
+  if (!(r >= 0.01)) return 0;
+  const scale = 10 ** (Math.floor(Math.log10(r)) - 1);
+  return Math.round(r / scale) * scale;
 }
 
 /** The IP part of a MONITOR source: `1.2.3.4:5` → `1.2.3.4`, `[::1]:5` → `::1`, unix/lua unchanged. */

@@ -33,6 +33,8 @@ export interface ExportClient {
   dbs: Array<{ db: number; count: number }>;
   library: LibraryAudit | null;
   findings: Finding[];
+  /** This entry stands for N connections that print the same address (unix sockets); else null. */
+  sharedBy: number | null;
 }
 
 export interface InventorySummary {
@@ -52,7 +54,7 @@ export interface Inventory {
   endpoint: string;
   server: { name: string; version: string; mode: string; role: string } | null;
   target: { id: string; title: string } | null;
-  window: { start: string; end: string; monitorEvents: number; unparsedLines: number; monitorOnSeconds: number };
+  window: { start: string; end: string; monitorEvents: number; unparsedLines: number; droppedLines: number; monitorOnSeconds: number };
   clients: ExportClient[];
   prefixes: Array<{ prefix: string; reads: number; writes: number; count: number }>;
   topKeys: Array<{ key: string; count: number }>;
@@ -81,6 +83,8 @@ export function buildInventory(state: ReconState, opts: InventoryOptions): Inven
       end: iso(opts.endMs),
       monitorEvents: state.stream.lines - state.stream.unparsed,
       unparsedLines: state.stream.unparsed,
+      // Lines the engine dropped because it fell behind: an export with these is incomplete.
+      droppedLines: state.stream.dropped,
       monitorOnSeconds: Math.round(opts.monitorOnMs / 100) / 10,
     },
     target: opts.target ?? null,
@@ -134,6 +138,7 @@ function exportClient(c: ClientView): ExportClient {
     dbs: c.dbs.map(([db, count]) => ({ db, count })),
     library: c.library ?? null,
     findings: c.findings ? [...c.findings] : [],
+    sharedBy: c.sharedBy ?? null,
   };
 }
 

@@ -2,6 +2,7 @@
 // consumer's per-batch work is amortised. MONITOR output is pure ASCII (the server escapes every
 // other byte as \xHH), so chunks are decoded as latin1: exact for that text, and cheaper than UTF-8.
 import type { Readable } from 'node:stream';
+import { LINE_CHARS_MAX } from '../bounds.ts';
 
 export interface LineStats {
   readonly lines: number;
@@ -14,13 +15,24 @@ export async function readLines(
   batchSize = 16_384,
 ): Promise<LineStats> {
   let carry = '';
+  /** Inside a line already cut at LINE_CHARS_MAX: its rest is dropped up to the next newline. */
+  let skipping = false;
   let batch: string[] = [];
   let lines = 0;
   let bytes = 0;
   for await (const chunk of input) {
     const buf = chunk as Buffer | string;
     bytes += buf.length;
-    const text = carry + (typeof buf === 'string' ? buf : buf.toString('latin1'));
+    let text = carry + (typeof buf === 'string' ? buf : buf.toString('latin1'));
+    if (skipping) {
+      const nl = text.indexOf('\n');
+      if (nl < 0) {
+        carry = '';
+        continue;
+      }
+      text = text.slice(nl + 1);
+      skipping = false;
+    }
     let from = 0;
     for (let nl = text.indexOf('\n', from); nl >= 0; nl = text.indexOf('\n', from)) {
       const end = nl > from && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
@@ -33,6 +45,12 @@ export async function readLines(
       }
     }
     carry = text.slice(from);
+    if (carry.length > LINE_CHARS_MAX) {
+      // A file with no newline (not a capture, or one cut oddly) must not grow memory without end.
+      batch.push(carry.slice(0, LINE_CHARS_MAX));
+      carry = '';
+      skipping = true;
+    }
   }
   // A capture cut mid-line still yields its last, partial line: the parser decides what it is.
   if (carry.length > 0) batch.push(carry.endsWith('\r') ? carry.slice(0, -1) : carry);

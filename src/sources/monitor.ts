@@ -81,7 +81,6 @@ export function startMonitorSource(
       });
       if (gen !== generation) return;
       actions.monitorPhase('on');
-      armBudget();
     } catch (err) {
       if (gen !== generation) return;
       actions.monitorPhase('error', describeError(err, config));
@@ -101,6 +100,12 @@ export function startMonitorSource(
 
   const unsubscribe = store.subscribe((s, prev) => {
     if (s.monitor.desired !== prev.monitor.desired) reconcile(s.monitor.desired);
+    // The budget counts time with MONITOR on: armed for what is left each time it comes on,
+    // disarmed while it reconnects or is paused.
+    if (s.monitor.phase !== prev.monitor.phase) {
+      if (s.monitor.phase === 'on') armBudget();
+      else clearTimeout(budgetTimer);
+    }
   });
   reconcile(store.getState().monitor.desired);
 
