@@ -105,12 +105,12 @@ async function firstConnect(ready: Promise<void>, store: ReconStore, timeoutMs: 
 
 function summary(inv: Inventory, store: ReconStore, wrote: string): string {
   const s = store.getState();
-  const server = inv.server ? `${inv.server.name} ${inv.server.version}` : 'server';
+  const where = inv.server ? `${inv.server.name} ${inv.server.version} at ${inv.endpoint}` : inv.endpoint;
   const unnamed = inv.clients.filter((c) => c.name === '').length;
   const m = s.monitor;
   const monitorNote = m.reason && m.desired !== 'on' ? ` (MONITOR: ${m.reason})` : m.phase === 'error' ? ` (MONITOR failed: ${m.reason})` : '';
   return (
-    `redis-recon: ${server} at ${inv.endpoint}: ${inv.clients.length} clients (${unnamed} unnamed), ` +
+    `redis-recon: ${where}: ${inv.clients.length} clients (${unnamed} unnamed), ` +
     `${inv.window.monitorEvents} MONITOR events, ${inv.window.unparsedLines} unparsed, ${inv.prefixes.length} prefixes, ` +
     `${inv.summary.libraries.outdated + inv.summary.libraries.missing} libraries to upgrade` +
     `${monitorNote}${wrote}`

@@ -50,6 +50,13 @@ export interface Pipeline {
   pushPoll(poll: PollResult): void;
   /** Applies a recorded batch at its recorded time, exactly as the live flush did. */
   applyBatch(at: number, events: readonly IngestEvent[], unparsedLines: readonly string[]): void;
+  /**
+   * Aggregates a batch without publishing: a capture read at full speed publishes on its own
+   * schedule (`publish`), not once per batch.
+   */
+  ingestBatch(at: number, events: readonly IngestEvent[], unparsedLines: readonly string[]): void;
+  /** Ticks rates to `at` and commits one view to the store. */
+  publish(at: number): void;
   /** The server's own command table replaces the shipped fallback. */
   useCommandTable(table: CommandClassifier, source: 'server' | 'fallback', warning?: string): void;
   /**
@@ -155,11 +162,13 @@ export function createPipeline(store: ReconStore, opts: PipelineOptions): Pipeli
     actions.published(view, { lines: lineCount, unparsed, unparsedSamples: [...samples], eventsPerSec: view.totals.eventsPerSec, dropped });
   };
 
-  /** A recorded batch, applied exactly as the live round that recorded it. */
-  const ingest = (t: number, batchEvents: readonly IngestEvent[], unparsedLines: readonly string[]): void => {
+  /** A batch from a recording or a capture: the pending poll first, then the events. */
+  const ingest = (t: number, batchEvents: readonly IngestEvent[], unparsedLines: readonly string[]): number => {
+    const poll = latestPoll;
+    latestPoll = undefined;
+    if (poll) applyPoll(poll);
     count(batchEvents.length, unparsedLines);
-    const { unknownAddresses } = session.ingest(batchEvents, t);
-    publish(t, unknownAddresses);
+    return session.ingest(batchEvents, t).unknownAddresses;
   };
 
   return {
@@ -181,10 +190,13 @@ export function createPipeline(store: ReconStore, opts: PipelineOptions): Pipeli
       actions.commandTableLoaded(source, warning);
     },
     applyBatch(at, batchEvents, unparsedLines) {
-      const poll = latestPoll;
-      latestPoll = undefined;
-      if (poll) applyPoll(poll);
+      publish(at, ingest(at, batchEvents, unparsedLines));
+    },
+    ingestBatch(at, batchEvents, unparsedLines) {
       ingest(at, batchEvents, unparsedLines);
+    },
+    publish(at) {
+      publish(at, 0);
     },
     flush() {
       // While a round runs, at most one more is queued: it takes everything that arrived meanwhile.

@@ -9,6 +9,9 @@ import type { ClientInfo, ServerIdentity } from '../types.ts';
 import { parseMonitorLine } from '../parse/monitorLine.ts';
 import { readLines } from './lineReader.ts';
 
+/** How often a capture read at full speed shows its progress. */
+const PUBLISH_EVERY_MS = 200;
+
 export interface CaptureOptions {
   readonly clock: { now: number };
   readonly clientList?: { clients: ClientInfo[]; unparsed: string[]; raw: string };
@@ -25,12 +28,13 @@ export async function analyzeCapture(
   pipeline: Pipeline,
   store: ReconStore,
   opts: CaptureOptions,
-  signal: { stopped: boolean },
+  signal: AbortSignal,
 ): Promise<CaptureResult> {
   let pendingList = opts.clientList;
+  let lastPublish = performance.now();
   let batches = 0;
   const stats = await readLines(input, async (lines) => {
-    if (signal.stopped) return;
+    if (signal.aborted) return;
     const events: IngestEvent[] = [];
     const bad: string[] = [];
     for (const line of lines) {
@@ -48,7 +52,12 @@ export async function analyzeCapture(
       pipeline.pushPoll({ startedAt: at, at, clients: pendingList.clients, unparsed: pendingList.unparsed, server: opts.server, info: {}, rawClientList: pendingList.raw });
       pendingList = undefined;
     }
-    pipeline.applyBatch(opts.clock.now, events, bad);
+    pipeline.ingestBatch(opts.clock.now, events, bad);
+    // Publishing costs a view of every changed client: a few times a second is all a screen needs.
+    if (performance.now() - lastPublish >= PUBLISH_EVERY_MS) {
+      pipeline.publish(opts.clock.now);
+      lastPublish = performance.now();
+    }
     // Let a dashboard draw and read keys between batches.
     if (++batches % 8 === 0) await new Promise((r) => setImmediate(r));
   });
