@@ -4,7 +4,7 @@ import { Text } from 'ink';
 import { useShallow } from 'zustand/react/shallow';
 import { libraryLabel } from '../src/ui/libraries.ts';
 import { fitColumns, scrollWindow, type Column } from '../src/ui/layout.ts';
-import { selectLibraryRows } from '../src/ui/select.ts';
+import { selectFindingRows, selectLibraryRows } from '../src/ui/select.ts';
 import { useRecon } from './context.tsx';
 import { HeaderLine, Line } from './Cells.tsx';
 import { Pane } from './Pane.tsx';
@@ -21,9 +21,14 @@ const COLUMNS: readonly Column<ColId>[] = [
 ];
 
 export function LibrariesPane({ width, height, focused }: { readonly width: number; readonly height: number; readonly focused: boolean }) {
-  const { rows, selected } = useRecon(useShallow((s) => ({ rows: selectLibraryRows(s), selected: s.ui.selection.libraries })));
+  const { rows, findings, selected } = useRecon(
+    useShallow((s) => ({ rows: selectLibraryRows(s), findings: selectFindingRows(s), selected: s.ui.selection.libraries })),
+  );
   const start = useRef(0);
-  const lines = Math.max(1, height - 3);
+  const inner = Math.max(1, height - 3);
+  // The findings summary goes under the table when both fit; the table keeps at least 3 lines.
+  const findingLines = findings.length > 0 && inner - (findings.length + 1) >= Math.min(3, rows.length) ? findings.length + 1 : 0;
+  const lines = Math.max(1, inner - findingLines);
   const cols = fitColumns(COLUMNS, Math.max(1, width - 3));
   let sel = rows.findIndex((r) => r.id === selected);
   if (sel < 0) sel = 0;
@@ -64,6 +69,27 @@ export function LibrariesPane({ width, height, focused }: { readonly width: numb
           );
         })
       )}
+      {findingLines > 0 ? (
+        <>
+          {Array.from({ length: Math.max(0, lines - Math.max(1, rows.length - start.current)) }, (_, i) => (
+            <Text key={`pad${i}`}> </Text>
+          ))}
+          <Text bold wrap="truncate">
+            {' '}
+            Migration findings (clients)
+          </Text>
+          {findings.map((f) => (
+            <Text key={f.code} wrap="truncate">
+              <Text color={f.severity === 'error' ? theme.bad : f.severity === 'warning' ? theme.warn : theme.muted} bold>
+                {' '}
+                {f.severity === 'error' ? '✖' : f.severity === 'warning' ? '!' : 'i'} {String(f.clients).padStart(4)}
+              </Text>
+              <Text> {f.label}</Text>
+              <Text dimColor> ({f.code})</Text>
+            </Text>
+          ))}
+        </>
+      ) : null}
     </Pane>
   );
 }

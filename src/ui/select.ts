@@ -1,6 +1,7 @@
 // Row selectors over the store state, memoised on the identity of their inputs (and on the view's
 // version for the prefix tree, which is updated in place). The panes draw these rows and the
 // keyboard actions move over them, so a key press moves over exactly what is on screen.
+import { buildFindingRows, type FindingRow } from './findings.ts';
 import type { ClientView, KeyCount, SessionView } from '../analysis/session.ts';
 import { buildClientRows, visibleClients, type ClientRow, type Grouping, type SortSpec } from './clients.ts';
 import { activePrefixes, type Filter } from './filters.ts';
@@ -46,6 +47,9 @@ export const selectVisibleClients = (s: SelectInput): ClientView[] => visibleMem
 
 const libraryMemo = memoLast((visible: readonly ClientView[]) => buildLibraryRows(visible));
 export const selectLibraryRows = (s: SelectInput): LibraryRow[] => libraryMemo(selectVisibleClients(s));
+
+const findingMemo = memoLast((visible: readonly ClientView[]) => buildFindingRows(visible));
+export const selectFindingRows = (s: SelectInput): FindingRow[] => findingMemo(selectVisibleClients(s));
 
 const activeMemo = memoLast((filters: readonly Filter[]) => activePrefixes(filters));
 export const selectActive = (s: SelectInput): readonly string[] => activeMemo(s.ui.filters);
