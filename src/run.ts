@@ -50,6 +50,7 @@ function prepareLive(config: Config): PreparedRun {
     kind: 'live',
     start(store, opts) {
       let recorder: Recorder | undefined;
+      let unsubscribe = (): void => {};
       if (config.recordFile) {
         recorder = startRecorder({
           path: config.recordFile,
@@ -60,7 +61,9 @@ function prepareLive(config: Config): PreparedRun {
           onError: (m) => store.getState().actions.notice(m),
         });
         let last = store.getState().monitor.phase;
-        store.subscribe((s) => {
+        // Date.now is this run's engine clock (`now` above; startEngine gets no other), so phase
+        // changes and batches are stamped on the same clock.
+        unsubscribe = store.subscribe((s) => {
           if (s.monitor.phase !== last) {
             last = s.monitor.phase;
             recorder?.monitor(Date.now(), s.monitor.phase, s.monitor.reason);
@@ -73,6 +76,7 @@ function prepareLive(config: Config): PreparedRun {
           ...engine,
           async stop() {
             await engine.stop();
+            unsubscribe();
             await recorder?.close();
           },
         },
@@ -87,7 +91,7 @@ function finiteRun(
   opts: RunOptions,
   delimiter: string,
   clock: { now: number },
-  read: (pipeline: ReturnType<typeof createPipeline>, signal: { stopped: boolean }) => Promise<string>,
+  read: (pipeline: ReturnType<typeof createPipeline>, signal: AbortSignal) => Promise<string>,
 ): Run {
   const pipeline = createPipeline(store, {
     delimiter,
@@ -95,9 +99,9 @@ function finiteRun(
     now: () => clock.now,
     auditor: opts.auditor,
   });
-  const signal = { stopped: false };
+  const stopping = new AbortController();
   const { actions } = store.getState();
-  const done = read(pipeline, signal).then(
+  const done = read(pipeline, stopping.signal).then(
     (summary) => {
       actions.stopMonitor(summary);
       actions.monitorPhase('stopped', summary);
@@ -114,7 +118,7 @@ function finiteRun(
       pipeline,
       ready: Promise.resolve(),
       async stop() {
-        signal.stopped = true;
+        stopping.abort();
         await done;
       },
     },
@@ -136,7 +140,8 @@ function prepareReplay(config: Config, path: string): Prepared {
       start(store, opts) {
         return finiteRun(store, opts, header.delimiter, clock, async (pipeline, signal) => {
           const r = await replayRecording(path, header, pipeline, store, { speed: config.speed, clock }, signal);
-          return `end of recording (${r.records} records${r.damaged ? `, ${r.damaged} damaged or cut short` : ''})`;
+          const gaps = r.droppedBatches ? `, ${r.droppedBatches} batches never written` : '';
+          return `end of recording (${r.records} records${r.damaged ? `, ${r.damaged} damaged or cut short` : ''}${gaps})`;
         });
       },
     },

@@ -6,7 +6,7 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync, truncateSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync, constants } from 'node:zlib';
+import { gunzipSync, gzipSync, constants } from 'node:zlib';
 import { createClient } from 'redis';
 import { startServer, waitFor, type TestServer } from './helpers/servers.ts';
 import { createReconStore } from '../src/store.ts';
@@ -162,6 +162,60 @@ describe('record and replay', () => {
     const took = Date.now() - t0;
     assert.ok(took >= 1500, `a 1.5 s recording plus a 0.7 s pause took ${took} ms`);
     assert.equal(store.getState().monitor.phase, 'stopped');
+  });
+
+  test('stopping a recorded live run leaves nothing listening to the store', async () => {
+    const rec = join(dir, 'unsubscribed.jsonl.gz');
+    const cfg = resolveConfig(['--url', server.url, '--record', rec], {});
+    assert.ok(cfg.ok);
+    const prepared = prepareRun(cfg.config);
+    assert.ok(prepared.ok);
+    const store = createReconStore({ endpoint: prepared.run.endpoint, monitor: true, monitorMaxOmemBytes: 1 << 25, now: prepared.run.now });
+    // Count the listeners the run leaves behind.
+    let listening = 0;
+    const subscribe = store.subscribe;
+    store.subscribe = (listener) => {
+      listening++;
+      const unsubscribe = subscribe(listener);
+      let once = false;
+      return () => {
+        if (!once) listening--;
+        once = true;
+        unsubscribe();
+      };
+    };
+    const run = prepared.run.start(store, {});
+    await run.engine.ready;
+    await waitFor(() => store.getState().monitor.phase === 'on', 'MONITOR on');
+    await run.engine.stop();
+    assert.equal(listening, 0, 'listeners left after stop');
+    store.getState().actions.monitorPhase('error', 'a change after the end');
+    const text = gunzipSync(readFileSync(rec), { finishFlush: constants.Z_SYNC_FLUSH }).toString('utf8');
+    assert.ok(text.includes('"t":"monitor","at"'), 'phase changes while running are recorded');
+  });
+
+  test('Ctrl-C ends a headless replay at recorded pace at once, and it still exports', async () => {
+    const rec = join(dir, 'slow-paced.jsonl.gz');
+    const event = { ts: 1, db: 0, src: '127.0.0.1:5000', c: 'GET', a: 'read', k: ['a:1'], w: [false] };
+    const records = [
+      { t: 'header', v: 1, tool: 'redis-recon', toolVersion: 'test', endpoint: '127.0.0.1:6379', startedAt: 1000, delimiter: ':', values: false },
+      { t: 'batch', at: 1000, events: [event] },
+      { t: 'batch', at: 61_000, events: [event] },
+    ];
+    writeFileSync(rec, gzipSync(records.map((r) => JSON.stringify(r)).join('\n') + '\n'));
+    const out = join(dir, 'slow-paced.json');
+    const child = spawn(process.execPath, [CLI, '--replay', rec, '--speed', '1', '--headless', '--export', out], { env: ENV, stdio: 'ignore' });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    await new Promise((r) => setTimeout(r, 2000)); // started, and waiting a minute for the second batch
+    const t0 = Date.now();
+    child.kill('SIGINT');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const code = await exited;
+    clearTimeout(killer);
+    const took = Date.now() - t0;
+    assert.equal(code, 0);
+    assert.ok(took < 2000, `exited ${took} ms after Ctrl-C`);
+    assert.equal(json(out).window.monitorEvents, 1);
   });
 
   test('--monitor-log reads the field notes capture with its CLIENT LIST, counting every line', async () => {

@@ -41,12 +41,17 @@ export interface EventRecord {
   readonly args?: readonly string[];
 }
 
-/** Everything one flush applied: the events and the lines that did not parse, at engine time `at`. */
+/**
+ * Everything one flush applied, at engine time `at`: the events, and the lines that did not parse.
+ * Those lines may hold values, so their text (`unparsed`) is kept only with values; without, just
+ * how many there were (`bad`). A replay counts them the same either way.
+ */
 export interface BatchRecord {
   readonly t: 'batch';
   readonly at: number;
   readonly events: readonly EventRecord[];
   readonly unparsed?: readonly string[];
+  readonly bad?: number;
 }
 
 /** A change in MONITOR's state worth replaying (on, paused, stopped, with the reason). */
@@ -57,4 +62,14 @@ export interface MonitorRecord {
   readonly reason?: string;
 }
 
-export type RecordingRecord = HeaderRecord | PollRecord | BatchRecord | MonitorRecord;
+/**
+ * Batches the recorder dropped because the disk could not keep up (gzip backpressure), written once
+ * the file caught up; `at` is the engine time of the last dropped batch.
+ */
+export interface GapRecord {
+  readonly t: 'gap';
+  readonly at: number;
+  readonly droppedBatches: number;
+}
+
+export type RecordingRecord = HeaderRecord | PollRecord | BatchRecord | MonitorRecord | GapRecord;

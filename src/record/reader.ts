@@ -3,6 +3,7 @@
 import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
 import { constants, createGunzip, gunzipSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
+import { PENDING_LINES_MAX } from '../bounds.ts';
 import { RECORDING_VERSION, type HeaderRecord, type RecordingRecord } from './format.ts';
 
 export type OpenResult = { ok: true; header: HeaderRecord } | { ok: false; error: string };
@@ -28,16 +29,30 @@ export function readHeader(path: string): OpenResult {
     return { ok: false, error: `${path} is not a redis-recon recording (not gzip); for a redis-cli monitor capture use --monitor-log` };
   }
   const first = text.split('\n', 1)[0] ?? '';
+  let header: HeaderRecord;
   try {
-    const header = JSON.parse(first) as HeaderRecord;
-    if (header.t !== 'header' || header.tool !== 'redis-recon') throw new Error('no header');
-    if (header.v > RECORDING_VERSION) {
-      return { ok: false, error: `${path} was recorded by a newer redis-recon (format ${header.v}); this one reads format ${RECORDING_VERSION}` };
-    }
-    return { ok: true, header };
+    header = JSON.parse(first) as HeaderRecord;
   } catch {
     return { ok: false, error: `${path} is not a redis-recon recording (no header)` };
   }
+  if (!isObject(header) || header.t !== 'header' || header.tool !== 'redis-recon') {
+    return { ok: false, error: `${path} is not a redis-recon recording (no header)` };
+  }
+  if (typeof header.v === 'number' && header.v > RECORDING_VERSION) {
+    return { ok: false, error: `${path} was recorded by a newer redis-recon (format ${header.v}); this one reads format ${RECORDING_VERSION}` };
+  }
+  const problem = headerProblem(header);
+  if (problem) return { ok: false, error: `${path} has a damaged header: ${problem}` };
+  return { ok: true, header };
+}
+
+/** What is wrong with a header record's fields, in words; undefined when it can be replayed. */
+function headerProblem(h: Record<string, unknown>): string | undefined {
+  if (typeof h.v !== 'number') return 'no format version';
+  if (typeof h.endpoint !== 'string') return 'no endpoint';
+  if (typeof h.delimiter !== 'string' || h.delimiter === '') return 'no key delimiter';
+  if (!isNumber(h.startedAt)) return 'no start time';
+  return undefined;
 }
 
 /** The decompressed byte stream of a recording, tolerant of a missing end. */
@@ -46,13 +61,80 @@ export function recordingStream(path: string): Readable {
   return createReadStream(path).pipe(gunzip);
 }
 
-/** One line to one record, or undefined for a torn or foreign line. */
+/** One line to one record, or undefined for a torn, foreign or malformed line. */
 export function parseRecord(line: string): RecordingRecord | undefined {
   if (line === '') return undefined;
+  let r: unknown;
   try {
-    const r = JSON.parse(line) as RecordingRecord;
-    return typeof r === 'object' && r !== null && typeof r.t === 'string' ? r : undefined;
+    r = JSON.parse(line);
   } catch {
     return undefined;
   }
+  return validRecord(r) ? r : undefined;
+}
+
+/** True when every field the replay reads has the type it expects. */
+export function validRecord(r: unknown): r is RecordingRecord {
+  if (!isObject(r)) return false;
+  switch (r.t) {
+    case 'header':
+      return r.tool === 'redis-recon' && headerProblem(r) === undefined;
+    case 'batch':
+      return (
+        isNumber(r.at) &&
+        Array.isArray(r.events) &&
+        r.events.every(validEvent) &&
+        (r.unparsed === undefined || isStrings(r.unparsed)) &&
+        // One live flush never holds more lines than the pipeline queues.
+        (r.bad === undefined || (isCount(r.bad) && r.bad <= PENDING_LINES_MAX))
+      );
+    case 'poll':
+      return (
+        isNumber(r.at) &&
+        isNumber(r.startedAt) &&
+        isObject(r.server) &&
+        typeof r.server.name === 'string' &&
+        typeof r.server.version === 'string' &&
+        typeof r.clientList === 'string'
+      );
+    case 'monitor':
+      return isNumber(r.at) && typeof r.phase === 'string';
+    case 'gap':
+      return isNumber(r.at) && isCount(r.droppedBatches);
+    default:
+      return false;
+  }
+}
+
+function validEvent(e: unknown): boolean {
+  return (
+    isObject(e) &&
+    isNumber(e.ts) &&
+    isNumber(e.db) &&
+    typeof e.src === 'string' &&
+    typeof e.c === 'string' &&
+    (e.a === 'read' || e.a === 'write' || e.a === 'other') &&
+    isStrings(e.k) &&
+    Array.isArray(e.w) &&
+    e.w.length === e.k.length &&
+    e.w.every((w) => typeof w === 'boolean') &&
+    (e.s === undefined || e.s === true) &&
+    (e.args === undefined || isStrings(e.args))
+  );
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function isNumber(x: unknown): x is number {
+  return typeof x === 'number' && Number.isFinite(x);
+}
+
+function isCount(x: unknown): x is number {
+  return Number.isInteger(x) && (x as number) >= 0;
+}
+
+function isStrings(x: unknown): x is string[] {
+  return Array.isArray(x) && x.every((s) => typeof s === 'string');
 }

@@ -1,13 +1,20 @@
 // Writes a live session to a recording as it happens. The gzip stream is sync-flushed every
 // second, so a killed process loses at most about a second and the file still decompresses up to
-// its last flush. Nothing here blocks the pipeline: writes are queued on the file stream.
+// its last flush. Nothing here blocks the pipeline: writes are queued on the file stream, and when
+// the disk falls behind (gzip says so) batches are dropped and counted in a gap record, not queued.
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { constants, createGzip, type Gzip } from 'node:zlib';
-import type { PipelineTap } from '../pipeline.ts';
+import { constants, createGzip, type Gzip, type ZlibOptions } from 'node:zlib';
+import type { PipelineTap, PollResult } from '../pipeline.ts';
 import { IDENTITY_COMMANDS, type IngestEvent } from '../analysis/session.ts';
 import type { Classified } from '../types.ts';
 import { RECORDING_VERSION, type EventRecord, type RecordingRecord } from './format.ts';
 import { TOOL_VERSION } from '../version.ts';
+
+/**
+ * How much uncompressed text may wait for gzip before writes are refused. Well above one flush's
+ * batch, so a fast disk never drops; a slow one caps memory here.
+ */
+const QUEUE_BYTES = 4 << 20;
 
 export interface RecorderOptions {
   readonly path: string;
@@ -26,7 +33,8 @@ export interface Recorder extends PipelineTap {
 
 export function startRecorder(opts: RecorderOptions): Recorder {
   const file: WriteStream = createWriteStream(opts.path, { mode: 0o600 });
-  const gzip: Gzip = createGzip({ level: 6 });
+  const gzipOptions: ZlibOptions & { writableHighWaterMark: number } = { level: 6, writableHighWaterMark: QUEUE_BYTES };
+  const gzip: Gzip = createGzip(gzipOptions);
   gzip.pipe(file);
   let failed = false;
   const fail = (err: Error): void => {
@@ -36,9 +44,29 @@ export function startRecorder(opts: RecorderOptions): Recorder {
   };
   file.on('error', fail);
   gzip.on('error', fail);
+  /** Set when gzip's queue is full: batches are dropped (and counted) until it drains. */
+  let blocked = false;
+  let droppedBatches = 0;
+  let droppedAt = 0;
+  /** The newest poll seen while blocked: CLIENT LIST is a full snapshot, so one is enough. */
+  let heldPoll: PollResult | undefined;
   const write = (r: RecordingRecord): void => {
-    if (!failed) gzip.write(`${JSON.stringify(r)}\n`);
+    if (!failed && !gzip.write(`${JSON.stringify(r)}\n`)) blocked = true;
   };
+  const writeGap = (): void => {
+    if (droppedBatches === 0) return;
+    write({ t: 'gap', at: droppedAt, droppedBatches });
+    droppedBatches = 0;
+  };
+  const writePoll = (p: PollResult): void => {
+    write({ t: 'poll', at: p.at, startedAt: p.startedAt, server: p.server, clientList: p.rawClientList ?? '' });
+  };
+  gzip.on('drain', () => {
+    blocked = false;
+    writeGap();
+    if (heldPoll) writePoll(heldPoll);
+    heldPoll = undefined;
+  });
   write({
     t: 'header',
     v: RECORDING_VERSION,
@@ -56,11 +84,19 @@ export function startRecorder(opts: RecorderOptions): Recorder {
 
   return {
     poll(p) {
-      write({ t: 'poll', at: p.at, startedAt: p.startedAt, server: p.server, clientList: p.rawClientList ?? '' });
+      if (blocked) heldPoll = p;
+      else writePoll(p);
     },
     batch(at, events, unparsed) {
       if (events.length === 0 && unparsed.length === 0) return;
-      write({ t: 'batch', at, events: events.map((e) => eventRecord(e, e.classified!, opts.values)), ...(unparsed.length ? { unparsed } : {}) });
+      if (blocked) {
+        droppedBatches++;
+        droppedAt = at;
+        return;
+      }
+      // Lines that did not parse may hold values: their text only when values are kept.
+      const lines = unparsed.length === 0 ? {} : opts.values ? { unparsed } : { bad: unparsed.length };
+      write({ t: 'batch', at, events: events.map((e) => eventRecord(e, e.classified!, opts.values)), ...lines });
     },
     monitor(at, phase, reason) {
       write({ t: 'monitor', at, phase, ...(reason ? { reason } : {}) });
@@ -68,6 +104,9 @@ export function startRecorder(opts: RecorderOptions): Recorder {
     async close() {
       clearInterval(timer);
       if (failed) return;
+      // Still blocked: the last counts go in anyway (a few bytes), so the file says what it lacks.
+      writeGap();
+      if (heldPoll) writePoll(heldPoll);
       await new Promise<void>((resolve) => {
         file.once('close', () => resolve());
         file.once('error', () => resolve());

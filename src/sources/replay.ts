@@ -1,5 +1,7 @@
 // Feeds a recording into a pipeline at recorded pace, N times faster, or as fast as possible.
 // Pausing (the `p` key) holds the replay clock; the recording's own times drive every rate.
+// A malformed record is skipped and counted; the rest of the recording still replays.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ReconStore } from '../store.ts';
 import type { Pipeline } from '../pipeline.ts';
 import type { IngestEvent } from '../analysis/session.ts';
@@ -18,7 +20,12 @@ export interface ReplayOptions {
 export interface ReplayResult {
   readonly records: number;
   readonly damaged: number;
+  /** Batches the recorder could not write (its disk fell behind), from the gap records. */
+  readonly droppedBatches: number;
 }
+
+/** Stands in for an unparsed line recorded without values: only the count was kept. */
+const NOT_RECORDED = '(not recorded)';
 
 export async function replayRecording(
   path: string,
@@ -26,11 +33,12 @@ export async function replayRecording(
   pipeline: Pipeline,
   store: ReconStore,
   opts: ReplayOptions,
-  signal: { stopped: boolean },
+  signal: AbortSignal,
 ): Promise<ReplayResult> {
   const { actions } = store.getState();
   let records = 0;
   let damaged = 0;
+  let droppedBatches = 0;
   let wallStart = performance.now();
   let recordedStart = header.startedAt;
   let sinceYield = 0;
@@ -41,15 +49,19 @@ export async function replayRecording(
     const pausedAt = performance.now();
     actions.monitorPhase('paused', store.getState().monitor.reason);
     await new Promise<void>((resolve) => {
+      const done = (): void => {
+        unsubscribe();
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
       const unsubscribe = store.subscribe((s) => {
-        if (s.monitor.desired === 'on' || signal.stopped) {
-          unsubscribe();
-          resolve();
-        }
+        if (s.monitor.desired === 'on') done();
       });
+      signal.addEventListener('abort', done);
+      if (signal.aborted) done();
     });
     wallStart += performance.now() - pausedAt;
-    if (!signal.stopped) actions.monitorPhase('on');
+    if (!signal.aborted) actions.monitorPhase('on');
   };
 
   const pace = async (at: number): Promise<void> => {
@@ -64,16 +76,20 @@ export async function replayRecording(
     }
     const due = wallStart + (at - recordedStart) / opts.speed;
     const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    // Stopping ends the wait at once (the rejection says only that it was aborted).
+    if (wait > 1) await sleep(wait, undefined, { signal }).catch(() => {});
   };
 
   actions.monitorPhase('on');
   const stream = recordingStream(path);
   stream.on('error', () => {}); // a truncated end: readLines sees the stream end
+  // Stopping also stops reading: the rest of a long recording is not decompressed for nothing.
+  const stopReading = (): void => void stream.destroy();
+  signal.addEventListener('abort', stopReading, { once: true });
   try {
     await readLines(stream, async (lines) => {
       for (const line of lines) {
-        if (signal.stopped) return;
+        if (signal.aborted) return;
         const r = parseRecord(line);
         if (r === undefined) {
           if (line !== '') damaged++;
@@ -88,17 +104,24 @@ export async function replayRecording(
           pipeline.pushPoll({ startedAt: r.startedAt, at: r.at, clients, unparsed, server: r.server, info: {}, rawClientList: r.clientList });
         } else if (r.t === 'batch') {
           await pace(r.at);
+          if (signal.aborted) return;
           opts.clock.now = r.at;
-          pipeline.applyBatch(r.at, r.events.map(toEvent), r.unparsed ?? []);
+          pipeline.applyBatch(r.at, r.events.map(toEvent), r.unparsed ?? new Array<string>(r.bad ?? 0).fill(NOT_RECORDED));
+        } else if (r.t === 'gap') {
+          droppedBatches += r.droppedBatches;
+          // One sentence however many gaps (notices are kept once each); the summary has the total.
+          actions.notice("the recording has gaps: the recorder's disk fell behind and some batches were never written");
         }
       }
     });
   } catch {
-    damaged++;
+    if (!signal.aborted) damaged++;
+  } finally {
+    signal.removeEventListener('abort', stopReading);
   }
   // The last poll may not have been followed by a batch.
   pipeline.applyBatch(opts.clock.now, [], []);
-  return { records, damaged };
+  return { records, damaged, droppedBatches };
 }
 
 function toEvent(r: EventRecord): IngestEvent {
