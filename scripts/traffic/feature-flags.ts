@@ -17,9 +17,13 @@ export const featureFlags: Service = {
     client.on('error', (err: Error) => ctx.warn(err.message));
     await client.connect();
     try {
+      // Like an app that loads every flag at boot, then rereads them now and then or one at a time.
+      let booted = false;
       await every(ctx, () => between(400, 1500), async () => {
-        if (chance(0.3)) await client.mget(...FLAGS.map((f) => `feature:flags:${f}`));
-        else await client.get(`feature:flags:${pick(FLAGS)}`);
+        if (!booted || chance(0.3)) {
+          await client.mget(...FLAGS.map((f) => `feature:flags:${f}`));
+          booted = true;
+        } else await client.get(`feature:flags:${pick(FLAGS)}`);
       });
     } finally {
       await closeClient(() => client.quit(), () => client.disconnect());
