@@ -206,7 +206,8 @@ describe('record and replay', () => {
     const out = join(dir, 'slow-paced.json');
     const child = spawn(process.execPath, [CLI, '--replay', rec, '--speed', '1', '--headless', '--export', out], { env: ENV, stdio: 'ignore' });
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    await new Promise((r) => setTimeout(r, 2000)); // started, and waiting a minute for the second batch
+    // Time to start (tsx compiles on first run; CI machines are busy), then it waits a minute for the second batch.
+    await new Promise((r) => setTimeout(r, 4000));
     const t0 = Date.now();
     child.kill('SIGINT');
     const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
