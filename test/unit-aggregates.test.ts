@@ -168,6 +168,39 @@ describe('SpaceSaving', () => {
 const small = (l: Partial<PrefixLimits>): PrefixLimits => ({ ...DEFAULT_PREFIX_LIMITS, ...l });
 const counts = (t: PrefixTree, prefix = ''): Array<[string, number]> => t.children(prefix).map((c) => [c.prefix, c.count]);
 
+describe('SpaceSaving with randomized admission (RAP)', () => {
+  test('on a Zipf stream over a long tail it finds the true heavy hitters with close counts', () => {
+    for (const seed of [1, 7, 42]) {
+      const stream = zipfStream(seed, 200_000, 50_000, 1.1, 1);
+      const exact = new Map<string, number>();
+      for (const [k] of stream) exact.set(k, (exact.get(k) ?? 0) + 1);
+      const ss = new SpaceSaving(500, { admission: 'randomized', random: prng(seed * 31 + 1) });
+      for (const [k] of stream) ss.offer(k);
+      const trueTop = [...exact].sort((a, b) => b[1] - a[1]).slice(0, 10);
+      const found = new Map(ss.top(20).map((h) => [h.key, h.count]));
+      for (const [k, n] of trueTop) {
+        assert.ok(found.has(k), `seed ${seed}: ${k} (${n}) missing from the top 20`);
+        assert.ok(Math.abs(found.get(k)! - n) <= n * 0.05, `seed ${seed}: ${k} counted ${found.get(k)} of ${n}`);
+      }
+      assert.equal(ss.total, stream.length, 'the total stays exact');
+      assert.ok(ss.size <= 500);
+    }
+  });
+
+  test('a stream of one-off keys rarely replaces a counter', () => {
+    const admissions = (ss: SpaceSaving): number => {
+      let n = 0;
+      // Every key is new, so it is monitored right after its offer only if it was admitted.
+      for (let i = 0; i < 100_000; i++) if (ss.offer(`once:${i}`) && ss.get(`once:${i}`) !== undefined) n++;
+      return n;
+    };
+    assert.equal(admissions(new SpaceSaving(100)), 100_000, 'always-admit replaces a counter every time');
+    const rap = admissions(new SpaceSaving(100, { admission: 'randomized', random: prng(3) }));
+    // RAP admits about sum over the stream of 1/(min+1): a few thousand here.
+    assert.ok(rap < 5_000, `${rap} admissions`);
+  });
+});
+
 describe('PrefixTree', () => {
   test('counts every proper prefix ending at a delimiter, not the key itself', () => {
     const t = new PrefixTree(':');

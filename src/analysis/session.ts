@@ -182,7 +182,7 @@ interface ClientRecord {
 
 export class Session {
   readonly tree: PrefixTree;
-  readonly keys = new SpaceSaving(BOUNDS.topKeys);
+  readonly keys = new SpaceSaving(BOUNDS.topKeys, { admission: 'randomized' });
   private readonly ledger = new Map<string, ClientRecord>();
   private readonly byAddr = new Map<string, ClientRecord>();
   private scriptCaller: ClientRecord | undefined;
@@ -312,8 +312,10 @@ export class Session {
         const key = touch.key.length > BOUNDS.keyLength ? touch.key.slice(0, BOUNDS.keyLength) : touch.key;
         this.keyed++;
         this.tree.add(key, touch.write);
-        this.keys.offer(key);
-        rec.keys.offer(key);
+        // One copy of a new key serves both sketches: kept strings outlive young collections, so
+        // on streams of one-off keys every extra copy is old-generation garbage.
+        const held = this.keys.offer(key);
+        rec.keys.offer(held, 1, held !== key);
         // Every proper delimiter-ended prefix of the key (the same ones the tree counts), so a
         // client can be matched at any depth.
         let from = 0;
@@ -402,7 +404,7 @@ export class Session {
       shownRate: 0,
       commands: new BoundedCounter(BOUNDS.commandsPerClient),
       prefixes: new ReadWriteCounter(BOUNDS.prefixesPerClient),
-      keys: new SpaceSaving(BOUNDS.topKeysPerClient),
+      keys: new SpaceSaving(BOUNDS.topKeysPerClient, { admission: 'randomized' }),
       dbs: new Map(),
       crossSlotCount: 0,
       crossSlotExample: [],

@@ -140,8 +140,24 @@ class Bucket {
   constructor(public count: number) {}
 }
 
+export interface SpaceSavingOptions {
+  /**
+   * 'always' (default): every miss takes over the minimum counter, with the guarantees above.
+   * 'randomized': RAP (Ben Basat et al., "Randomized Admission Policy for Efficient Top-k and
+   * Frequency Estimation", INFOCOM 2017): a miss takes it over with probability w / (min + w).
+   * Heavy hitters still get in almost at once, but a stream of one-off keys (a cache's long tail)
+   * no longer replaces a counter, and keeps a new string, on nearly every event: the exact bounds
+   * become probabilistic, and the memory churn that dominated the cost goes away.
+   */
+  readonly admission?: 'always' | 'randomized';
+  /** Source of randomness for 'randomized' (tests pass a seeded one). */
+  readonly random?: () => number;
+}
+
 export class SpaceSaving {
   readonly capacity: number;
+  private readonly randomized: boolean;
+  private readonly random: () => number;
   private readonly index: KeyIndex;
   private monitored = 0;
   /** Bucket with the smallest count, and the one with the largest. */
@@ -151,22 +167,28 @@ export class SpaceSaving {
   private spare: Bucket | null = null;
   private sum = 0;
 
-  constructor(capacity: number = BOUNDS.topKeys) {
+  constructor(capacity: number = BOUNDS.topKeys, opts: SpaceSavingOptions = {}) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
     this.capacity = capacity;
+    this.randomized = opts.admission === 'randomized';
+    this.random = opts.random ?? Math.random;
     this.index = new KeyIndex();
   }
 
-  /** Counts `weight` (> 0 and finite; other values are ignored) occurrences of `item`. */
-  offer(item: string, weight = 1): void {
-    if (!(weight > 0 && weight !== Infinity)) return;
+  /**
+   * Counts `weight` (> 0 and finite; other values are ignored) occurrences of `item`. Returns the
+   * string the sketch holds for it (a detached copy), or `item` itself when it is not monitored, so
+   * a second sketch fed the same key can take it as `owned` and skip a copy of its own.
+   */
+  offer(item: string, weight = 1, owned = false): string {
+    if (!(weight > 0 && weight !== Infinity)) return item;
     this.sum += weight;
     const index = this.index;
     const hash = index.hash(item);
     const counter = index.get(item, hash);
     if (counter !== null) {
       this.increment(counter, weight);
-      return;
+      return counter.key;
     }
     if (this.monitored < this.capacity) {
       // A new counter of count `weight`: find its place from the bottom.
@@ -177,20 +199,22 @@ export class SpaceSaving {
         b = b.next;
       }
       const target = b !== null && b.count === weight ? b : this.link(weight, after, b);
-      const fresh = new Counter(detach(item), hash, 0, target);
+      const fresh = new Counter(owned ? item : detach(item), hash, 0, target);
       push(target, fresh);
       index.insert(fresh);
       this.monitored++;
-      return;
+      return fresh.key;
     }
-    // Full: a counter of the minimum count is handed over to the new key.
+    // Full: a counter of the minimum count is handed over to the new key (under RAP, by chance).
+    if (this.randomized && this.random() * (this.min!.count + weight) >= weight) return item;
     const victim = this.min!.head!;
     index.remove(victim);
-    victim.key = detach(item);
+    victim.key = owned ? item : detach(item);
     victim.hash = hash;
     victim.error = victim.bucket.count;
     index.insert(victim);
     this.increment(victim, weight);
+    return victim.key;
   }
 
   /** The `k` largest counters by count descending (ties: smaller error, then key). */
