@@ -2,6 +2,7 @@
 // Intent (what the user wants MONITOR to do) is kept apart from fact (what MONITOR is doing), so a
 // key press never touches a socket: the monitor source watches `monitor.desired` and reconciles.
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import bytes from 'bytes';
 import type { ServerIdentity } from './types.ts';
 import type { SessionView } from './analysis/session.ts';
 import { emptyView } from './analysis/session.ts';
@@ -196,4 +197,4 @@ export function createReconStore(opts: StoreOptions): ReconStore {
 export const monitorElapsedMs = (m: MonitorStatus, nowMs: number): number =>
   m.onBeforeMs + (m.onSince === undefined ? 0 : nowMs - m.onSince);
 
-const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MB`;
+const mb = (n: number): string => bytes.format(n, { unitSeparator: ' ' }) ?? `${n} B`;

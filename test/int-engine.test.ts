@@ -2,6 +2,7 @@
 // keys while the engine polls CLIENT LIST and streams MONITOR; we assert what the store says.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createClient } from 'redis';
 import { resolveConfig, type Config } from '../src/config.ts';
 import { createReconStore, type ReconStore } from '../src/store.ts';
@@ -227,6 +228,28 @@ describe('safety on a production server', () => {
       await waitFor(() => store.getState().monitor.desired === 'paused', 'paused by the guard', 10_000);
       assert.match(store.getState().monitor.reason ?? '', /buffer guard: no CLIENT LIST .*permission denied/);
       await waitFor(() => store.getState().monitor.phase === 'paused', 'connection closed');
+    } finally {
+      await engine.stop();
+    }
+  });
+
+  test('the buffer guard pauses MONITOR when the server buffers more than the limit for it', async () => {
+    const config = configFor(server.url, ['--poll-interval', '100ms', '--monitor-max-omem', '1KB']);
+    const store = storeFor(config);
+    const engine = startEngine(config, store);
+    try {
+      await engine.ready;
+      await waitFor(() => store.getState().monitor.phase === 'on', 'MONITOR on');
+      // Bounded storms on loopback until the server holds output for our MONITOR connection.
+      for (let round = 0; round < 5 && store.getState().monitor.desired === 'on'; round++) {
+        await new Promise<void>((resolve) => {
+          const bench = spawn('valkey-benchmark', ['-p', String(server.port), '-P', '16', '-c', '20', '-n', '300000', '-t', 'set', '-q'], { stdio: 'ignore' });
+          bench.once('exit', () => resolve());
+        });
+      }
+      await waitFor(() => store.getState().monitor.desired === 'paused', 'paused by the guard', 5000);
+      assert.match(store.getState().monitor.reason ?? '', /^buffer guard: the server held .* for our MONITOR connection \(limit 1 KB\); press p to resume$/);
+      await waitFor(() => store.getState().monitor.phase === 'paused', 'MONITOR connection closed');
     } finally {
       await engine.stop();
     }
