@@ -82,7 +82,7 @@ export const SETTINGS = [
   { flag: 'monitor-budget', env: 'RECON_MONITOR_BUDGET', arg: 'DURATION', help: 'Stop MONITOR after this long (e.g. 10m). Default: no limit.' },
   { flag: 'monitor-max-omem', env: 'RECON_MONITOR_MAX_OMEM', arg: 'SIZE', help: 'Pause MONITOR when the server buffers more than this for it (default 32MB).' },
   { flag: 'show-self', env: 'RECON_SHOW_SELF', arg: null, help: 'Show redis-recon\'s own connections too.' },
-  { flag: 'prefix', env: 'RECON_PREFIXES', arg: 'PREFIX', help: 'Preset key-prefix filter (repeatable; the variable takes a comma-separated list). Presets start inactive.' },
+  { flag: 'prefix', env: 'RECON_PREFIXES', arg: 'PREFIX', multiple: true, help: 'Preset key-prefix filter (repeatable; the variable takes a comma-separated list). Presets start inactive.' },
   { flag: 'target', env: 'RECON_TARGET', arg: 'ID', help: 'Migration target whose rules the findings use: valkey-8, valkey-9, elasticache-valkey (default), elasticache-valkey-cluster, elasticache-valkey-serverless, or a profile .json.' },
   { flag: 'libraries', env: 'RECON_LIBRARIES', arg: 'FILE', help: 'JSON file extending or overriding the shipped client-library knowledge base (data/libraries.json).' },
   { flag: 'record', env: 'RECON_RECORD', arg: 'FILE', help: 'Save the live session to FILE as it arrives (gzip JSON lines): polls and MONITOR events, keys but not values. Safe to kill: at most about a second is lost.' },
@@ -94,53 +94,34 @@ export const SETTINGS = [
   { flag: 'headless', env: null, arg: null, help: 'No UI: run for --duration, write --export, print a summary to stderr.' },
   { flag: 'duration', env: 'RECON_DURATION', arg: 'DURATION', help: 'How long a headless run lasts (e.g. 60s); a replay or capture runs to its end unless given.' },
   { flag: 'export', env: 'RECON_EXPORT', arg: 'FILE', help: 'Write the inventory to FILE when the run ends: .json (the contract), .csv (a row per client) or .md (the summary).' },
-  { flag: 'help', env: null, arg: null, help: 'Show this help.' },
-  { flag: 'version', env: null, arg: null, help: 'Show the version.' },
+  { flag: 'help', env: null, arg: null, short: 'h', help: 'Show this help.' },
+  { flag: 'version', env: null, arg: null, short: 'v', help: 'Show the version.' },
 ] as const;
+
+type ParseOption = { type: 'string' | 'boolean'; multiple?: boolean; short?: string };
+
+/** The flags parseArgs reads, derived from SETTINGS: a flag with an argument takes a string. */
+const PARSE_OPTIONS: Record<string, ParseOption> = Object.fromEntries(
+  SETTINGS.flatMap((s): Array<[string, ParseOption]> =>
+    s.flag === null
+      ? []
+      : [[s.flag, { type: s.arg ? 'string' : 'boolean', ...('multiple' in s ? { multiple: true } : {}), ...('short' in s ? { short: s.short } : {}) }]],
+  ),
+);
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
 
 export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
-  let values: Record<string, string | boolean | string[] | undefined>;
+  // Derived options lose parseArgs' per-flag types; values are read by flag name and checked below.
+  let values: Record<string, string | boolean | Array<string | boolean> | undefined>;
   try {
     ({ values } = parseArgs({
       args: [...argv],
       strict: true,
       allowPositionals: false,
-      options: {
-        url: { type: 'string' },
-        username: { type: 'string' },
-        tls: { type: 'boolean' },
-        'tls-ca': { type: 'string' },
-        'tls-cert': { type: 'string' },
-        'tls-key': { type: 'string' },
-        'tls-servername': { type: 'string' },
-        'tls-insecure': { type: 'boolean' },
-        'connect-timeout': { type: 'string' },
-        'poll-interval': { type: 'string' },
-        'flush-interval': { type: 'string' },
-        delimiter: { type: 'string' },
-        'no-monitor': { type: 'boolean' },
-        'monitor-budget': { type: 'string' },
-        'monitor-max-omem': { type: 'string' },
-        'show-self': { type: 'boolean' },
-        prefix: { type: 'string', multiple: true },
-        target: { type: 'string' },
-        libraries: { type: 'string' },
-        record: { type: 'string' },
-        'record-values': { type: 'boolean' },
-        replay: { type: 'string' },
-        speed: { type: 'string' },
-        'monitor-log': { type: 'string' },
-        'client-list': { type: 'string' },
-        headless: { type: 'boolean' },
-        duration: { type: 'string' },
-        export: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
+      options: PARSE_OPTIONS,
     }));
   } catch (err) {
     // parseArgs errors name the flag, never its value; still, keep only the first line.
@@ -176,7 +157,7 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
   }
 
   const prefixes = Array.isArray(values.prefix)
-    ? values.prefix
+    ? values.prefix.map(String)
     : (env.RECON_PREFIXES ?? '').split(',').map((p) => p.trim()).filter(Boolean);
 
   const delimiter = str('delimiter', 'RECON_DELIMITER') ?? ':';
