@@ -107,3 +107,18 @@ test('an unknown extension is refused; a failed write leaves the previous export
   assert.ok(existsSync(blocked));
   assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left behind');
 });
+
+test('Markdown names a service once, with how many of its connections hit a finding', async () => {
+  const store = createReconStore({ endpoint: 'h:1', monitor: true, monitorMaxOmemBytes: 1 << 25 });
+  const target = loadTarget('elasticache-valkey-cluster');
+  const pipeline = createPipeline(store, { delimiter: ':', isSelf: () => false, auditor: createAuditor(target, shippedLibraries()) });
+  const line = (id: number, port: number) =>
+    `id=${id} addr=10.0.0.9:${port} fd=5 name=cron age=1 idle=0 flags=N db=0 sub=0 psub=0 multi=-1 qbuf=0 qbuf-free=0 obl=0 oll=0 omem=0 events=r cmd=mget user=default lib-name=go-redis(,go1.24.13) lib-ver=9.17.2`;
+  const { clients, unparsed } = parseClientList(`${line(1, 1001)}\n${line(2, 1002)}\n`);
+  pipeline.pushPoll({ startedAt: 0, at: 0, clients, unparsed, server: identityFromInfo('redis_version:7.4.0\r\n'), info: {} });
+  for (const port of [1001, 1002]) pipeline.pushLine(`1.1 [0 10.0.0.9:${port}] "mget" "user:1" "order:2"`);
+  await pipeline.flush();
+  const path = join(mkdtempSync(join(tmpdir(), 'recon-export-')), 'inv.md');
+  assert.ok((await exportInventory(store.getState(), path, { target: { id: target.id, title: target.title } })).ok);
+  assert.match(readFileSync(path, 'utf8'), /\| cross-slot user:1 order:2 \| error \| 2 \| cron ×2 \|/);
+});

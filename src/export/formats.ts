@@ -58,6 +58,13 @@ function renderCsv(inv: Inventory): string {
   });
 }
 
+/** `a, b ×12`: one name per service, however many connections it opened. */
+function tally(names: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
+  return [...counts].map(([n, c]) => (c > 1 ? `${n} ×${c}` : n)).join(', ');
+}
+
 const cell = (s: string | number): string => String(s).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 const who = (c: ExportClient): string => (c.name !== '' ? c.name : `(unnamed) ${c.addr}`);
 
@@ -117,7 +124,7 @@ function renderMarkdown(inv: Inventory): string {
     }
   }
   out.push(`## What will fail on ${inv.target?.title ?? 'the target'}`, '');
-  out.push(table(['finding', 'severity', 'calls', 'clients', 'why'], [...failing.values()].map((e) => [`${e.finding.code}${e.finding.example ? ` ${e.finding.example}` : ''}`, e.finding.severity, e.count, e.clients.join(', '), e.finding.message])));
+  out.push(table(['finding', 'severity', 'calls', 'clients', 'why'], [...failing.values()].map((e) => [`${e.finding.code}${e.finding.example ? ` ${e.finding.example}` : ''}`, e.finding.severity, e.count, tally(e.clients), e.finding.message])));
 
   out.push('## Prefixes by readers and writers', '');
   const readers = new Map<string, Set<string>>();
