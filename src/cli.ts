@@ -64,7 +64,7 @@ async function main(): Promise<number> {
     });
   }
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
-    process.stderr.write('redis-recon: the dashboard needs a terminal; without one use --headless --duration 60s --export out.json\n');
+    process.stderr.write('redis-recon: the dashboard needs a terminal; without one use --headless --export out.json (with --duration 60s for a live server)\n');
     return 1;
   }
   const { runDashboard } = await import('../components/runDashboard.tsx');
