@@ -19,6 +19,8 @@ export const BOUNDS = {
   ledgerClients: 20_000,
   /** Samples of lines that did not parse, kept to show what went wrong. */
   unparsedSamples: 20,
+  /** Notices kept for the status bar and the headless summary; the oldest go first. */
+  notices: 20,
   /** Longest key kept verbatim; longer keys are cut (a key is a name, not a payload). */
   keyLength: 512,
 } as const;

@@ -1,5 +1,5 @@
 // The part of the engine that does not care where text comes from: a live server, a recording or
-// a `redis-cli monitor` capture all push MONITOR lines (or already parsed events) and CLIENT LIST
+// a `redis-cli monitor` capture all push MONITOR lines (or hand over parsed batches) and CLIENT LIST
 // polls here. Once per flush it parses what arrived, applies the latest poll, aggregates, and
 // commits one update to the store: that single commit per interval keeps the UI cheap at any rate.
 import type { ReconStore } from './store.ts';
@@ -105,15 +105,19 @@ export function createPipeline(store: ReconStore, opts: PipelineOptions): Pipeli
         `${poll.server.name} ${poll.server.version} does not report client libraries (lib-name needs 7.2 or later): library columns stay empty`,
       );
     }
-    if (poll.unparsed.length > 0) actions.notice(`CLIENT LIST had ${poll.unparsed.length} line(s) redis-recon could not read`);
+    if (poll.unparsed.length > 0) actions.notice('some CLIENT LIST lines could not be read: those connections are missing');
+  };
+
+  const applyPendingPoll = (): void => {
+    const poll = latestPoll;
+    latestPoll = undefined;
+    if (poll) applyPoll(poll);
   };
 
   /** One flush round: the poll, then this round's lines slice by slice, then one commit. */
   const runRound = async (): Promise<void> => {
     const t = now();
-    const poll = latestPoll;
-    latestPoll = undefined;
-    if (poll) applyPoll(poll);
+    applyPendingPoll();
     const batch = lines;
     lines = [];
     pendingChars = 0;
@@ -158,15 +162,14 @@ export function createPipeline(store: ReconStore, opts: PipelineOptions): Pipeli
     if (unknownAddresses > 0) opts.onUnknownAddresses?.();
     session.tick(t);
     const view = session.view();
-    if (dropped > 0) actions.notice(`redis-recon fell behind and dropped MONITOR lines (${dropped} so far)`);
+    // Fixed wording: the count is in the stream counts and the export's droppedLines.
+    if (dropped > 0) actions.notice('redis-recon fell behind and dropped MONITOR lines: counts are incomplete');
     actions.published(view, { lines: lineCount, unparsed, unparsedSamples: [...samples], eventsPerSec: view.totals.eventsPerSec, dropped });
   };
 
   /** A batch from a recording or a capture: the pending poll first, then the events. */
   const ingest = (t: number, batchEvents: readonly IngestEvent[], unparsedLines: readonly string[]): number => {
-    const poll = latestPoll;
-    latestPoll = undefined;
-    if (poll) applyPoll(poll);
+    applyPendingPoll();
     count(batchEvents.length, unparsedLines);
     return session.ingest(batchEvents, t).unknownAddresses;
   };
@@ -181,7 +184,8 @@ export function createPipeline(store: ReconStore, opts: PipelineOptions): Pipeli
       }
     },
     pushPoll(poll) {
-      // Only the newest poll matters; a replay at full speed may push several per flush.
+      // Polls wait for the next flush, but none is skipped: a connection listed only in an older
+      // poll (a replay at full speed pushes several per flush) must still be named.
       if (latestPoll) applyPoll(latestPoll);
       latestPoll = poll;
     },

@@ -3,6 +3,7 @@
 // key press never touches a socket: the monitor source watches `monitor.desired` and reconciles.
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import bytes from 'bytes';
+import { BOUNDS } from './bounds.ts';
 import type { ServerIdentity } from './types.ts';
 import type { SessionView } from './analysis/session.ts';
 import { emptyView } from './analysis/session.ts';
@@ -162,7 +163,7 @@ export function createReconStore(opts: StoreOptions): ReconStore {
         set({ startedAt: at });
       },
       notice(message) {
-        if (!get().notices.includes(message)) set((s) => ({ notices: [...s.notices, message] }));
+        if (!get().notices.includes(message)) set((s) => ({ notices: [...s.notices, message].slice(-BOUNDS.notices) }));
       },
     };
 

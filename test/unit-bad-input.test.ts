@@ -55,3 +55,13 @@ test('names and keys that look like spreadsheet formulas are exported as text', 
   assert.ok(csv.includes(`"'=HYPERLINK(""http://x"")"`), csv);
   assert.ok(csv.includes(`'=1+2(1)`), csv);
 });
+
+test('notices stay bounded however many distinct ones arrive; the newest are kept', () => {
+  const store = createReconStore({ endpoint: 'h:1', monitor: true, monitorMaxOmemBytes: 1 << 20 });
+  for (let i = 0; i < 100; i++) store.getState().actions.notice(`notice ${i}`);
+  store.getState().actions.notice('notice 99');
+  const { notices } = store.getState();
+  assert.equal(notices.length, 20);
+  assert.equal(notices.at(-1), 'notice 99');
+  assert.equal(notices[0], 'notice 80');
+});

@@ -102,8 +102,6 @@ export interface SessionView {
     readonly reads: number;
     readonly writes: number;
     readonly keyed: number;
-    /** Events from addresses that no CLIENT LIST has shown (yet). */
-    readonly unlisted: number;
     readonly eventsPerSec: number;
   };
 }
@@ -114,15 +112,13 @@ export const emptyView = (): SessionView => ({
   clients: [],
   topKeys: [],
   tree: EMPTY_TREE,
-  totals: { events: 0, reads: 0, writes: 0, keyed: 0, unlisted: 0, eventsPerSec: 0 },
+  totals: { events: 0, reads: 0, writes: 0, keyed: 0, eventsPerSec: 0 },
 });
 
 export interface SessionOptions {
   readonly delimiter: string;
   readonly classifier: CommandClassifier;
   readonly isSelf: (info: ClientInfo) => boolean;
-  /** Top keys published per view (the sketch itself keeps BOUNDS.topKeys). */
-  readonly publishTopKeys?: number;
   readonly audit?: Auditor;
 }
 
@@ -141,6 +137,9 @@ function announce(rec: ClientRecord, command: string, args: readonly string[]): 
     if (at > 0 && args[at + 1] !== undefined) a.name = detach(args[at + 1]!);
   }
 }
+
+/** Top keys in each published view (the sketch itself keeps BOUNDS.topKeys). */
+const PUBLISHED_TOP_KEYS = 200;
 
 /** Departed clients forgotten beyond the bound at once, so the ledger is not sorted per arrival. */
 const EVICTION_SLACK = Math.floor(BOUNDS.ledgerClients / 20);
@@ -191,7 +190,6 @@ export class Session {
   private reads = 0;
   private writes = 0;
   private keyed = 0;
-  private unlisted = 0;
   private readonly rate = new EwmaRate();
   private nextEvictionScan = 0;
   private ledgerChanged = true;
@@ -206,9 +204,8 @@ export class Session {
    * MONITOR are adopted by address; those missing from it are kept, marked disconnected.
    * `pollStartedAt` guards against marking gone a connection first seen after the poll was sent.
    */
-  applyClientList(clients: readonly ClientInfo[], nowMs: number, pollStartedAt = nowMs): { newClients: number } {
+  applyClientList(clients: readonly ClientInfo[], nowMs: number, pollStartedAt = nowMs): void {
     const present = new Set<ClientRecord>();
-    let newClients = 0;
     for (const info of clients) {
       let rec = this.ledger.get(info.id);
       if (rec === undefined) {
@@ -219,7 +216,6 @@ export class Session {
           rec = provisional;
         } else {
           rec = this.newRecord(info.id, info.addrKey, nowMs);
-          newClients++;
         }
         this.ledger.set(info.id, rec);
       }
@@ -262,10 +258,12 @@ export class Session {
     }
     this.ledgerChanged = true;
     this.evictDeparted();
-    return { newClients };
   }
 
-  /** Aggregates a batch of MONITOR events. Returns how many came from addresses no poll has shown. */
+  /**
+   * Aggregates a batch of MONITOR events. `unknownAddresses` > 0 says a poll would tell more: lines
+   * from an address no poll has listed, or from one whose connection a poll saw leave.
+   */
   ingest(events: readonly IngestEvent[], nowMs: number): { unknownAddresses: number } {
     const { classifier, delimiter } = this.opts;
     let unknownAddresses = 0;
@@ -298,7 +296,6 @@ export class Session {
       rec.dirty = true;
       rec.commands.add(c.command);
       this.events++;
-      if (!rec.listed) this.unlisted++;
       if (c.access === 'read') {
         rec.reads++;
         this.reads++;
@@ -315,7 +312,7 @@ export class Session {
         // One copy of a new key serves both sketches: kept strings outlive young collections, so
         // on streams of one-off keys every extra copy is old-generation garbage.
         const held = this.keys.offer(key);
-        rec.keys.offer(held, 1, held !== key);
+        rec.keys.offer(held ?? key, 1, held !== undefined);
         // Every proper delimiter-ended prefix of the key (the same ones the tree counts), so a
         // client can be matched at any depth.
         let from = 0;
@@ -361,14 +358,13 @@ export class Session {
     return {
       version: this.version,
       clients: this.clientViews,
-      topKeys: this.keys.top(this.opts.publishTopKeys ?? 200).map(({ key, count }) => ({ key, count })),
+      topKeys: this.keys.top(PUBLISHED_TOP_KEYS).map(({ key, count }) => ({ key, count })),
       tree: this.tree,
       totals: {
         events: this.events,
         reads: this.reads,
         writes: this.writes,
         keyed: this.keyed,
-        unlisted: this.unlisted,
         eventsPerSec: this.rate.value,
       },
     };

@@ -177,11 +177,11 @@ export class SpaceSaving {
 
   /**
    * Counts `weight` (> 0 and finite; other values are ignored) occurrences of `item`. Returns the
-   * string the sketch holds for it (a detached copy), or `item` itself when it is not monitored, so
-   * a second sketch fed the same key can take it as `owned` and skip a copy of its own.
+   * string the sketch holds for it (a detached copy), or undefined when it is not monitored, so a
+   * second sketch fed the same key can take the held copy as `owned` and skip a copy of its own.
    */
-  offer(item: string, weight = 1, owned = false): string {
-    if (!(weight > 0 && weight !== Infinity)) return item;
+  offer(item: string, weight = 1, owned = false): string | undefined {
+    if (!(weight > 0 && weight !== Infinity)) return undefined;
     this.sum += weight;
     const index = this.index;
     const hash = index.hash(item);
@@ -206,7 +206,7 @@ export class SpaceSaving {
       return fresh.key;
     }
     // Full: a counter of the minimum count is handed over to the new key (under RAP, by chance).
-    if (this.randomized && this.random() * (this.min!.count + weight) >= weight) return item;
+    if (this.randomized && this.random() * (this.min!.count + weight) >= weight) return undefined;
     const victim = this.min!.head!;
     index.remove(victim);
     victim.key = owned ? item : detach(item);
