@@ -20,13 +20,6 @@ import {
 
 export type PaneId = 'clients' | 'keys' | 'libraries' | 'detail';
 
-export const PANE_TITLES: Readonly<Record<PaneId, string>> = {
-  clients: 'Clients',
-  keys: 'Keys',
-  libraries: 'Libraries',
-  detail: 'Detail',
-};
-
 export interface UiState {
   readonly focus: PaneId;
   /** Selected row id per list pane (client key, prefix, library id). */
