@@ -6,7 +6,7 @@ import type { Config } from '../src/config.ts';
 import { createReconStore, type ReconStore } from '../src/store.ts';
 import { prepareRun } from '../src/run.ts';
 import { exportInventory } from '../src/export/exportFile.ts';
-import type { Auditor } from '../src/analysis/session.ts';
+import type { AuditSpec } from '../src/collect/protocol.ts';
 import { pacedStore } from './pacedStore.ts';
 import { enterScreen, forgetCiForInk } from './terminal.ts';
 
@@ -22,8 +22,8 @@ export interface DashboardOptions {
   readonly onRender?: (renderTimeMs: number) => void;
   /** Gives the caller the store (the benchmark presses keys through it). */
   readonly onStore?: (store: ReconStore) => void;
-  /** Judges each client's library and findings against the migration target (src/audit). */
-  readonly auditor?: Auditor;
+  /** The migration target and library knowledge base each collector judges clients against (src/audit). */
+  readonly audit?: AuditSpec;
   /** The target those findings are for, named in exports. */
   readonly target?: { id: string; title: string };
 }
@@ -65,7 +65,7 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
     viewport: { columns: stdout.columns || 80, rows: stdout.rows || 24 },
   });
   opts.onStore?.(store);
-  const { engine } = source.start(store, { auditor: opts.auditor });
+  const { engine } = source.start(store, { audit: opts.audit ?? null });
   // The export key asks through the store; the file is written here, at the edge.
   let exportSeq = 0;
   const stopExports = store.subscribe((s) => {
@@ -74,8 +74,8 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
     exportSeq = request.seq;
     const notify = (message: string): void => store.getState().ui.actions.notify(message);
     // Wait for the flush round under way, so the export never mixes a half-applied batch.
-    void engine.pipeline
-      .flush()
+    void engine
+      .sync()
       .then(() => exportInventory(store.getState(), request.path, { includeSelf: config.showSelf, target: opts.target, now: source.now }))
       .then((r) => {
         const { summary } = r.inventory;

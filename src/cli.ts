@@ -59,7 +59,7 @@ async function main(): Promise<number> {
       process.once('SIGTERM', () => resolve());
     });
     return runHeadless(config, { stderr: (l) => process.stderr.write(`${l}\n`), interrupted,
-      auditor: audit.auditor,
+      audit: { target: config.target, ...(config.librariesFile ? { librariesFile: config.librariesFile } : {}) },
       target: { id: audit.target.id, title: audit.target.title },
     });
   }
@@ -68,7 +68,10 @@ async function main(): Promise<number> {
     return 1;
   }
   const { runDashboard } = await import('../components/runDashboard.tsx');
-  return runDashboard(config, { auditor: audit.auditor, target: { id: audit.target.id, title: audit.target.title } });
+  return runDashboard(config, {
+    audit: { target: config.target, ...(config.librariesFile ? { librariesFile: config.librariesFile } : {}) },
+    target: { id: audit.target.id, title: audit.target.title },
+  });
 }
 
 main().then(

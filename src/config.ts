@@ -36,6 +36,8 @@ export interface Config {
   readonly monitorBudgetMs?: number;
   /** Pause MONITOR when the server buffers more than this for our connection (its `omem`). */
   readonly monitorMaxOmemBytes: number;
+  /** Run MONITOR continuously even where the buffer guard cannot see its connection (the user accepts the risk). */
+  readonly monitorUnguarded: boolean;
   readonly showSelf: boolean;
   readonly prefixes: readonly string[];
   /** Migration target profile: a shipped id (data/targets) or a path to a profile .json. */
@@ -81,6 +83,7 @@ export const SETTINGS = [
   { flag: 'no-monitor', env: 'RECON_NO_MONITOR', arg: null, help: 'Do not run MONITOR: CLIENT LIST and INFO only.' },
   { flag: 'monitor-budget', env: 'RECON_MONITOR_BUDGET', arg: 'DURATION', help: 'Stop MONITOR after this long (e.g. 10m). Default: no limit.' },
   { flag: 'monitor-max-omem', env: 'RECON_MONITOR_MAX_OMEM', arg: 'SIZE', help: 'Pause MONITOR when the server buffers more than this for it (default 32MB).' },
+  { flag: 'monitor-unguarded', env: 'RECON_MONITOR_UNGUARDED', arg: null, help: 'Where CLIENT LIST does not show our MONITOR connection (some proxies hide it), the buffer guard is blind and MONITOR runs 10s in every minute; this runs it continuously, accepting that risk.' },
   { flag: 'show-self', env: 'RECON_SHOW_SELF', arg: null, help: 'Show redis-recon\'s own connections too.' },
   { flag: 'prefix', env: 'RECON_PREFIXES', arg: 'PREFIX', multiple: true, help: 'Preset key-prefix filter (repeatable; the variable takes a comma-separated list). Presets start inactive.' },
   { flag: 'target', env: 'RECON_TARGET', arg: 'ID', help: 'Migration target whose rules the findings use: valkey-8, valkey-9, elasticache-valkey (default), elasticache-valkey-cluster, elasticache-valkey-serverless, or a profile .json.' },
@@ -190,6 +193,7 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
     monitor: !bool('no-monitor', 'RECON_NO_MONITOR'),
     monitorBudgetMs: duration('monitor-budget', 'RECON_MONITOR_BUDGET'),
     monitorMaxOmemBytes: maxOmem ?? 32 * 1024 * 1024,
+    monitorUnguarded: bool('monitor-unguarded', 'RECON_MONITOR_UNGUARDED'),
     showSelf: bool('show-self', 'RECON_SHOW_SELF'),
     prefixes,
     target: str('target', 'RECON_TARGET') ?? 'elasticache-valkey',

@@ -1,86 +1,165 @@
-// The live engine: a poller and a MONITOR connection feeding the pipeline, flushed on a timer.
+// The engine on the main thread: starts one collector (a worker thread) per node or per capture
+// partition, merges what they report into the store, forwards the user's MONITOR intent to each,
+// keeps MONITOR's time budget, and writes the recording. It does no work proportional to traffic:
+// parsing and aggregation happen in the collectors, where the bytes arrive.
+import type { Readable } from 'node:stream';
 import type { Config } from './config.ts';
 import type { ReconStore } from './store.ts';
-import type { Auditor } from './analysis/session.ts';
-import { commandTableFromServer } from './commands/commandTable.ts';
-import { createPipeline, type Pipeline, type PipelineTap } from './pipeline.ts';
-import { startPoller, type Poller } from './sources/poller.ts';
-import { startMonitorSource, type MonitorSource } from './sources/monitor.ts';
-import { isSelfClient, selfName } from './sources/connect.ts';
+import { monitorElapsedMs } from './store.ts';
+import { startCollector, type CollectorHost } from './collect/host.ts';
+import { Merger } from './collect/merge.ts';
+import { CHUNKS_AHEAD } from './collect/capture.ts';
+import type { AuditSpec, CollectorInit, CollectorSpec } from './collect/protocol.ts';
+import type { Recorder } from './record/recorder.ts';
 
 export interface Engine {
-  readonly pipeline: Pipeline;
-  /** Settles when the poll connection is up; rejects with a sentence if the first connect fails. */
+  /** Settles when every node's poll connection is up; rejects with a sentence if the first connect fails. */
   readonly ready: Promise<void>;
-  /** Closes MONITOR, takes one last CLIENT LIST, flushes, and closes everything. */
+  /** Finite sources (recording, capture): resolves with a summary once read to the end. */
+  readonly done?: Promise<string>;
+  /** Resolves once every collector's newest state is in the store (before an export). */
+  sync(): Promise<void>;
+  /** Closes MONITOR, takes one last CLIENT LIST, applies the collectors' last deltas, closes everything. */
   stop(): Promise<void>;
 }
 
 export interface EngineOptions {
-  readonly now?: () => number;
-  readonly auditor?: Auditor;
-  /** Sees what the session applies (the recorder). */
-  readonly tap?: PipelineTap;
+  readonly audit?: AuditSpec | null;
+  /** Writes the recording (live). */
+  readonly recorder?: Recorder;
+  /** The main thread's view of the source's clock, kept up to date from the collectors (replay, capture). */
+  readonly clock?: { now: number };
+  /** A capture fed through the main thread (stdin), split to every partition. */
+  readonly feed?: Readable;
 }
 
+/** The main thread's heartbeats may stop this long before a collector closes MONITOR. */
+export const STALL_MS = 3000;
+
+/** A live engine for one standalone endpoint. */
 export function startEngine(config: Config, store: ReconStore, opts: EngineOptions = {}): Engine {
-  const now = opts.now ?? Date.now;
+  return runCollectors([{ kind: 'live', nodeId: config.endpoint, config }], store, config, opts);
+}
+
+/** Runs collectors for the given specs and joins them into the store. */
+export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore, config: Config, opts: EngineOptions = {}): Engine {
   const { actions } = store.getState();
-  let poller: Poller | undefined;
-  const pipeline = createPipeline(store, {
-    delimiter: config.delimiter,
-    isSelf: isSelfClient,
-    now,
-    onUnknownAddresses: () => poller?.pollSoon(),
-    monitorName: selfName('monitor'),
-    auditor: opts.auditor,
-    tap: opts.tap,
-  });
+  const merger = new Merger();
+  let commitQueued = false;
+  let stopped = false;
 
-  let tableRequested = false;
-  poller = startPoller(config, {
-    onResult: (result) => pipeline.pushPoll(result),
-    onError: (message, fatal) => actions.pollFailed(now(), message, fatal),
-    onReady(client) {
-      if (tableRequested) return;
-      tableRequested = true;
-      void commandTableFromServer(client).then(({ table, source, warning }) => pipeline.useCommandTable(table, source, warning));
-    },
-  });
-
-  let monitor: MonitorSource | undefined;
-  const ready = poller.ready.then(() => {
-    // Once MONITOR's connection is up, poll again so it is known as ours at once.
-    monitor = startMonitorSource(config, store, (line) => pipeline.pushLine(line), now, () => poller?.pollSoon());
-  });
-
-  // The buffer guard reads our MONITOR connection's omem from CLIENT LIST. Without polls it is
-  // blind, so MONITOR may not run unwatched for long: pause it, saying why.
-  const blindAfterMs = Math.max(2 * config.pollIntervalMs, 5000);
-  const guardBlind = (): void => {
-    const { monitor: m, poll } = store.getState();
-    if (m.desired !== 'on' || m.phase !== 'on' || m.onSince === undefined) return;
-    const since = Math.max(poll.lastAt ?? 0, m.onSince);
-    if (now() - since <= blindAfterMs) return;
-    actions.pauseMonitor(
-      `buffer guard: no CLIENT LIST for ${Math.round((now() - since) / 1000)}s (${poll.lastError ?? 'no answer'}), so the server's buffer for MONITOR cannot be watched; p resumes`,
-    );
+  const commit = (): void => {
+    commitQueued = false;
+    const nodes = merger.statuses();
+    if (opts.clock) {
+      const clocks = nodes.map((n) => n.clock).filter((c) => c > 0);
+      if (clocks.length > 0) opts.clock.now = Math.max(...clocks);
+    }
+    actions.published(merger.view(), nodes);
+    checkBudget();
   };
-  const timer = setInterval(() => {
-    guardBlind();
-    void pipeline.flush();
-  }, config.flushIntervalMs);
-  timer.unref();
+  /** Several collectors' deltas arriving together make one store commit. */
+  const queueCommit = (): void => {
+    if (commitQueued) return;
+    commitQueued = true;
+    setImmediate(commit);
+  };
 
+  const initFor = (spec: CollectorSpec): CollectorInit => ({
+    spec,
+    delimiter: spec.kind === 'replay' ? spec.header.delimiter : config.delimiter,
+    audit: opts.audit ?? null,
+    record: opts.recorder ? { values: config.recordValues } : null,
+    stallMs: STALL_MS,
+    unguarded: config.monitorUnguarded,
+    monitorMaxOmem: config.monitorMaxOmemBytes,
+    desired: store.getState().monitor.desired,
+  });
+
+  let outstanding = 0;
+  const hosts: CollectorHost[] = specs.map((spec) =>
+    startCollector(initFor(spec), {
+      onDelta(nodes) {
+        const part = spec.kind === 'capture' ? spec.partition : 0;
+        for (const n of nodes) merger.apply(n, part);
+        queueCommit();
+      },
+      onTap: (text, kind) => opts.recorder?.write(text, kind),
+      onChunkAck() {
+        outstanding--;
+        if (outstanding < CHUNKS_AHEAD * hosts.length) opts.feed?.resume();
+      },
+      onFailure: (message) => actions.notice(message),
+    }),
+  );
+
+  // The user's intent goes to every collector; each reports what it did.
+  let lastDesired = store.getState().monitor;
+  const unsubscribe = store.subscribe((s) => {
+    const m = s.monitor;
+    if (m.desired === lastDesired.desired && m.desiredReason === lastDesired.desiredReason) return;
+    lastDesired = m;
+    for (const h of hosts) h.send({ t: 'monitor', desired: m.desired, ...(m.desiredReason ? { reason: m.desiredReason } : {}) });
+  });
+
+  // MONITOR's time budget counts only time it was on.
+  const checkBudget = (): void => {
+    const m = store.getState().monitor;
+    if (m.budgetMs === undefined || m.desired !== 'on') return;
+    if (monitorElapsedMs(m, Date.now()) >= m.budgetMs) {
+      actions.stopMonitor(`budget of ${Math.round(m.budgetMs / 1000)}s used up; press p for another`);
+    }
+  };
+  const budgetTimer = setInterval(checkBudget, 250);
+  budgetTimer.unref();
+
+  // A capture on stdin: every partition sees every chunk (each keeps its own connections).
+  if (opts.feed) {
+    const feed = opts.feed;
+    feed.on('data', (chunk: Buffer) => {
+      for (const h of hosts) h.send({ t: 'chunk', data: new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength) });
+      outstanding += hosts.length;
+      if (outstanding >= CHUNKS_AHEAD * hosts.length) feed.pause();
+    });
+    feed.on('end', () => {
+      for (const h of hosts) h.send({ t: 'end' });
+    });
+    feed.on('error', () => {
+      for (const h of hosts) h.send({ t: 'end' });
+    });
+  }
+
+  const finite = specs.some((s) => s.kind !== 'live');
+  const done = finite
+    ? Promise.all(hosts.map((h) => h.done)).then(async (summaries) => {
+        await Promise.all(hosts.map((h) => h.sync()));
+        commit();
+        // Partitions of one capture each say how much they read; the first speaks for all.
+        const summary = summaries[0] ?? 'done';
+        actions.stopMonitor(summary);
+        return summary;
+      })
+    : undefined;
+
+  const ready = Promise.all(hosts.map((h) => h.ready)).then(() => undefined);
+  // Callers that never await it (the dashboard keeps running) must not see an unhandled rejection.
+  ready.catch(() => {});
   return {
-    pipeline,
     ready,
+    ...(done ? { done } : {}),
+    async sync() {
+      await Promise.all(hosts.map((h) => h.sync()));
+      commit();
+    },
     async stop() {
-      clearInterval(timer);
-      await monitor?.stop();
-      await poller?.pollNow().catch(() => {});
-      await pipeline.flush();
-      await poller?.stop();
+      if (stopped) return;
+      stopped = true;
+      clearInterval(budgetTimer);
+      unsubscribe();
+      opts.feed?.destroy();
+      await Promise.all(hosts.map((h) => h.stop()));
+      commit();
+      await opts.recorder?.close();
     },
   };
 }

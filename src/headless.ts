@@ -1,14 +1,15 @@
 // Runs the engine without a screen for a fixed time, then writes the inventory and one summary
 // line to stderr. Exit codes: 0 done, 2 could not connect or authenticate, 3 could not write the export.
 import type { Config } from './config.ts';
-import type { Auditor } from './analysis/session.ts';
+import type { AuditSpec } from './collect/protocol.ts';
 import { createReconStore, type ReconStore } from './store.ts';
 import { prepareRun } from './run.ts';
 import type { Inventory } from './export/inventory.ts';
 import { exportInventory, inventoryOf } from './export/exportFile.ts';
 
 export interface HeadlessIo {
-  readonly auditor?: Auditor;
+  /** The migration target and library knowledge base each collector judges clients against. */
+  readonly audit?: AuditSpec;
   /** The migration target the findings were judged against, for the export. */
   readonly target?: { id: string; title: string };
   readonly stderr: (line: string) => void;
@@ -32,7 +33,7 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
     monitorMaxOmemBytes: config.monitorMaxOmemBytes,
     now,
   });
-  const { engine, done } = source.start(store, { auditor: io.auditor });
+  const { engine, done } = source.start(store, { audit: io.audit ?? null });
 
   if (source.kind === 'live') {
     const failed = await firstConnect(engine.ready, store, config.connectTimeoutMs);
@@ -65,7 +66,14 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
     wrote = `; wrote ${result.path}`;
   }
   for (const n of state.notices) io.stderr(`redis-recon: note: ${n}`);
-  if (state.stream.unparsed > 0) io.stderr(`redis-recon: note: ${state.stream.unparsed} MONITOR line(s) could not be read, e.g. ${state.stream.unparsedSamples[0] ?? ''}`);
+  if (state.stream.unparsed > 0) {
+    // Reasons only: an unreadable line may hold values, and stderr ends up in logs.
+    const why = Object.entries(state.stream.unparsedReasons)
+      .sort((a, b) => b[1] - a[1])
+      .map(([r, n]) => `${n} ${r}`)
+      .join(', ');
+    io.stderr(`redis-recon: note: ${state.stream.unparsed} MONITOR line(s) could not be read (${why})`);
+  }
   if (source.kind === 'live' && state.poll.polls === 0) {
     // Connected, but never read CLIENT LIST: the inventory would be empty and the guard was blind.
     io.stderr(`redis-recon: no CLIENT LIST could be read: ${state.poll.lastError ?? 'no answer'}`);

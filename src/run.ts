@@ -1,22 +1,21 @@
 // Chooses where the session's data comes from (a live server, a recording, a MONITOR capture) and
 // gives the caller what it needs before it builds the store: the endpoint to show and the clock.
-// Headless runs and the dashboard both start every source through here.
-import { accessSync, constants, createReadStream, readFileSync } from 'node:fs';
+// Headless runs and the dashboard both start every source through here; every source runs in
+// collector workers (src/collect) and reaches the store through the engine's merger.
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import type { Config } from './config.ts';
 import type { ReconStore } from './store.ts';
-import type { Auditor } from './analysis/session.ts';
-import type { ServerIdentity } from './types.ts';
-import { startEngine, type Engine } from './engine.ts';
-import { createPipeline } from './pipeline.ts';
+import { runCollectors, startEngine, type Engine } from './engine.ts';
 import { readHeader } from './record/reader.ts';
-import { startRecorder, type Recorder } from './record/recorder.ts';
-import { replayRecording } from './sources/replay.ts';
-import { analyzeCapture } from './sources/monitorLog.ts';
-import { parseClientList } from './parse/clientList.ts';
+import { startRecorder } from './record/recorder.ts';
+import type { AuditSpec, CollectorSpec } from './collect/protocol.ts';
+import { fileError } from './fileErrors.ts';
 
 export interface RunOptions {
-  readonly auditor?: Auditor;
+  /** The migration target and library knowledge base each collector judges clients against. */
+  readonly audit?: AuditSpec | null;
 }
 
 export interface Run {
@@ -34,8 +33,10 @@ export interface PreparedRun {
 
 export type Prepared = { ok: true; run: PreparedRun } | { ok: false; error: string };
 
-const RECORDED_SELF = (name: string): boolean => name.startsWith('redis-recon-');
-const UNKNOWN_SERVER: ServerIdentity = { name: 'redis', version: 'unknown', redisVersion: 'unknown', mode: 'unknown', role: 'unknown' };
+/** A capture is read by this many partitions in parallel (one per core, at most 4). */
+export function capturePartitions(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
 
 export function prepareRun(config: Config): Prepared {
   if (config.replayFile) return prepareReplay(config, config.replayFile);
@@ -49,80 +50,18 @@ function prepareLive(config: Config): PreparedRun {
     now: Date.now,
     kind: 'live',
     start(store, opts) {
-      let recorder: Recorder | undefined;
-      let unsubscribe = (): void => {};
-      if (config.recordFile) {
-        recorder = startRecorder({
-          path: config.recordFile,
-          endpoint: config.endpoint,
-          delimiter: config.delimiter,
-          values: config.recordValues,
-          startedAt: store.getState().startedAt,
-          onError: (m) => store.getState().actions.notice(m),
-        });
-        let last = store.getState().monitor.phase;
-        // Date.now is this run's engine clock (`now` above; startEngine gets no other), so phase
-        // changes and batches are stamped on the same clock.
-        unsubscribe = store.subscribe((s) => {
-          if (s.monitor.phase !== last) {
-            last = s.monitor.phase;
-            recorder?.monitor(Date.now(), s.monitor.phase, s.monitor.reason);
-          }
-        });
-      }
-      const engine = startEngine(config, store, { auditor: opts.auditor, tap: recorder });
-      return {
-        engine: {
-          ...engine,
-          async stop() {
-            await engine.stop();
-            unsubscribe();
-            await recorder?.close();
-          },
-        },
-      };
+      const recorder = config.recordFile
+        ? startRecorder({
+            path: config.recordFile,
+            endpoint: config.endpoint,
+            delimiter: config.delimiter,
+            values: config.recordValues,
+            startedAt: store.getState().startedAt,
+            onError: (m) => store.getState().actions.notice(m),
+          })
+        : undefined;
+      return { engine: startEngine(config, store, { audit: opts.audit ?? null, recorder }) };
     },
-  };
-}
-
-/** A finite source: a pipeline fed by a reader that runs to the end of its file. */
-function finiteRun(
-  store: ReconStore,
-  opts: RunOptions,
-  delimiter: string,
-  clock: { now: number },
-  read: (pipeline: ReturnType<typeof createPipeline>, signal: AbortSignal) => Promise<string>,
-): Run {
-  const pipeline = createPipeline(store, {
-    delimiter,
-    isSelf: (info) => RECORDED_SELF(info.name),
-    now: () => clock.now,
-    auditor: opts.auditor,
-  });
-  const stopping = new AbortController();
-  const { actions } = store.getState();
-  const done = read(pipeline, stopping.signal).then(
-    (summary) => {
-      actions.stopMonitor(summary);
-      actions.monitorPhase('stopped', summary);
-      return summary;
-    },
-    (err: unknown) => {
-      const message = `reading stopped: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
-      actions.monitorPhase('error', message);
-      return message;
-    },
-  );
-  return {
-    engine: {
-      pipeline,
-      ready: Promise.resolve(),
-      async stop() {
-        stopping.abort();
-        await done;
-      },
-    },
-    done,
   };
 }
 
@@ -138,31 +77,29 @@ function prepareReplay(config: Config, path: string): Prepared {
       now: () => clock.now,
       kind: 'replay',
       start(store, opts) {
-        return finiteRun(store, opts, header.delimiter, clock, async (pipeline, signal) => {
-          const r = await replayRecording(path, header, pipeline, store, { speed: config.speed, clock }, signal);
-          const gaps = r.droppedBatches ? `, ${r.droppedBatches} batches never written` : '';
-          return `end of recording (${r.records} records${r.damaged ? `, ${r.damaged} damaged or cut short` : ''}${gaps})`;
-        });
+        const spec: CollectorSpec = { kind: 'replay', path, header, speed: config.speed };
+        const engine = runCollectors([spec], store, { ...config, delimiter: header.delimiter }, { audit: opts.audit ?? null, clock });
+        return { engine, ...(engine.done ? { done: engine.done } : {}) };
       },
     },
   };
 }
 
 function prepareCapture(config: Config, path: string): Prepared {
-  let clientList: { clients: ReturnType<typeof parseClientList>['clients']; unparsed: string[]; raw: string } | undefined;
+  let clientList: string | undefined;
   if (config.clientListFile) {
     try {
-      const raw = readFileSync(config.clientListFile, 'utf8');
-      clientList = { ...parseClientList(raw), raw };
+      clientList = readFileSync(config.clientListFile, 'utf8');
     } catch (err) {
-      return { ok: false, error: `cannot read --client-list ${config.clientListFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+      return { ok: false, error: `cannot read --client-list ${config.clientListFile}: ${fileError(err)}` };
     }
   }
   if (path !== '-') {
     try {
       accessSync(path, constants.R_OK);
+      if (statSync(path).isDirectory()) return { ok: false, error: `--monitor-log ${path} is a directory, not a capture file` };
     } catch (err) {
-      return { ok: false, error: `cannot read --monitor-log ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+      return { ok: false, error: `cannot read --monitor-log ${path}: ${fileError(err)}` };
     }
   }
   const clock = { now: 0 };
@@ -173,11 +110,21 @@ function prepareCapture(config: Config, path: string): Prepared {
       now: () => clock.now,
       kind: 'capture',
       start(store, opts) {
-        return finiteRun(store, opts, config.delimiter, clock, async (pipeline, signal) => {
-          const input = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
-          const r = await analyzeCapture(input, pipeline, store, { clock, clientList, server: UNKNOWN_SERVER }, signal);
-          return `end of capture (${r.lines} lines)`;
+        const k = capturePartitions();
+        const specs: CollectorSpec[] = Array.from({ length: k }, (_, partition) => ({
+          kind: 'capture',
+          nodeId: 'capture',
+          path: path === '-' ? null : path,
+          partition,
+          partitions: k,
+          ...(clientList !== undefined ? { clientList } : {}),
+        }));
+        const engine = runCollectors(specs, store, config, {
+          audit: opts.audit ?? null,
+          clock,
+          ...(path === '-' ? { feed: process.stdin } : {}),
         });
+        return { engine, ...(engine.done ? { done: engine.done } : {}) };
       },
     },
   };

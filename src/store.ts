@@ -1,37 +1,46 @@
-// The one store. Sources publish into it once per flush; the UI and keyboard read and act on it.
-// Intent (what the user wants MONITOR to do) is kept apart from fact (what MONITOR is doing), so a
-// key press never touches a socket: the monitor source watches `monitor.desired` and reconciles.
+// The one store. Collectors report into it (through the engine's merger) at most once per delta;
+// the UI and keyboard read and act on it. Intent (what the user wants MONITOR to do) is kept apart
+// from fact (what each node's MONITOR is doing): a key press never touches a socket, the engine
+// forwards the intent to every collector and each reports back what it did and why.
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import bytes from 'bytes';
 import { BOUNDS } from './bounds.ts';
 import type { ServerIdentity } from './types.ts';
 import type { SessionView } from './analysis/session.ts';
 import { emptyView } from './analysis/session.ts';
 import { createUiSlice, type UiSlice } from './ui/uiSlice.ts';
+import type { HoldKind, MonitorDesire, MonitorPhase, NodeMonitor, NodeStatus, OffPeriod } from './collect/protocol.ts';
 
-export type MonitorDesire = 'on' | 'paused' | 'off';
-export type MonitorPhase = 'off' | 'connecting' | 'on' | 'reconnecting' | 'paused' | 'stopped' | 'error';
+export type { MonitorDesire, MonitorPhase, NodeStatus };
 
+/** MONITOR over every node, summed up for the status bar, the headless summary and the export. */
 export interface MonitorStatus {
   readonly desired: MonitorDesire;
+  /** Why the intent is what it is (paused by you, budget used up, the run ended). */
+  readonly desiredReason?: string;
   readonly phase: MonitorPhase;
   /** Why MONITOR is paused, stopped or failing, in words for the status bar. */
   readonly reason?: string;
+  /** Set when something other than the user holds it off; it comes back by itself. */
+  readonly hold?: HoldKind;
   /** Wall time when the current 'on' period began. */
   readonly onSince?: number;
   /** Time spent with MONITOR on in earlier periods. */
   readonly onBeforeMs: number;
   readonly budgetMs?: number;
-  /** The server's output buffer for our MONITOR connection at the last poll (bytes). */
+  /** The server's output buffer for our MONITOR connection at the last poll (bytes; the largest over nodes). */
   readonly omem?: number;
   readonly maxOmem: number;
+  readonly guard: NodeMonitor['guard'];
+  /** When and why MONITOR was held off (per node when there are several). */
+  readonly offPeriods: readonly OffPeriod[];
 }
 
 export interface StreamCounts {
   readonly lines: number;
   readonly unparsed: number;
-  readonly unparsedSamples: readonly string[];
-  /** Lines dropped because the engine fell behind (the pending buffer was full). */
+  /** Why lines did not parse, with counts (never their text: a line may hold values). */
+  readonly unparsedReasons: Readonly<Record<string, number>>;
+  /** Lines dropped because redis-recon fell behind. */
   readonly dropped: number;
   readonly eventsPerSec: number;
 }
@@ -43,12 +52,15 @@ export interface PollStatus {
   readonly lastErrorAt?: number;
   /** The poller gave up (bad password, missing permission, TLS refused): retrying cannot help. */
   readonly gaveUp?: boolean;
+  readonly intervalMs?: number;
 }
 
 export interface ReconState {
   readonly endpoint: string;
   readonly startedAt: number;
   readonly server?: ServerIdentity;
+  /** Every node's own state, in the order they first reported. */
+  readonly nodes: readonly NodeStatus[];
   readonly poll: PollStatus;
   readonly monitor: MonitorStatus;
   readonly stream: StreamCounts;
@@ -66,18 +78,12 @@ export interface ReconActions {
   toggleMonitor(): void;
   pauseMonitor(reason?: string): void;
   resumeMonitor(): void;
-  /** Budget spent, buffer guard tripped, or the run is ending. */
+  /** Budget spent, or the run is ending. */
   stopMonitor(reason: string): void;
-  // Reports from the sources.
-  monitorPhase(phase: MonitorPhase, reason?: string): void;
-  monitorOmem(omem: number | undefined): void;
-  pollSucceeded(at: number, server: ServerIdentity): void;
-  pollFailed(at: number, message: string, gaveUp?: boolean): void;
-  commandTableLoaded(source: 'server' | 'fallback', warning?: string): void;
-  published(view: SessionView, stream: StreamCounts): void;
+  /** The collectors' newest states and the merged view, in one commit. */
+  published(view: SessionView, nodes: readonly NodeStatus[]): void;
+  /** A message from the main thread itself (an export, the recorder). */
   notice(message: string): void;
-  /** A capture's window begins at its first line's time, not when reading began. */
-  windowStarted(at: number): void;
 }
 
 export interface StoreOptions {
@@ -98,69 +104,51 @@ export interface StoreOptions {
 
 export type ReconStore = StoreApi<ReconState>;
 
+/** Phases in the order one node's state wins the summary (the first is the most telling). */
+const PHASE_RANK: readonly MonitorPhase[] = ['error', 'reconnecting', 'paused', 'connecting', 'on', 'stopped', 'off'];
+
 export function createReconStore(opts: StoreOptions): ReconStore {
   const now = opts.now ?? Date.now;
   return createStore<ReconState>()((set, get) => {
-    const setMonitor = (patch: Partial<MonitorStatus>): void => set((s) => ({ monitor: { ...s.monitor, ...patch } }));
-    /** Banks the current on-period so elapsed time survives pauses. */
-    const bankOnTime = (m: MonitorStatus): Partial<MonitorStatus> =>
-      m.onSince === undefined ? {} : { onSince: undefined, onBeforeMs: m.onBeforeMs + (now() - m.onSince) };
+    const setDesired = (desired: MonitorDesire, reason?: string): void =>
+      set((s) => ({ monitor: summarizeMonitor({ ...s.monitor, desired, desiredReason: reason }, s.nodes, now()) }));
 
     const actions: ReconActions = {
       toggleMonitor() {
-        const m = get().monitor;
-        if (m.desired === 'on') actions.pauseMonitor('paused by you');
+        if (get().monitor.desired === 'on') actions.pauseMonitor('paused by you');
         else actions.resumeMonitor();
       },
       pauseMonitor(reason = 'paused by you') {
-        const m = get().monitor;
-        if (m.desired !== 'on') return;
-        setMonitor({ desired: 'paused', reason, ...bankOnTime(m) });
+        if (get().monitor.desired !== 'on') return;
+        setDesired('paused', reason);
       },
       resumeMonitor() {
-        const m = get().monitor;
-        if (m.desired === 'on') return;
-        const spent = m.budgetMs !== undefined && m.onBeforeMs >= m.budgetMs;
-        // Resuming after the budget ran out starts a fresh budget: the user asked for more, knowingly.
-        setMonitor({ desired: 'on', reason: undefined, ...(spent ? { onBeforeMs: 0 } : {}) });
+        if (get().monitor.desired === 'on') return;
+        setDesired('on');
       },
       stopMonitor(reason) {
         const m = get().monitor;
-        if (m.desired === 'off' && m.phase === 'stopped') return;
-        setMonitor({ desired: 'off', reason, ...bankOnTime(m) });
+        if (m.desired === 'off' && m.desiredReason === reason) return;
+        setDesired('off', reason);
       },
-      monitorPhase(phase, reason) {
-        const m = get().monitor;
-        setMonitor({
-          phase,
-          ...(phase === 'on' ? (m.onSince === undefined ? { onSince: now() } : {}) : bankOnTime(m)),
-          ...(reason !== undefined || phase === 'on' ? { reason } : {}),
+      published(view, nodes) {
+        set((s) => {
+          const first = nodes[0];
+          const noticesFromNodes = nodes.flatMap((n) => n.notices);
+          const notices = mergeNotices(s.notices, noticesFromNodes);
+          return {
+            view,
+            nodes,
+            ...(first?.server ? { server: first.server } : {}),
+            // A capture's window begins at its first line's time, not when reading began.
+            ...(first?.windowStart !== undefined && (s.startedAt <= 0 || first.windowStart < s.startedAt) ? { startedAt: first.windowStart } : {}),
+            poll: summarizePoll(nodes),
+            monitor: summarizeMonitor(s.monitor, nodes, now()),
+            stream: summarizeStream(nodes),
+            commandTable: first?.commandTable ?? s.commandTable,
+            ...(notices !== s.notices ? { notices } : {}),
+          };
         });
-      },
-      monitorOmem(omem) {
-        // Most polls change nothing here: keep the object, so the status bar does not redraw.
-        if (get().monitor.omem !== omem) setMonitor({ omem });
-        const m = get().monitor;
-        if (omem !== undefined && omem > m.maxOmem && m.desired === 'on') {
-          actions.pauseMonitor(
-            `buffer guard: the server held ${mb(omem)} for our MONITOR connection (limit ${mb(m.maxOmem)}); press p to resume`,
-          );
-        }
-      },
-      pollSucceeded(at, server) {
-        set((s) => ({ server, poll: { ...s.poll, lastAt: at, polls: s.poll.polls + 1, lastError: undefined, gaveUp: false } }));
-      },
-      pollFailed(at, message, gaveUp = false) {
-        set((s) => ({ poll: { ...s.poll, lastError: message, lastErrorAt: at, gaveUp } }));
-      },
-      commandTableLoaded(source, warning) {
-        set({ commandTable: { source, warning } });
-      },
-      published(view, stream) {
-        set({ view, stream });
-      },
-      windowStarted(at) {
-        set({ startedAt: at });
       },
       notice(message) {
         if (!get().notices.includes(message)) set((s) => ({ notices: [...s.notices, message].slice(-BOUNDS.notices) }));
@@ -170,16 +158,20 @@ export function createReconStore(opts: StoreOptions): ReconStore {
     return {
       endpoint: opts.endpoint,
       startedAt: now(),
+      nodes: [],
       poll: { polls: 0 },
       monitor: {
         desired: opts.monitor ? 'on' : 'off',
         phase: 'off',
         reason: opts.monitor ? undefined : 'off (--no-monitor)',
+        ...(opts.monitor ? {} : { desiredReason: 'off (--no-monitor)' }),
         onBeforeMs: 0,
         budgetMs: opts.monitorBudgetMs,
         maxOmem: opts.monitorMaxOmemBytes,
+        guard: 'idle',
+        offPeriods: [],
       },
-      stream: { lines: 0, unparsed: 0, unparsedSamples: [], eventsPerSec: 0, dropped: 0 },
+      stream: { lines: 0, unparsed: 0, unparsedReasons: {}, eventsPerSec: 0, dropped: 0 },
       commandTable: { source: 'pending' },
       view: emptyView(),
       notices: [],
@@ -194,8 +186,92 @@ export function createReconStore(opts: StoreOptions): ReconStore {
   });
 }
 
+/** New notices appended once each, the oldest dropped beyond the bound; the same array when none is new. */
+function mergeNotices(current: readonly string[], incoming: readonly string[]): readonly string[] {
+  const fresh = incoming.filter((n, i) => !current.includes(n) && incoming.indexOf(n) === i);
+  return fresh.length === 0 ? current : [...current, ...fresh].slice(-BOUNDS.notices);
+}
+
+function summarizePoll(nodes: readonly NodeStatus[]): PollStatus {
+  if (nodes.length === 0) return { polls: 0 };
+  if (nodes.length === 1) return nodes[0]!.poll;
+  // Several nodes: the stalest node's poll, and the first error, saying which node.
+  let lastAt: number | undefined;
+  let polls = 0;
+  let failing: NodeStatus | undefined;
+  for (const n of nodes) {
+    if (n.poll.lastAt !== undefined) lastAt = lastAt === undefined ? n.poll.lastAt : Math.min(lastAt, n.poll.lastAt);
+    polls += n.poll.polls;
+    if (!failing && n.poll.lastError) failing = n;
+  }
+  return {
+    ...(lastAt !== undefined ? { lastAt } : {}),
+    polls,
+    ...(failing ? { lastError: `${failing.addr}: ${failing.poll.lastError}`, lastErrorAt: failing.poll.lastErrorAt, gaveUp: failing.poll.gaveUp } : {}),
+    intervalMs: Math.max(...nodes.map((n) => n.poll.intervalMs)),
+  };
+}
+
+function summarizeStream(nodes: readonly NodeStatus[]): StreamCounts {
+  if (nodes.length === 1) return nodes[0]!.stream;
+  const reasons: Record<string, number> = {};
+  let lines = 0;
+  let unparsed = 0;
+  let dropped = 0;
+  let eventsPerSec = 0;
+  for (const n of nodes) {
+    lines += n.stream.lines;
+    unparsed += n.stream.unparsed;
+    dropped += n.stream.dropped;
+    eventsPerSec += n.stream.eventsPerSec;
+    for (const [r, c] of Object.entries(n.stream.unparsedReasons)) reasons[r] = (reasons[r] ?? 0) + c;
+  }
+  return { lines, unparsed, unparsedReasons: reasons, dropped, eventsPerSec };
+}
+
+/**
+ * MONITOR over all nodes: the most telling node's phase (an error or a hold outranks "on"), the
+ * on-time of the node that ran longest (the wall time MONITOR was on), the largest buffer.
+ */
+function summarizeMonitor(m: MonitorStatus, nodes: readonly NodeStatus[], nowMs: number): MonitorStatus {
+  const base = { desired: m.desired, desiredReason: m.desiredReason, budgetMs: m.budgetMs, maxOmem: m.maxOmem };
+  if (nodes.length === 0) {
+    return {
+      ...base,
+      phase: m.desired === 'on' ? 'connecting' : m.phase === 'off' ? 'off' : m.phase,
+      reason: m.desired === 'on' ? undefined : m.desiredReason,
+      onBeforeMs: m.onBeforeMs,
+      guard: m.guard,
+      offPeriods: m.offPeriods,
+    };
+  }
+  let lead = nodes[0]!;
+  for (const n of nodes) if (PHASE_RANK.indexOf(n.monitor.phase) < PHASE_RANK.indexOf(lead.monitor.phase)) lead = n;
+  const elapsed = (n: NodeStatus): number => n.monitor.onMs + (n.monitor.onSince !== undefined ? nowMs - n.monitor.onSince : 0);
+  let longest = nodes[0]!;
+  for (const n of nodes) if (elapsed(n) > elapsed(longest)) longest = n;
+  const several = nodes.length > 1;
+  const omems = nodes.flatMap((n) => (n.monitor.omem !== undefined ? [n.monitor.omem] : []));
+  // What the user (or the budget, or the end of the run) decided speaks first; otherwise the node.
+  const reason =
+    m.desired !== 'on' && m.desiredReason !== undefined
+      ? m.desiredReason
+      : lead.monitor.reason !== undefined
+        ? several ? `${lead.addr}: ${lead.monitor.reason}` : lead.monitor.reason
+        : undefined;
+  return {
+    ...base,
+    phase: lead.monitor.phase,
+    ...(reason !== undefined ? { reason } : {}),
+    ...(lead.monitor.hold ? { hold: lead.monitor.hold } : {}),
+    ...(longest.monitor.onSince !== undefined ? { onSince: longest.monitor.onSince } : {}),
+    onBeforeMs: longest.monitor.onMs,
+    ...(omems.length > 0 ? { omem: Math.max(...omems) } : {}),
+    guard: nodes.some((n) => n.monitor.guard === 'hidden') ? 'hidden' : nodes.some((n) => n.monitor.guard === 'unguarded') ? 'unguarded' : lead.monitor.guard,
+    offPeriods: several ? nodes.flatMap((n) => n.monitor.offPeriods.map((p) => ({ ...p, why: `${n.addr}: ${p.why}` }))) : lead.monitor.offPeriods,
+  };
+}
+
 /** Time MONITOR has been on, over all its periods. */
 export const monitorElapsedMs = (m: MonitorStatus, nowMs: number): number =>
   m.onBeforeMs + (m.onSince === undefined ? 0 : nowMs - m.onSince);
-
-const mb = (n: number): string => bytes.format(n, { unitSeparator: ' ' }) ?? `${n} B`;

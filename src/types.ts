@@ -96,3 +96,21 @@ export interface Classified {
 export interface CommandClassifier {
   classify(args: readonly string[]): Classified;
 }
+
+/** One CLIENT LIST + INFO poll, from a live server, a recording or a saved CLIENT LIST. */
+export interface PollResult {
+  /** Our clock (ms) when the poll was sent and when its answers arrived. */
+  readonly startedAt: number;
+  readonly at: number;
+  readonly clients: ClientInfo[];
+  readonly unparsed: string[];
+  readonly server: ServerIdentity;
+  /** INFO as parsed (`run_id`, `uptime_in_seconds`, `server_time_usec`, memory, replication…); {} when not read. */
+  readonly info: Record<string, string>;
+  /** INFO commandstats as parsed, when the server answered it. */
+  readonly commandstats?: Record<string, string>;
+  /** Round trip of a PING sent with the poll (ms). */
+  readonly rttMs?: number;
+  /** The CLIENT LIST reply as sent, for recordings (parsers improve; the text stays true). */
+  readonly rawClientList?: string;
+}

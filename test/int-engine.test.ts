@@ -214,22 +214,30 @@ describe('safety on a production server', () => {
     await server?.stop();
   });
 
-  test('MONITOR does not run unwatched: without CLIENT LIST the buffer guard pauses it, saying why', async () => {
+  test('MONITOR does not run unwatched: without CLIENT LIST the buffer guard holds it off, and lets it back when polls answer', async () => {
     const admin = createClient({ url: server.url, RESP: 2 });
     await admin.connect();
     await admin.sendCommand(['ACL', 'SETUSER', 'blind', 'on', '>blind-pw', '~*', '+@all', '-client|list']);
-    await admin.close();
     const config = configFor(server.url.replace('//', '//blind@'), [], { REDIS_PASSWORD: 'blind-pw' });
     const store = storeFor(config);
     const engine = startEngine(config, store);
+    const monitors = async () => String(await admin.sendCommand(['CLIENT', 'LIST'])).split('\n').filter((l) => / flags=O /.test(l)).length;
     try {
       await engine.ready;
       await waitFor(() => store.getState().monitor.phase === 'on', 'MONITOR on');
-      await waitFor(() => store.getState().monitor.desired === 'paused', 'paused by the guard', 10_000);
-      assert.match(store.getState().monitor.reason ?? '', /buffer guard: no CLIENT LIST .*permission denied/);
-      await waitFor(() => store.getState().monitor.phase === 'paused', 'connection closed');
+      await waitFor(() => store.getState().monitor.hold === 'blind', 'held off by the guard', 10_000);
+      const m = store.getState().monitor;
+      assert.equal(m.desired, 'on', 'the guard holds MONITOR off; the user\'s intent is untouched');
+      assert.equal(m.phase, 'paused');
+      assert.match(m.reason ?? '', /buffer guard: no CLIENT LIST .*permission denied/);
+      await waitFor(async () => (await monitors()) === 0, 'the MONITOR connection is closed');
+      // CLIENT LIST is allowed again: the guard can see, and MONITOR comes back by itself.
+      await admin.sendCommand(['ACL', 'SETUSER', 'blind', '+client|list']);
+      await waitFor(() => store.getState().monitor.phase === 'on', 'MONITOR back by itself', 10_000);
+      assert.ok(store.getState().monitor.offPeriods.some((p) => p.to !== undefined && /no CLIENT LIST/.test(p.why)), 'the off period is on record');
     } finally {
       await engine.stop();
+      await admin.close();
     }
   });
 
@@ -241,15 +249,17 @@ describe('safety on a production server', () => {
       await engine.ready;
       await waitFor(() => store.getState().monitor.phase === 'on', 'MONITOR on');
       // Bounded storms on loopback until the server holds output for our MONITOR connection.
-      for (let round = 0; round < 5 && store.getState().monitor.desired === 'on'; round++) {
+      for (let round = 0; round < 5 && store.getState().monitor.hold !== 'guard'; round++) {
         await new Promise<void>((resolve) => {
           const bench = spawn('valkey-benchmark', ['-p', String(server.port), '-P', '16', '-c', '20', '-n', '300000', '-t', 'set', '-q'], { stdio: 'ignore' });
           bench.once('exit', () => resolve());
         });
       }
-      await waitFor(() => store.getState().monitor.desired === 'paused', 'paused by the guard', 5000);
-      assert.match(store.getState().monitor.reason ?? '', /^buffer guard: the server held .* for our MONITOR connection \(limit 1 KB\); press p to resume$/);
-      await waitFor(() => store.getState().monitor.phase === 'paused', 'MONITOR connection closed');
+      await waitFor(() => store.getState().monitor.hold === 'guard', 'held off by the guard', 5000);
+      assert.equal(store.getState().monitor.desired, 'on');
+      assert.match(store.getState().monitor.reason ?? '', /^buffer guard: the server held .* for our MONITOR connection \(limit 1 KB\); back in 5s/);
+      // The storm is over, the cool-down ends: MONITOR comes back by itself.
+      await waitFor(() => store.getState().monitor.phase === 'on', 'MONITOR back after the cool-down', 15_000);
     } finally {
       await engine.stop();
     }

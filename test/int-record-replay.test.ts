@@ -189,7 +189,7 @@ describe('record and replay', () => {
     await waitFor(() => store.getState().monitor.phase === 'on', 'MONITOR on');
     await run.engine.stop();
     assert.equal(listening, 0, 'listeners left after stop');
-    store.getState().actions.monitorPhase('error', 'a change after the end');
+    store.getState().actions.pauseMonitor('a change after the end');
     const text = gunzipSync(readFileSync(rec), { finishFlush: constants.Z_SYNC_FLUSH }).toString('utf8');
     assert.ok(text.includes('"t":"monitor","at"'), 'phase changes while running are recorded');
   });

@@ -315,7 +315,7 @@ test('follows resizes, and says so below a usable size', async () => {
 
 test('a failed poll shows in the status bar while the panes keep working', async () => {
   const m = await mount();
-  m.fx.store.getState().actions.pollFailed(T0 + 2500, 'connection refused by 127.0.0.1:6379: is the server running and the port right?');
+  m.fx.setNode({ poll: { polls: 2, lastAt: T0 + 2000, intervalMs: 2000, lastError: 'connection refused by 127.0.0.1:6379: is the server running and the port right?', lastErrorAt: T0 + 2500 } });
   const f = await m.waitFor((x) => /✖ connection refused/.test(x), 'error shown');
   assert.match(f, /retrying · last good poll 1s ago/);
   await m.press('j');

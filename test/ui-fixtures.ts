@@ -1,6 +1,8 @@
 // A realistic session for the dashboard tests: CLIENT LIST lines as a server prints them and MONITOR
 // events, run through the real Session (with the shipped command table) into a real store.
 import { EventEmitter } from 'node:events';
+import { nodeStatus } from './helpers/inProcess.ts';
+import type { NodeStatus } from '../src/collect/protocol.ts';
 import { Session, type Auditor } from '../src/analysis/session.ts';
 import { loadFallbackCommandTable } from '../src/commands/commandTable.ts';
 import { parseClientLine } from '../src/parse/clientList.ts';
@@ -46,6 +48,8 @@ export interface Fixture {
   readonly session: Session;
   /** Publishes the session's view into the store, as the engine's flush does. */
   publish(at: number): void;
+  /** Changes what the node reports (a failed poll, say) and publishes it. */
+  setNode(patch: Partial<NodeStatus>, at?: number): void;
 }
 
 export function makeFixture(opts: { presets?: string[]; showSelf?: boolean; columns?: number; rows?: number } = {}): Fixture {
@@ -66,10 +70,17 @@ export function makeFixture(opts: { presets?: string[]; showSelf?: boolean; colu
     isSelf: (info) => info.name.startsWith('redis-recon-'),
     audit: testAuditor,
   });
+  // One node, as its collector reports it: polled at T0 + 2 s, MONITOR on since T0.
+  let node = nodeStatus({
+    server: { name: 'valkey', version: '8.0.1', redisVersion: '7.2.4', mode: 'standalone', role: 'master', connectedClients: 5, opsPerSec: 1234 },
+    poll: { polls: 2, lastAt: T0 + 2000, intervalMs: 2000 },
+    monitor: { phase: 'on', onMs: 0, onSince: T0, offPeriods: [], guard: 'watching' },
+    clock: T0 + 2000,
+  });
   const publish = (at: number): void => {
     session.tick(at);
     const view = session.view();
-    store.getState().actions.published(view, { lines: view.totals.events, unparsed: 0, unparsedSamples: [], eventsPerSec: view.totals.eventsPerSec, dropped: 0 });
+    store.getState().actions.published(view, [node]);
   };
 
   const all = Object.values(CLIENTS);
@@ -85,19 +96,13 @@ export function makeFixture(opts: { presets?: string[]; showSelf?: boolean; colu
   session.ingest(events, T0 + 1000);
   // The batch job has gone by the second poll: it stays, marked disconnected.
   session.applyClientList(all.filter((c) => c !== CLIENTS.batch), T0 + 2000);
-  const { actions } = store.getState();
-  actions.pollSucceeded(T0 + 2000, {
-    name: 'valkey',
-    version: '8.0.1',
-    redisVersion: '7.2.4',
-    mode: 'standalone',
-    role: 'master',
-    connectedClients: 5,
-    opsPerSec: 1234,
-  });
-  actions.monitorPhase('on');
   publish(T0 + 2000);
-  return { store, session, publish };
+  /** Changes what the node reports (a failed poll, say) and publishes it. */
+  const setNode = (patch: Partial<typeof node>, at = T0 + 2000): void => {
+    node = { ...node, ...patch };
+    publish(at);
+  };
+  return { store, session, publish, setNode };
 }
 
 /** Terminal-like streams for Ink's own render (the e2e and benchmark use real ones). */

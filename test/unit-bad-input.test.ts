@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseMonitorLine } from '../src/parse/monitorLine.ts';
 import { redactUrl, resolveConfig } from '../src/config.ts';
 import { createReconStore } from '../src/store.ts';
-import { createPipeline } from '../src/pipeline.ts';
+import { inProcessPipeline } from './helpers/inProcess.ts';
 import { parseClientList } from '../src/parse/clientList.ts';
 import { identityFromInfo } from '../src/parse/info.ts';
 import { exportInventory } from '../src/export/exportFile.ts';
@@ -42,7 +42,7 @@ test('a password on the command line is flagged; from the environment it is not'
 
 test('names and keys that look like spreadsheet formulas are exported as text', async () => {
   const store = createReconStore({ endpoint: 'h:1', monitor: true, monitorMaxOmemBytes: 1 << 20 });
-  const pipeline = createPipeline(store, { delimiter: ':', isSelf: () => false });
+  const pipeline = inProcessPipeline(store, { delimiter: ':', isSelf: () => false });
   const { clients, unparsed } = parseClientList(
     'id=1 addr=10.0.0.1:5 fd=5 name==HYPERLINK("http://x") age=1 idle=0 flags=N db=0 sub=0 psub=0 multi=-1 qbuf=0 qbuf-free=0 obl=0 oll=0 omem=0 events=r cmd=get user=default\n',
   );

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createReconStore } from '../src/store.ts';
-import { createPipeline } from '../src/pipeline.ts';
+import { inProcessPipeline } from './helpers/inProcess.ts';
 import { parseClientList } from '../src/parse/clientList.ts';
 import { identityFromInfo } from '../src/parse/info.ts';
 import { createAuditor } from '../src/audit/auditor.ts';
@@ -21,7 +21,7 @@ const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, impor
 async function fieldNotesState() {
   const store = createReconStore({ endpoint: 'redis-cloud.example:18585', monitor: true, monitorMaxOmemBytes: 1 << 25 });
   const target = loadTarget('elasticache-valkey-cluster');
-  const pipeline = createPipeline(store, {
+  const pipeline = inProcessPipeline(store, {
     delimiter: ':',
     isSelf: () => false,
     auditor: createAuditor(target, shippedLibraries()),
@@ -111,7 +111,7 @@ test('an unknown extension is refused; a failed write leaves the previous export
 test('Markdown names a service once, with how many of its connections hit a finding', async () => {
   const store = createReconStore({ endpoint: 'h:1', monitor: true, monitorMaxOmemBytes: 1 << 25 });
   const target = loadTarget('elasticache-valkey-cluster');
-  const pipeline = createPipeline(store, { delimiter: ':', isSelf: () => false, auditor: createAuditor(target, shippedLibraries()) });
+  const pipeline = inProcessPipeline(store, { delimiter: ':', isSelf: () => false, auditor: createAuditor(target, shippedLibraries()) });
   const line = (id: number, port: number) =>
     `id=${id} addr=10.0.0.9:${port} fd=5 name=cron age=1 idle=0 flags=N db=0 sub=0 psub=0 multi=-1 qbuf=0 qbuf-free=0 obl=0 oll=0 omem=0 events=r cmd=mget user=default lib-name=go-redis(,go1.24.13) lib-ver=9.17.2`;
   const { clients, unparsed } = parseClientList(`${line(1, 1001)}\n${line(2, 1002)}\n`);

@@ -14,8 +14,9 @@ import { prepareRun, type Run } from '../src/run.ts';
 import { readHeader, validRecord } from '../src/record/reader.ts';
 import { startRecorder } from '../src/record/recorder.ts';
 import type { IngestEvent } from '../src/analysis/session.ts';
-import type { PollResult } from '../src/pipeline.ts';
-import type { ServerIdentity } from '../src/types.ts';
+import type { PollResult, ServerIdentity } from '../src/types.ts';
+import { recordTap } from '../src/collect/tap.ts';
+import type { Recorder } from '../src/record/recorder.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'recon-unit-rec-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,6 +31,20 @@ function recording(records: object[], header: object = HEADER): string {
   const path = join(dir, `r${n++}.jsonl.gz`);
   writeFileSync(path, gzipSync([header, ...records].map((r) => JSON.stringify(r)).join('\n') + '\n'));
   return path;
+}
+
+/** What a collector's tap hands the recorder: one poll at a time, one flush's batch at a time. */
+function via(rec: Recorder, values: boolean) {
+  const tap = recordTap({ values, sink: (text, kind) => rec.write(text, kind) });
+  return {
+    batch(at: number, events: IngestEvent[], unparsed: string[]) {
+      for (const l of unparsed) tap.unparsed(l);
+      tap.batch(at, events);
+      tap.drain();
+    },
+    poll: (p: PollResult) => tap.poll(p),
+    close: () => rec.close(),
+  };
 }
 
 function replay(path: string, speed = 'max'): { store: ReconStore; run: Run } {
@@ -184,7 +199,7 @@ describe('unparsed lines', () => {
   for (const values of [false, true]) {
     test(`are ${values ? 'kept as text with' : 'only counted without'} --record-values, and replay as the same count`, async () => {
       const path = join(dir, `unparsed-${values}.jsonl.gz`);
-      const rec = startRecorder({ path, endpoint: 'e', delimiter: ':', values, startedAt: 1000 });
+      const rec = via(startRecorder({ path, endpoint: 'e', delimiter: ':', values, startedAt: 1000 }), values);
       rec.batch(1000, [ingest('session:1', 1)], [LINE, 'garbage']);
       rec.batch(1100, [], ['more garbage']);
       await rec.close();
@@ -209,7 +224,7 @@ describe('a disk that falls behind', () => {
     // A FIFO nobody reads yet: the recording cannot even open, so everything backs up in memory.
     const fifo = join(dir, 'slow.fifo');
     execFileSync('mkfifo', [fifo]);
-    const rec = startRecorder({ path: fifo, endpoint: 'e', delimiter: ':', values: false, startedAt: 1000 });
+    const rec = via(startRecorder({ path: fifo, endpoint: 'e', delimiter: ':', values: false, startedAt: 1000 }), false);
     const chunks: Buffer[] = [];
     const stalled = 1000; // about 10 MB of batches: far more than the recorder may queue
     let reading: Promise<void> | undefined;

@@ -1,3 +1,4 @@
+import { nodeStatus } from './helpers/inProcess.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dispatch, footerHints, helpSections, KEYMAP, keyNames, resolve, TEXT, type Mode } from '../src/ui/keymap.ts';
@@ -115,7 +116,7 @@ test('the paced mirror passes data at most once per interval, and UI changes at 
   const paced = pacedStore(s, 100, () => t);
   const seen: number[] = [];
   paced.store.subscribe((st) => seen.push(st.view.version));
-  const publish = (v: number) => s.getState().actions.published({ ...emptyView(), version: v }, { lines: v, unparsed: 0, unparsedSamples: [], eventsPerSec: 0, dropped: 0 });
+  const publish = (v: number) => s.getState().actions.published({ ...emptyView(), version: v }, [nodeStatus({ stream: { lines: v, unparsed: 0, unparsedReasons: {}, eventsPerSec: 0, dropped: 0 } })]);
   publish(1); // first change: passed on at once (nothing was shown for 100 ms)
   t = 10;
   publish(2);

@@ -20,6 +20,8 @@ export interface HeaderRecord {
 /** A CLIENT LIST (+ INFO identity) poll, as the raw text the server sent. */
 export interface PollRecord {
   readonly t: 'poll';
+  /** The cluster node it came from (absent: the one node of a standalone session). */
+  readonly node?: string;
   readonly at: number;
   readonly startedAt: number;
   readonly server: ServerIdentity;
@@ -48,6 +50,7 @@ export interface EventRecord {
  */
 export interface BatchRecord {
   readonly t: 'batch';
+  readonly node?: string;
   readonly at: number;
   readonly events: readonly EventRecord[];
   readonly unparsed?: readonly string[];
@@ -57,6 +60,7 @@ export interface BatchRecord {
 /** A change in MONITOR's state worth replaying (on, paused, stopped, with the reason). */
 export interface MonitorRecord {
   readonly t: 'monitor';
+  readonly node?: string;
   readonly at: number;
   readonly phase: string;
   readonly reason?: string;

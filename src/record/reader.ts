@@ -75,7 +75,7 @@ export function parseRecord(line: string): RecordingRecord | undefined {
 
 /** True when every field the replay reads has the type it expects. */
 export function validRecord(r: unknown): r is RecordingRecord {
-  if (!isObject(r)) return false;
+  if (!isObject(r) || !validNode(r)) return false;
   switch (r.t) {
     case 'header':
       return r.tool === 'redis-recon' && headerProblem(r) === undefined;
@@ -122,6 +122,8 @@ function validEvent(e: unknown): boolean {
     (e.args === undefined || isStrings(e.args))
   );
 }
+
+const validNode = (r: Record<string, unknown>): boolean => r.node === undefined || typeof r.node === 'string';
 
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);

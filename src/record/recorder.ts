@@ -4,10 +4,7 @@
 // the disk falls behind (gzip says so) batches are dropped and counted in a gap record, not queued.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { constants, createGzip, type Gzip, type ZlibOptions } from 'node:zlib';
-import type { PipelineTap, PollResult } from '../pipeline.ts';
-import { IDENTITY_COMMANDS, type IngestEvent } from '../analysis/session.ts';
-import type { Classified } from '../types.ts';
-import { RECORDING_VERSION, type EventRecord, type RecordingRecord } from './format.ts';
+import { RECORDING_VERSION, type RecordingRecord } from './format.ts';
 import { TOOL_VERSION } from '../version.ts';
 
 /**
@@ -27,7 +24,12 @@ export interface RecorderOptions {
   readonly onError?: (message: string) => void;
 }
 
-export interface Recorder extends PipelineTap {
+export interface Recorder {
+  /**
+   * Appends records already serialised as JSON lines: one poll, or one collector flush's batches.
+   * While the disk is behind, batches are dropped and counted; the newest poll is kept for later.
+   */
+  write(text: string, kind: 'poll' | 'batch'): void;
   close(): Promise<void>;
 }
 
@@ -44,30 +46,27 @@ export function startRecorder(opts: RecorderOptions): Recorder {
   };
   file.on('error', fail);
   gzip.on('error', fail);
-  /** Set when gzip's queue is full: batches are dropped (and counted) until it drains. */
+  /** Set when gzip's queue is full: flushes are dropped (and counted) until it drains. */
   let blocked = false;
   let droppedBatches = 0;
   let droppedAt = 0;
-  /** The newest poll seen while blocked: CLIENT LIST is a full snapshot, so one is enough. */
-  let heldPoll: PollResult | undefined;
-  const write = (r: RecordingRecord): void => {
+  const writeRecord = (r: RecordingRecord): void => {
     if (!failed && !gzip.write(`${JSON.stringify(r)}\n`)) blocked = true;
   };
   const writeGap = (): void => {
     if (droppedBatches === 0) return;
-    write({ t: 'gap', at: droppedAt, droppedBatches });
+    writeRecord({ t: 'gap', at: droppedAt, droppedBatches });
     droppedBatches = 0;
   };
-  const writePoll = (p: PollResult): void => {
-    write({ t: 'poll', at: p.at, startedAt: p.startedAt, server: p.server, clientList: p.rawClientList ?? '' });
-  };
+  /** The newest poll seen while blocked: CLIENT LIST is a full snapshot, so one is enough. */
+  let heldPoll: string | undefined;
   gzip.on('drain', () => {
     blocked = false;
     writeGap();
-    if (heldPoll) writePoll(heldPoll);
+    if (heldPoll !== undefined && !gzip.write(heldPoll)) blocked = true;
     heldPoll = undefined;
   });
-  write({
+  writeRecord({
     t: 'header',
     v: RECORDING_VERSION,
     tool: 'redis-recon',
@@ -83,30 +82,24 @@ export function startRecorder(opts: RecorderOptions): Recorder {
   timer.unref();
 
   return {
-    poll(p) {
-      if (blocked) heldPoll = p;
-      else writePoll(p);
-    },
-    batch(at, events, unparsed) {
-      if (events.length === 0 && unparsed.length === 0) return;
+    write(text, kind) {
+      if (failed) return;
       if (blocked) {
-        droppedBatches++;
-        droppedAt = at;
+        if (kind === 'poll') heldPoll = text;
+        else {
+          droppedBatches++;
+          droppedAt = lastAt(text) ?? droppedAt;
+        }
         return;
       }
-      // Lines that did not parse may hold values: their text only when values are kept.
-      const lines = unparsed.length === 0 ? {} : opts.values ? { unparsed } : { bad: unparsed.length };
-      write({ t: 'batch', at, events: events.map((e) => eventRecord(e, e.classified!, opts.values)), ...lines });
-    },
-    monitor(at, phase, reason) {
-      write({ t: 'monitor', at, phase, ...(reason ? { reason } : {}) });
+      if (!gzip.write(text)) blocked = true;
     },
     async close() {
       clearInterval(timer);
       if (failed) return;
       // Still blocked: the last counts go in anyway (a few bytes), so the file says what it lacks.
       writeGap();
-      if (heldPoll) writePoll(heldPoll);
+      if (heldPoll !== undefined) gzip.write(heldPoll);
       await new Promise<void>((resolve) => {
         file.once('close', () => resolve());
         file.once('error', () => resolve());
@@ -116,17 +109,10 @@ export function startRecorder(opts: RecorderOptions): Recorder {
   };
 }
 
-function eventRecord(e: IngestEvent, c: Classified, values: boolean): EventRecord {
-  return {
-    ts: e.ts,
-    db: e.db,
-    src: e.source,
-    c: c.command,
-    a: c.access,
-    k: c.keys.map((k) => k.key),
-    w: c.keys.map((k) => k.write),
-    ...(c.script ? { s: true as const } : {}),
-    // Identity commands carry names, not data: kept so a replay names short-lived connections too.
-    ...(values || IDENTITY_COMMANDS.has(c.command) ? { args: e.args } : {}),
-  };
+/** The engine time of the last record in a chunk (`"at":…`), for the gap record. */
+function lastAt(text: string): number | undefined {
+  const i = text.lastIndexOf('"at":');
+  if (i < 0) return undefined;
+  const m = /^"at":(\d+(?:\.\d+)?)/.exec(text.slice(i, i + 40));
+  return m ? Number(m[1]) : undefined;
 }

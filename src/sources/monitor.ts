@@ -1,51 +1,45 @@
-// Keeps a MONITOR connection in the state the store asks for. Pausing closes the connection
-// outright (RESET is refused by Redis Enterprise proxies, and a closed socket can leave no backlog
-// on the server); resuming opens a fresh one. The time budget counts only time spent on.
+// One MONITOR connection, opened and closed on request. Closing destroys the socket outright
+// (RESET is refused by Redis Enterprise proxies, and a closed socket can leave no backlog on the
+// server); opening again makes a fresh connection. Whether it should be open is not decided here:
+// the collector's MonitorGate does that.
 import type { Config } from '../config.ts';
-import type { ReconStore, MonitorDesire } from '../store.ts';
-import { monitorElapsedMs } from '../store.ts';
+import type { MonitorPhase } from '../collect/protocol.ts';
 import { backoff, buildClient, describeError, markSelf, type Redis } from './connect.ts';
 
-export interface MonitorSource {
-  stop(): Promise<void>;
+export interface MonitorHandlers {
+  onLine(line: string): void;
+  /** connecting, on, reconnecting, error (with a sentence), off (closed by us). */
+  onPhase(phase: MonitorPhase, reason?: string): void;
+  /** The connection is up, before MONITOR starts: its server id, when CLIENT ID answered. */
+  onConnected?(clientId: string | undefined): void;
 }
 
-export function startMonitorSource(
-  config: Config,
-  store: ReconStore,
-  onLine: (line: string) => void,
-  now: () => number = Date.now,
-  onConnected?: () => void,
-): MonitorSource {
+export interface MonitorConnection {
+  readonly isOpen: boolean;
+  /** The server id of the current connection, once known. */
+  readonly clientId: string | undefined;
+  open(): void;
+  close(): void;
+}
+
+export function monitorConnection(config: Config, handlers: MonitorHandlers): MonitorConnection {
   let client: Redis | undefined;
   let generation = 0;
-  let budgetTimer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  const { actions } = store.getState();
+  let clientId: string | undefined;
 
-  const close = async (): Promise<void> => {
+  const close = (report = true): void => {
     generation++;
     const c = client;
     client = undefined;
-    clearTimeout(budgetTimer);
+    clientId = undefined;
     if (c) {
       try {
         c.destroy();
       } catch {
         /* already closed */
       }
+      if (report) handlers.onPhase('off');
     }
-  };
-
-  const armBudget = (): void => {
-    clearTimeout(budgetTimer);
-    const m = store.getState().monitor;
-    if (m.budgetMs === undefined) return;
-    const left = m.budgetMs - monitorElapsedMs(m, now());
-    budgetTimer = setTimeout(() => {
-      actions.stopMonitor(`budget of ${Math.round(m.budgetMs! / 1000)}s used up; press p for another`);
-    }, Math.max(0, left));
-    budgetTimer.unref();
   };
 
   const open = async (): Promise<void> => {
@@ -53,67 +47,54 @@ export function startMonitorSource(
     let fatal = false;
     const built = buildClient(config, 'monitor', backoff(5_000, () => (fatal = true)));
     if (!built.client) {
-      actions.monitorPhase('error', built.error);
+      handlers.onPhase('error', built.error);
       return;
     }
     const c = built.client;
     client = c;
+    let started = false;
     c.on('error', (err: unknown) => {
       if (gen !== generation) return;
-      actions.monitorPhase(fatal ? 'error' : 'reconnecting', describeError(err, config));
+      handlers.onPhase(fatal ? 'error' : 'reconnecting', describeError(err, config));
     });
     // node-redis re-issues MONITOR after a reconnect by itself; 'ready' tells us it is back.
     c.on('ready', () => {
-      if (gen === generation && store.getState().monitor.phase === 'reconnecting') actions.monitorPhase('on');
+      if (gen === generation && c.isReady && started) handlers.onPhase('on');
     });
-    actions.monitorPhase('connecting');
+    handlers.onPhase('connecting');
     try {
       await c.connect();
       if (gen !== generation) return;
       try {
-        markSelf(String(await c.clientId()));
+        clientId = String(await c.clientId());
+        markSelf(clientId);
       } catch {
         /* CLIENT ID refused (ACL): the name still identifies the connection */
       }
-      onConnected?.();
+      handlers.onConnected?.(clientId);
       await c.monitor((line: unknown) => {
-        if (gen === generation) onLine(typeof line === 'string' ? line : String(line));
+        if (gen === generation) handlers.onLine(typeof line === 'string' ? line : String(line));
       });
       if (gen !== generation) return;
-      actions.monitorPhase('on');
+      started = true;
+      handlers.onPhase('on');
     } catch (err) {
       if (gen !== generation) return;
-      actions.monitorPhase('error', describeError(err, config));
-      await close();
+      handlers.onPhase('error', describeError(err, config));
+      close(false);
     }
   };
-
-  const reconcile = (desired: MonitorDesire): void => {
-    if (stopped) return;
-    const phase = store.getState().monitor.phase;
-    if (desired === 'on') {
-      if (client === undefined) void open();
-    } else if (client !== undefined || phase !== 'off') {
-      void close().then(() => actions.monitorPhase(desired === 'paused' ? 'paused' : phase === 'off' ? 'off' : 'stopped'));
-    }
-  };
-
-  const unsubscribe = store.subscribe((s, prev) => {
-    if (s.monitor.desired !== prev.monitor.desired) reconcile(s.monitor.desired);
-    // The budget counts time with MONITOR on: armed for what is left each time it comes on,
-    // disarmed while it reconnects or is paused.
-    if (s.monitor.phase !== prev.monitor.phase) {
-      if (s.monitor.phase === 'on') armBudget();
-      else clearTimeout(budgetTimer);
-    }
-  });
-  reconcile(store.getState().monitor.desired);
 
   return {
-    async stop() {
-      stopped = true;
-      unsubscribe();
-      await close();
+    get isOpen() {
+      return client !== undefined;
     },
+    get clientId() {
+      return clientId;
+    },
+    open() {
+      if (client === undefined) void open();
+    },
+    close: () => close(),
   };
 }

@@ -1,7 +1,9 @@
-// Polls CLIENT LIST and INFO on the tool's own connection at the poll interval, backing off on
-// errors, and polls early when MONITOR shows an address no poll has listed yet.
+// Polls CLIENT LIST and INFO on the tool's own connection, at an interval the collector sets (it
+// grows with what CLIENT LIST costs the server), backing off on errors, and early when MONITOR
+// shows an address no poll has listed yet. Each poll also reads INFO commandstats (what CLIENT LIST
+// costs; tolerated when refused) and times a PING (the health gate's latency probe).
 import type { Config } from '../config.ts';
-import type { PollResult } from '../pipeline.ts';
+import type { PollResult } from '../types.ts';
 import { parseClientList } from '../parse/clientList.ts';
 import { parseInfo, serverIdentity } from '../parse/info.ts';
 import { backoff, buildClient, describeError, isFatal, type Redis } from './connect.ts';
@@ -18,10 +20,12 @@ export interface PollerHandlers {
 export interface Poller {
   /** Resolves once connected, or rejects with a sentence when the first connect fails. */
   readonly ready: Promise<Redis>;
-  /** Polls as soon as allowed (at most every `minGapMs`). */
+  /** Polls as soon as allowed (at most one early poll per interval). */
   pollSoon(): void;
   /** One poll now, awaited: used at the end of a run for the final picture. */
   pollNow(): Promise<void>;
+  /** The interval between polls from now on. */
+  setInterval(ms: number): void;
   stop(): Promise<void>;
 }
 
@@ -36,6 +40,8 @@ export function startPoller(config: Config, handlers: PollerHandlers, now: () =>
   let lastStart = 0;
   let fatal = false;
   let lastEarly = -Infinity;
+  let intervalMs = config.pollIntervalMs;
+  let statsRefused = false;
 
   const built = buildClient(config, 'poll', backoff(10_000, () => (fatal = true)));
   if (!built.client) {
@@ -44,6 +50,7 @@ export function startPoller(config: Config, handlers: PollerHandlers, now: () =>
       ready: Promise.reject(new Error(error)),
       pollSoon() {},
       pollNow: async () => {},
+      setInterval() {},
       stop: async () => {},
     };
   }
@@ -51,7 +58,15 @@ export function startPoller(config: Config, handlers: PollerHandlers, now: () =>
   client.on('error', (err: unknown) => {
     if (!stopped) handlers.onError(describeError(err, config), fatal);
   });
-  client.on('ready', () => handlers.onReady?.(client));
+  client.on('ready', () => {
+    // A reconnect is a fresh start: the backoff of the failures before it must not delay the next
+    // poll (a 3 s restart would otherwise leave the guard blind for the whole backoff).
+    if (failures > 0) {
+      failures = 0;
+      schedule(0);
+    }
+    handlers.onReady?.(client);
+  });
 
   const schedule = (delay: number): void => {
     if (stopped) return;
@@ -60,15 +75,38 @@ export function startPoller(config: Config, handlers: PollerHandlers, now: () =>
     timer.unref();
   };
 
+  const commandstats = async (): Promise<Record<string, string> | undefined> => {
+    if (statsRefused) return undefined;
+    try {
+      return parseInfo(String(await client.sendCommand(['INFO', 'commandstats'])));
+    } catch (err) {
+      // A proxy or an ACL may refuse it; the poll interval then follows the connection count.
+      if (/NOPERM|unknown|not supported|ERR/i.test((err as Error).message ?? '')) statsRefused = true;
+      return undefined;
+    }
+  };
+
+  const ping = async (): Promise<number | undefined> => {
+    const t0 = performance.now();
+    try {
+      await client.sendCommand(['PING']);
+      return performance.now() - t0;
+    } catch {
+      return undefined;
+    }
+  };
+
   const pollOnce = (): Promise<void> => {
     if (inFlight) return inFlight;
     inFlight = (async () => {
       const startedAt = now();
       lastStart = startedAt;
       try {
-        const [listText, infoText] = await Promise.all([
+        const rtt = await ping();
+        const [listText, infoText, stats] = await Promise.all([
           client.sendCommand(['CLIENT', 'LIST']),
           client.sendCommand(['INFO']),
+          commandstats(),
         ]);
         const rawClientList = String(listText);
         const parsed = parseClientList(rawClientList);
@@ -81,6 +119,8 @@ export function startPoller(config: Config, handlers: PollerHandlers, now: () =>
           unparsed: parsed.unparsed,
           server: serverIdentity(info),
           info,
+          ...(stats ? { commandstats: stats } : {}),
+          ...(rtt !== undefined ? { rttMs: rtt } : {}),
           rawClientList,
         });
       } catch (err) {
@@ -88,7 +128,7 @@ export function startPoller(config: Config, handlers: PollerHandlers, now: () =>
         if (!stopped) handlers.onError(describeError(err, config), fatal || isFatal(err));
       } finally {
         inFlight = undefined;
-        const delay = failures === 0 ? config.pollIntervalMs : Math.min(config.pollIntervalMs * 2 ** failures, MAX_BACKOFF_MS);
+        const delay = failures === 0 ? intervalMs : Math.min(intervalMs * 2 ** failures, MAX_BACKOFF_MS);
         schedule(delay);
       }
     })();
@@ -115,7 +155,7 @@ export function startPoller(config: Config, handlers: PollerHandlers, now: () =>
       // and none while polls fail (the backoff decides then).
       if (stopped || inFlight || !client.isReady || failures > 0) return;
       const t = now();
-      if (t - lastEarly < config.pollIntervalMs) return;
+      if (t - lastEarly < intervalMs) return;
       lastEarly = t;
       schedule(Math.max(0, lastStart + MIN_GAP_MS - t));
     },
@@ -123,6 +163,13 @@ export function startPoller(config: Config, handlers: PollerHandlers, now: () =>
       if (stopped || !client.isReady) return;
       if (inFlight) await inFlight;
       await pollOnce();
+    },
+    setInterval(ms) {
+      if (ms === intervalMs) return;
+      const sooner = ms < intervalMs;
+      intervalMs = ms;
+      // A shorter interval applies at once; a longer one from the next poll.
+      if (sooner && !inFlight && failures === 0) schedule(Math.max(0, lastStart + ms - now()));
     },
     async stop() {
       stopped = true;

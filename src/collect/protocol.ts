@@ -1,0 +1,171 @@
+// What crosses between the render thread and a collector worker. Everything here is plain data
+// (structured-clone friendly): no classes, no functions.
+//
+// Flow control is by credit: a collector sends a delta, then sends nothing more until the main
+// thread acknowledges it. Deltas carry state (the newest client views, tree, counts), never events,
+// so a slow consumer never makes anything queue: the collector keeps aggregating and its next delta
+// simply covers more. The main thread's heartbeats let a collector see that the screen has stalled.
+import type { ClientView, KeyCount, SessionView } from '../analysis/session.ts';
+import type { ServerIdentity } from '../types.ts';
+import type { Config } from '../config.ts';
+import type { HeaderRecord } from '../record/format.ts';
+
+export type MonitorDesire = 'on' | 'paused' | 'off';
+export type MonitorPhase = 'off' | 'connecting' | 'on' | 'reconnecting' | 'paused' | 'stopped' | 'error';
+
+/** Why MONITOR is held off on one node although the user wants it on. Each clears by itself. */
+export type HoldKind = 'guard' | 'blind' | 'health' | 'stall' | 'backlog' | 'duty';
+
+export interface NodeMonitor {
+  readonly phase: MonitorPhase;
+  /** In words, for the status bar: why it is not on, or what it is doing. */
+  readonly reason?: string;
+  /** What holds it off (the user did not ask): it comes back by itself when this clears. */
+  readonly hold?: HoldKind;
+  /** Time spent with MONITOR on, over all periods, up to `at`. */
+  readonly onMs: number;
+  /** Wall time (ms) the current on-period began; undefined while not on. */
+  readonly onSince?: number;
+  /** Periods MONITOR was held off, with why, for the export (bounded, oldest merged). */
+  readonly offPeriods: readonly OffPeriod[];
+  /** The server's output buffer for our MONITOR connection at the last poll (bytes). */
+  readonly omem?: number;
+  /**
+   * Whether the buffer guard can see our MONITOR connection in CLIENT LIST: 'watching', 'hidden'
+   * (a proxy hides or renumbers it: MONITOR runs in a short duty cycle unless the risk was accepted),
+   * 'unguarded' (hidden, and the user accepted running it anyway).
+   */
+  readonly guard: 'watching' | 'hidden' | 'unguarded' | 'idle';
+}
+
+export interface OffPeriod {
+  readonly from: number;
+  readonly to?: number;
+  readonly why: string;
+}
+
+export interface PollState {
+  readonly lastAt?: number;
+  readonly polls: number;
+  readonly lastError?: string;
+  readonly lastErrorAt?: number;
+  /** Retrying cannot help (bad password, missing permission, TLS refused). */
+  readonly gaveUp?: boolean;
+  /** The poll interval in force (it grows with the number of connections). */
+  readonly intervalMs: number;
+  /** What one CLIENT LIST costs the server, from INFO commandstats (µs per call). */
+  readonly clientListUsec?: number;
+}
+
+export interface StreamState {
+  readonly lines: number;
+  readonly unparsed: number;
+  /** Why lines did not parse (reasons, never their text: a line may hold values). */
+  readonly unparsedReasons: Readonly<Record<string, number>>;
+  /** Lines dropped because the collector fell behind. */
+  readonly dropped: number;
+  readonly eventsPerSec: number;
+}
+
+/** One node's state, small enough to send with every delta. */
+export interface NodeStatus {
+  readonly id: string;
+  /** How to reach it, for display (`host:port`). */
+  readonly addr: string;
+  readonly server?: ServerIdentity;
+  readonly poll: PollState;
+  readonly monitor: NodeMonitor;
+  readonly stream: StreamState;
+  readonly commandTable: { readonly source: 'pending' | 'server' | 'fallback'; readonly warning?: string };
+  readonly notices: readonly string[];
+  /** The first event's time, for captures and replays (the window starts there, not at launch). */
+  readonly windowStart?: number;
+  /** The source's clock (the capture's or recording's time; wall time when live). */
+  readonly clock: number;
+}
+
+/** One prefix-tree node as sent across; `parent` is the parent's prefix ('' for the root). */
+export interface TreeNodeStat {
+  readonly prefix: string;
+  readonly segment: string;
+  readonly count: number;
+  readonly reads: number;
+  readonly writes: number;
+  readonly rate: number;
+}
+
+export interface TreeSnapshot {
+  readonly delimiter: string;
+  readonly total: number;
+  readonly nodes: readonly TreeNodeStat[];
+}
+
+export interface NodeDelta {
+  readonly status: NodeStatus;
+  /** Client views that changed since the last acknowledged delta, and keys that were forgotten. */
+  readonly clients?: { readonly upsert: readonly ClientView[]; readonly remove: readonly string[] };
+  readonly tree?: TreeSnapshot;
+  readonly topKeys?: readonly KeyCount[];
+  readonly totals: SessionView['totals'];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Starting a collector
+
+export interface AuditSpec {
+  readonly target: string;
+  readonly librariesFile?: string;
+}
+
+export type CollectorSpec =
+  | { readonly kind: 'live'; readonly nodeId: string; readonly config: Config }
+  | {
+      readonly kind: 'capture';
+      readonly nodeId: string;
+      /** The capture file, or null when the main thread feeds it (stdin). */
+      readonly path: string | null;
+      readonly partition: number;
+      readonly partitions: number;
+      readonly clientList?: string;
+    }
+  | { readonly kind: 'replay'; readonly path: string; readonly header: HeaderRecord; readonly speed: number | 'max' };
+
+export interface CollectorInit {
+  readonly spec: CollectorSpec;
+  readonly delimiter: string;
+  readonly audit: AuditSpec | null;
+  /** Live only: send the recording's lines (keys; values when asked). */
+  readonly record: { readonly values: boolean } | null;
+  /** The main thread's heartbeat stopped for this long: MONITOR closes (fail closed). */
+  readonly stallMs: number;
+  /** Run MONITOR even where the buffer guard cannot see our connection (the user accepted the risk). */
+  readonly unguarded: boolean;
+  readonly monitorMaxOmem: number;
+  /** The intent at start. */
+  readonly desired: MonitorDesire;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages
+
+export type ToCollector =
+  | { readonly t: 'hb' }
+  | { readonly t: 'ack'; readonly seq: number }
+  | { readonly t: 'monitor'; readonly desired: MonitorDesire; readonly reason?: string }
+  | { readonly t: 'poll' }
+  /** Flush now and send a delta at once, whatever the credit (an export must see everything). */
+  | { readonly t: 'sync' }
+  | { readonly t: 'chunk'; readonly data: Uint8Array }
+  | { readonly t: 'end' }
+  | { readonly t: 'stop' };
+
+export type FromCollector =
+  | { readonly t: 'delta'; readonly seq: number; readonly nodes: readonly NodeDelta[]; readonly final?: boolean; readonly synced?: boolean }
+  | { readonly t: 'ready' }
+  | { readonly t: 'connect-failed'; readonly message: string }
+  | { readonly t: 'tap'; readonly text: string; readonly kind: 'poll' | 'batch' }
+  /** A chunk fed by the main thread (stdin) was taken: its flow control. */
+  | { readonly t: 'chunk-ack' }
+  | { readonly t: 'done'; readonly summary: string }
+  | { readonly t: 'stopped' }
+  | { readonly t: 'fatal'; readonly message: string };

@@ -1,0 +1,189 @@
+// Replays a recording in a collector: at recorded pace, N times faster, or as fast as possible.
+// Pausing (the `p` key) holds the replay clock. The recording's own times drive every rate; a
+// cluster recording's records carry their node, and each node gets its own NodeCore, exactly as
+// its collector had live. A malformed record is skipped and counted; the rest still replays.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Auditor, IngestEvent } from '../analysis/session.ts';
+import type { EventRecord } from '../record/format.ts';
+import { parseRecord, recordingStream } from '../record/reader.ts';
+import { readLines } from '../sources/lineReader.ts';
+import { parseClientList } from '../parse/clientList.ts';
+import { NodeCore } from './nodeCore.ts';
+import { MonitorGate } from './monitorGate.ts';
+import { Courier } from './courier.ts';
+import type { Collector } from './live.ts';
+import type { CollectorInit, CollectorSpec, FromCollector, MonitorDesire, NodeStatus, ToCollector } from './protocol.ts';
+
+type ReplaySpec = Extract<CollectorSpec, { kind: 'replay' }>;
+
+const RECORDED_SELF = (name: string): boolean => name.startsWith('redis-recon-');
+/** The node of a standalone recording's records. */
+export const RECORDED_NODE = 'recorded';
+/** Stands in for an unparsed line recorded without values: only the count was kept. */
+const NOT_RECORDED = 'not recorded';
+const PUBLISH_EVERY_MS = 100;
+
+export function startReplayCollector(init: CollectorInit, spec: ReplaySpec, auditor: Auditor | undefined, send: (m: FromCollector) => void): Collector {
+  const clock = { now: spec.header.startedAt };
+  const courier = new Courier(send);
+  const gate = new MonitorGate(init.desired === 'off' ? 'on' : init.desired, () => clock.now);
+  const cores = new Map<string, NodeCore>();
+  let stopping = false;
+  /** Stopping ends any wait at once (pacing or pause). */
+  const stopped = new AbortController();
+  let desireChanged: (() => void) | undefined;
+  let records = 0;
+  let damaged = 0;
+  let droppedBatches = 0;
+
+  const coreFor = (node: string): NodeCore => {
+    let c = cores.get(node);
+    if (!c) {
+      c = new NodeCore({ nodeId: node, delimiter: spec.header.delimiter, isSelf: (i) => RECORDED_SELF(i.name), auditor, now: () => clock.now });
+      cores.set(node, c);
+    }
+    return c;
+  };
+  coreFor(RECORDED_NODE);
+
+  const status = (node: string, core: NodeCore): NodeStatus => ({
+    id: node,
+    addr: spec.header.endpoint,
+    ...(core.server ? { server: core.server } : {}),
+    poll: { polls: 0, intervalMs: 0 },
+    monitor: gate.status({ guard: 'idle' }),
+    stream: core.stream,
+    commandTable: core.commandTable,
+    notices: [...core.notices],
+    clock: clock.now,
+  });
+
+  const publish = (final = false): void => {
+    if (!final && !courier.ready(PUBLISH_EVERY_MS)) return;
+    const nodes = [...cores].filter(([node, c]) => node !== RECORDED_NODE || cores.size === 1 || c.stream.lines > 0 || c.server);
+    courier.deliver(nodes.map(([node, c]) => c.delta(status(node, c), final)), final);
+  };
+
+  /** Waits while paused; returns the wall time spent waiting, to shift the pacing. */
+  const gateOpen = async (): Promise<number> => {
+    if (gate.wanted === 'on') return 0;
+    const t0 = performance.now();
+    gate.connection('paused');
+    publish(true);
+    await new Promise<void>((resolve) => {
+      desireChanged = () => {
+        if (gate.wanted === 'on' || stopping) resolve();
+      };
+    });
+    desireChanged = undefined;
+    gate.connection('on');
+    return performance.now() - t0;
+  };
+
+  const run = async (): Promise<string> => {
+    let wallStart = performance.now();
+    let recordedStart = spec.header.startedAt;
+    let sinceYield = 0;
+    gate.connection('on');
+    const pace = async (at: number): Promise<void> => {
+      wallStart += await gateOpen();
+      if (spec.speed === 'max') {
+        if (++sinceYield >= 64) {
+          sinceYield = 0;
+          await new Promise((r) => setImmediate(r));
+          publish();
+        }
+        return;
+      }
+      publish();
+      const wait = wallStart + (at - recordedStart) / spec.speed - performance.now();
+      if (wait > 1) await sleep(wait, undefined, { signal: stopped.signal }).catch(() => {});
+    };
+    const stream = recordingStream(spec.path);
+    stream.on('error', () => {}); // a truncated end: readLines sees the stream end
+    try {
+      await readLines(stream, async (lines) => {
+        for (const line of lines) {
+          if (stopping) {
+            stream.destroy();
+            return;
+          }
+          const r = parseRecord(line);
+          if (r === undefined) {
+            if (line !== '') damaged++;
+            continue;
+          }
+          records++;
+          if ('at' in r) clock.now = r.at;
+          if (r.t === 'header') recordedStart = r.startedAt;
+          else if (r.t === 'poll') {
+            const { clients, unparsed } = parseClientList(r.clientList);
+            coreFor(r.node ?? RECORDED_NODE).pushPoll({ startedAt: r.startedAt, at: r.at, clients, unparsed, server: r.server, info: {}, rawClientList: r.clientList });
+          } else if (r.t === 'batch') {
+            await pace(r.at);
+            if (stopping) return;
+            clock.now = r.at;
+            const reasons = r.unparsed ?? new Array<string>(r.bad ?? 0).fill(NOT_RECORDED);
+            coreFor(r.node ?? RECORDED_NODE).applyEvents(r.at, r.events.map(toEvent), reasons.map(() => NOT_RECORDED));
+          } else if (r.t === 'gap') {
+            droppedBatches += r.droppedBatches;
+            coreFor(RECORDED_NODE).notice("the recording has gaps: the recorder's disk fell behind and some batches were never written");
+          }
+        }
+      });
+    } catch {
+      if (!stopping) damaged++;
+    }
+    // The last poll may not have been followed by a batch.
+    for (const c of cores.values()) c.applyEvents(clock.now, [], []);
+    const gaps = droppedBatches ? `, ${droppedBatches} batches never written` : '';
+    return `end of recording (${records} records${damaged ? `, ${damaged} damaged or cut short` : ''}${gaps})`;
+  };
+
+  const finished = run().catch((err: unknown) => `reading stopped: ${(err as Error).message}`);
+  void finished.then((summary) => {
+    gate.setDesired('off', summary);
+    publish(true);
+    send({ t: 'done', summary });
+  });
+
+  return {
+    onMessage(msg: ToCollector) {
+      switch (msg.t) {
+        case 'hb':
+          courier.heartbeat();
+          break;
+        case 'ack':
+          courier.ack(msg.seq);
+          break;
+        case 'monitor': {
+          const d: MonitorDesire = msg.desired;
+          gate.setDesired(d, msg.reason);
+          desireChanged?.();
+          break;
+        }
+        case 'sync':
+          courier.deliver([...cores].map(([node, c]) => c.delta(status(node, c))), false, true);
+          break;
+        case 'stop':
+          stopping = true;
+          stopped.abort();
+          desireChanged?.();
+          void finished.then(() => send({ t: 'stopped' }));
+          break;
+        default:
+          break;
+      }
+    },
+  };
+}
+
+function toEvent(r: EventRecord): IngestEvent {
+  return {
+    ts: r.ts,
+    db: r.db,
+    source: r.src,
+    args: r.args ? [...r.args] : [r.c],
+    classified: { command: r.c, access: r.a, keys: r.k.map((key, i) => ({ key, write: r.w[i] === true })), script: r.s === true },
+  };
+}

@@ -1,0 +1,34 @@
+// The worker thread of one collector: reads its start-up data, builds the collector it names, and
+// relays messages. Nothing here writes to stdout or stderr: the main thread owns the terminal.
+import { parentPort, workerData } from 'node:worker_threads';
+import { setupAudit } from '../audit/auditor.ts';
+import type { Auditor } from '../analysis/session.ts';
+import { startLiveCollector, type Collector } from './live.ts';
+import { startCaptureCollector } from './capture.ts';
+import { startReplayCollector } from './replay.ts';
+import type { CollectorInit, FromCollector, ToCollector } from './protocol.ts';
+
+const port = parentPort;
+if (!port) throw new Error('collector worker started outside a worker thread');
+
+const send = (m: FromCollector): void => port.postMessage(m);
+const fatal = (err: unknown): void => {
+  send({ t: 'fatal', message: (err as Error)?.message ?? String(err) });
+};
+process.on('uncaughtException', fatal);
+process.on('unhandledRejection', fatal);
+
+const init = workerData as CollectorInit;
+let auditor: Auditor | undefined;
+if (init.audit) {
+  const a = setupAudit(init.audit.target, init.audit.librariesFile);
+  if (a.ok) auditor = a.auditor;
+}
+
+let collector: Collector;
+const spec = init.spec;
+if (spec.kind === 'live') collector = startLiveCollector(init, spec.config, spec.nodeId, auditor, send);
+else if (spec.kind === 'capture') collector = startCaptureCollector(init, spec, auditor, send);
+else collector = startReplayCollector(init, spec, auditor, send);
+
+port.on('message', (msg: ToCollector) => collector.onMessage(msg));
