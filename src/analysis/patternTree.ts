@@ -145,6 +145,17 @@ export interface PatternSnapshot {
   readonly decisions: readonly PatternDecision[];
 }
 
+/** Character classes ORed over a segment on the hot path (see PatternTree.child). */
+const B_DIGIT = 1;
+const B_HEX = 2;
+const B_OTHER = 4;
+const CHAR_BITS = new Uint8Array(65536).fill(B_OTHER);
+for (let c = 48; c <= 57; c++) CHAR_BITS[c] = B_DIGIT;
+for (const c of 'abcdefABCDEF') CHAR_BITS[c.charCodeAt(0)] = B_HEX;
+
+const CACHE_SIZE = 4096;
+const CACHE_MASK = CACHE_SIZE - 1;
+
 const K_PREFIX = 0;
 const K_LEAF = 1;
 const K_OTHER = 2;
@@ -289,6 +300,15 @@ export class PatternTree implements PatternTreeReader {
   private collapsing = 0;
   private canonicalCache = new Map<string, string>();
   private canonicalEpoch = 0;
+  /**
+   * Direct-mapped cache of segments that mapped to a wild child (ids, or literals at a collapsed
+   * position), by the segment's edge hash: a repeated id skips the shape rules. Entries whose node
+   * died in a collapse are ignored; a live one stays right, since levels only coarsen.
+   */
+  private cacheNode: Array<Node | null> = new Array<Node | null>(CACHE_SIZE).fill(null);
+  private readonly cacheH1 = new Int32Array(CACHE_SIZE);
+  private readonly cacheH2 = new Int32Array(CACHE_SIZE);
+  private readonly cacheLen = new Int32Array(CACHE_SIZE);
   /** Parents whose collapse checkTwins decided, run by `settle`. */
   private pending: Node[] = [];
   /** Output of hashSpan. */
@@ -322,7 +342,9 @@ export class PatternTree implements PatternTreeReader {
     for (;;) {
       const at = key.indexOf(delimiter, start);
       if (at < 0) {
-        p = this.leaf(p, key, start, last);
+        if (start === last) p = p.emptyLeaf ?? this.reserved(p, EMPTY_SEGMENT);
+        else if (p.level === 2 && p.starLeaf !== null && (last - start > 2 || !reservedLeaf(key, start, last))) p = p.starLeaf;
+        else p = this.child(p, key, start, last, last, K_LEAF);
         break;
       }
       if (p.depth === maxDepth) {
@@ -330,20 +352,11 @@ export class PatternTree implements PatternTreeReader {
         break;
       }
       const end = at + step;
-      let child: Node | null;
-      if (p.level === 2 && !(at - start === 1 && key.charCodeAt(start) === 0x2026)) child = p.starPrefix;
+      if (p.level === 2 && p.starPrefix !== null && !(at - start === 1 && key.charCodeAt(start) === 0x2026)) p = p.starPrefix;
       else {
-        let a = p.salt1;
-        let b = p.salt2;
-        for (let i = start; i < end; i++) {
-          const c = key.charCodeAt(i);
-          a = Math.imul(a ^ c, 0x01000193);
-          b = Math.imul(((b << 5) | (b >>> 27)) ^ c, 0x9e3779b1);
-        }
-        child = this.probe(p, fmix(a), fmix(b), end - start, K_PREFIX);
+        p = this.child(p, key, start, at, end, K_PREFIX);
+        if (p.k === K_OTHER) break;
       }
-      p = child ?? this.mapChild(p, key, start, at, K_PREFIX, true, true)!;
-      if (p.k === K_OTHER) break;
       start = end;
     }
     for (let x: Node | null = p; x !== null; x = x.parent) {
@@ -359,6 +372,52 @@ export class PatternTree implements PatternTreeReader {
     return p;
   }
 
+  /**
+   * The child of `p` for segment [from, to) of `key`, hashed up to `end` (the delimiter included
+   * for a prefix). The hash loop also ORs each character's class: a segment of digits only, or of
+   * 8+ hex characters with a digit, is an id whatever the node (rules `number` and `hex`), so it
+   * goes to the `*` child with no lookup. Otherwise one probe finds a literal child; then the cache
+   * of recent wild mappings (ids seen again: `u253`, `{u253}`, a hot token); then the slow path.
+   */
+  private child(p: Node, key: string, from: number, to: number, end: number, k: number): Node {
+    let a = p.salt1;
+    let b = p.salt2;
+    let m = 0;
+    for (let i = from; i < to; i++) {
+      const c = key.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(((b << 5) | (b >>> 27)) ^ c, 0x9e3779b1);
+      m |= CHAR_BITS[c]!;
+    }
+    if (m === B_DIGIT || (m === (B_DIGIT | B_HEX) && to - from >= 8)) {
+      const star = k === K_PREFIX ? p.starPrefix : p.starLeaf;
+      if (star !== null) return star;
+    }
+    for (let i = to; i < end; i++) {
+      const c = key.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(((b << 5) | (b >>> 27)) ^ c, 0x9e3779b1);
+    }
+    const h1 = fmix(a);
+    const h2 = fmix(b);
+    const hlen = end - from;
+    const hit = this.probe(p, h1, h2, hlen, k);
+    if (hit !== null) return hit;
+    const ci = h2 & CACHE_MASK;
+    const cached = this.cacheNode[ci]!;
+    if (cached !== null && this.cacheH1[ci] === h1 && this.cacheH2[ci] === h2 && this.cacheLen[ci] === hlen && cached.parent === p && cached.k === k && !cached.dead) {
+      return cached;
+    }
+    const child = this.mapChild(p, key, from, to, k, true, true)!;
+    if (child.wild && child.k !== K_OTHER) {
+      this.cacheNode[ci] = child;
+      this.cacheH1[ci] = h1;
+      this.cacheH2[ci] = h2;
+      this.cacheLen[ci] = hlen;
+    }
+    return child;
+  }
+
   /** The node `key` is counted under now (made if missing: only after a collapse moved it). */
   private locate(key: string): Node {
     const delimiter = this.delimiter;
@@ -372,20 +431,6 @@ export class PatternTree implements PatternTreeReader {
       if (p.k === K_OTHER) return p;
       start = at + delimiter.length;
     }
-  }
-
-  /** The leaf for the last segment [start, last) of `key` under `p`. */
-  private leaf(p: Node, key: string, start: number, last: number): Node {
-    if (start === last) return p.emptyLeaf ?? this.reserved(p, EMPTY_SEGMENT);
-    if (p.level === 2 && p.starLeaf !== null && (last - start > 2 || !reservedLeaf(key, start, last))) return p.starLeaf;
-    let a = p.salt1;
-    let b = p.salt2;
-    for (let i = start; i < last; i++) {
-      const c = key.charCodeAt(i);
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(((b << 5) | (b >>> 27)) ^ c, 0x9e3779b1);
-    }
-    return this.probe(p, fmix(a), fmix(b), last - start, K_LEAF) ?? this.mapChild(p, key, start, last, K_LEAF, true, true)!;
   }
 
   /**
@@ -523,6 +568,7 @@ export class PatternTree implements PatternTreeReader {
     this.collapses = 0;
     this.canonicalCache.clear();
     this.pending = [];
+    this.cacheNode?.fill(null);
     this.rehash(1024);
   }
 
@@ -558,7 +604,8 @@ export class PatternTree implements PatternTreeReader {
     const coreFrom = coreSpan[0]!;
     const coreTo = coreSpan[1]!;
     const wildCore = coreTo - coreFrom === 1 && text.charCodeAt(coreFrom) === 42; // already `*` / `{*}`
-    if (p.level === 0 && !wildCore && idRuleAt(text, coreFrom, coreTo) === undefined) {
+    const tagged = coreFrom !== from || coreTo !== to;
+    if (p.level === 0 && !wildCore && idRuleAt(text, coreFrom, coreTo, tagged) === undefined) {
       // A literal segment.
       if (!probed) {
         this.hashSpan(p, text, from, to, -1, -1, k);
@@ -870,7 +917,7 @@ export class PatternTree implements PatternTreeReader {
     findCore(text, from, to);
     const coreFrom = coreSpan[0]!;
     const coreTo = coreSpan[1]!;
-    if (level === 1 || (shapes && idRuleAt(text, coreFrom, coreTo) !== undefined)) {
+    if (level === 1 || (shapes && idRuleAt(text, coreFrom, coreTo, coreFrom !== from || coreTo !== to) !== undefined)) {
       return text.slice(from, coreFrom) + WILD + text.slice(coreTo, to);
     }
     return s;

@@ -134,6 +134,8 @@ export interface IdRule {
   readonly examples: readonly string[];
   /** Whether the core [from, to) of `s`, with profile `p`, has this shape. */
   readonly test: (p: Profile, s: string, from: number, to: number) => boolean;
+  /** Only for the content of a hash tag. */
+  readonly tagOnly?: boolean;
 }
 
 /**
@@ -257,6 +259,16 @@ export const ID_RULES: readonly IdRule[] = [
     },
   },
   {
+    name: 'tag-content',
+    tagOnly: true,
+    why:
+      'A hash tag makes the keys of one entity share a cluster slot, so its content is that ' +
+      'entity\'s id: any content with a digit (`{u1}`, `{cart7}`, `{tenant-42}`). Tags without a digit ' +
+      '(`{orders}`, `{queue}`) pin a whole key family to one slot on purpose: they are names.',
+    examples: ['{u1}', 'cart{u7}', '{cart7}', '{tenant-42}'],
+    test: (p) => p.digits >= 1 && p.other === 0 && p.nonAscii === 0 && p.at === 0,
+  },
+  {
     name: 'ulid',
     why: 'ULIDs: 26 characters of Crockford base32 (no I, L, O, U), time-ordered generated ids.',
     examples: ['01ARZ3NDEKTSV4RRFFQ69G5FAV', '01hzx3ndektsv4rrffq69g5fav'],
@@ -285,7 +297,7 @@ export const ID_RULES: readonly IdRule[] = [
       'letters, digits and `-_+/=~.`, with letters and digits switching at least 3 times between ' +
       'adjacent characters. Words and slugs with a version or a year switch once or twice ' +
       '(`checkout-v2-experiment`, `migration-2024-q1-batch`, `ProductDetailsV2`), random text several times.',
-    examples: ['V1StGXR8_Z5jdHi6B-myT', 'sk_live_4eC39HqLyjWDarjtT1zdp7dc', 'dGhpcyBpcyBhIHRlc3Qx=='],
+    examples: ['V1StGXR8_Z5jdHi6B-myT', 'sk_live_4eC39HqLyjWDarjtT1zdp7dc', 'q3Zx9Lk2M0pT7wBv1YcR8g=='],
     test: (p) =>
       p.len >= 16 && p.other === 0 && p.nonAscii === 0 && p.at === 0 && p.colon === 0 &&
       p.digits >= 1 && p.lower + p.upper >= 1 && p.switches >= 3,
@@ -300,13 +312,16 @@ export const ID_RULES: readonly IdRule[] = [
   },
 ];
 
-/** The rule that reads the core [from, to) of `s` as an id, or undefined for a word. */
-export function idRuleAt(s: string, from: number, to: number): IdRule | undefined {
+/**
+ * The rule that reads the core [from, to) of `s` as an id, or undefined for a word. `tagged`: the
+ * core is the content of a hash tag.
+ */
+export function idRuleAt(s: string, from: number, to: number, tagged = false): IdRule | undefined {
   if (to <= from) return undefined;
   const p = profile(s, from, to);
   for (let i = 0; i < ID_RULES.length; i++) {
     const r = ID_RULES[i]!;
-    if (r.test(p, s, from, to)) return r;
+    if ((tagged || r.tagOnly !== true) && r.test(p, s, from, to)) return r;
   }
   return undefined;
 }
@@ -346,7 +361,9 @@ export function findCore(s: string, from: number, to: number): void {
 /** The rule that reads one segment's core as an id (`idRule('{u253}')` is prefixed-number), if any. */
 export function idRule(segment: string): IdRule | undefined {
   findCore(segment, 0, segment.length);
-  return idRuleAt(segment, coreSpan[0]!, coreSpan[1]!);
+  const from = coreSpan[0]!;
+  const to = coreSpan[1]!;
+  return idRuleAt(segment, from, to, from !== 0 || to !== segment.length);
 }
 
 /** The segment with its core replaced by `*`: `u253` → `*`, `{u253}` → `{*}`, `cart{x}` → `cart{*}`. */
@@ -360,5 +377,6 @@ export function segmentPattern(segment: string): string {
   findCore(segment, 0, segment.length);
   const from = coreSpan[0]!;
   const to = coreSpan[1]!;
-  return idRuleAt(segment, from, to) === undefined ? segment : segment.slice(0, from) + '*' + segment.slice(to);
+  const tagged = from !== 0 || to !== segment.length;
+  return idRuleAt(segment, from, to, tagged) === undefined ? segment : segment.slice(0, from) + '*' + segment.slice(to);
 }
