@@ -49,10 +49,10 @@ interface KeyCount {
   writes: number;
 }
 
-/** test/fixtures/keyspace-traffic-valkey-8.0.txt (see capture-keyspace.sh). */
-function trafficKeyspace(): KeyCount[] {
+/** test/fixtures/keyspace-<load>-valkey-8.0.txt (see capture-keyspace.sh). */
+function recordedKeyspace(load: 'traffic' | 'benchmark'): KeyCount[] {
   const out: KeyCount[] = [];
-  for (const line of readFileSync(here('fixtures/keyspace-traffic-valkey-8.0.txt'), 'utf8').split('\n')) {
+  for (const line of readFileSync(here(`fixtures/keyspace-${load}-valkey-8.0.txt`), 'utf8').split('\n')) {
     if (line === '' || line.startsWith('#')) continue;
     const m = /^(\d+) (\d+) (.*)$/.exec(line);
     assert.ok(m, line);
@@ -276,7 +276,7 @@ describe('PatternTree', () => {
   });
 
   test('the demo traffic as valkey 8.0 saw it reads as the patterns its services write', () => {
-    const keys = trafficKeyspace();
+    const keys = recordedKeyspace('traffic');
     assert.ok(keys.length > 1000, 'the fixture has the per-id keys a minute of traffic makes');
     // In the recorded order, and shuffled: the rows do not depend on the order keys arrive in.
     const shuffled = [...keys];
@@ -308,6 +308,16 @@ describe('PatternTree', () => {
       assertConserved(t);
       assert.equal(t.total, keys.reduce((s, k) => s + Math.max(1, k.reads + k.writes), 0));
     }
+  });
+
+  test('a valkey-benchmark keyspace reads as its six families', () => {
+    const keys = recordedKeyspace('benchmark');
+    assert.ok(keys.length > 3000);
+    const t = new PatternTree(':');
+    feedCounts(t, keys);
+    assert.deepEqual(leafRows(t).sort(), ['counter:*', 'key:*', 'myhash', 'mylist', 'myset', 'myzset']);
+    assert.equal(t.node('key:*')!.count, keys.filter((k) => k.key.startsWith('key:')).reduce((s, k) => s + Math.max(1, k.reads + k.writes), 0));
+    assertConserved(t);
   });
 
   test('the shipped demo recording (real client libraries) reads the same, and per client', () => {
@@ -577,7 +587,7 @@ describe('merging collectors', () => {
 
   test('snapshots are plain data that survive structured cloning; merging one gives the tree back', () => {
     const t = new PatternTree(':');
-    feedCounts(t, trafficKeyspace());
+    feedCounts(t, recordedKeyspace('traffic'));
     t.tick(0);
     t.tick(1000);
     const s = t.snapshot();
