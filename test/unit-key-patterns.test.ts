@@ -29,6 +29,7 @@ import {
   type PatternTreeReader,
 } from '../src/analysis/keyPatterns.ts';
 import { keyPasses, prefixLeadsToFilter } from '../src/ui/filters.ts';
+import type { PrefixTreeReader } from '../src/analysis/session.ts';
 
 const here = (path: string): string => new URL(path, import.meta.url).pathname;
 
@@ -452,6 +453,16 @@ describe('PatternTree', () => {
     assert.equal(t.node('a:*:k')!.rate, 100);
   });
 
+  test("reads like PrefixTree: a PatternTree (live or merged) is a PrefixTreeReader, as the heatmap takes it", () => {
+    const t = new PatternTree(':');
+    t.add('a:1:b', false);
+    const readers: PrefixTreeReader[] = [t, mergeSnapshots([t.snapshot()])];
+    for (const r of readers) {
+      assert.deepEqual(r.children('').map((v) => [v.prefix, v.segment, v.count, v.hasChildren]), [['a:', 'a', 1, true]]);
+      assert.deepEqual(r.all().map((s) => s.prefix), ['a:', 'a:*:', 'a:*:b']);
+    }
+  });
+
   test('clear forgets everything', () => {
     const t = new PatternTree(':');
     t.add('a:1', false);
@@ -485,14 +496,23 @@ describe('properties', () => {
     collapseAfter: fc.integer({ min: 0, max: 6 }),
     twinsAfter: fc.constant(0),
   });
+  // The twins rule reads a moment of the tree: with it, counts are still conserved and names
+  // consistent, but the result may depend on the order keys arrive in.
+  const limitsWithTwins = fc.record({
+    depth: fc.integer({ min: 1, max: 4 }),
+    nodes: fc.constant(10_000),
+    collapseAfter: fc.integer({ min: 0, max: 6 }),
+    twinsAfter: fc.constantFrom(0, 2, 3),
+  });
 
   test('counts are conserved under any collapse, and the result does not depend on the order', () => {
     fc.assert(
-      fc.property(limits, fc.array(event, { maxLength: 120 }), fc.integer(), (lim, events, seed) => {
+      fc.property(limitsWithTwins, fc.array(event, { maxLength: 120 }), fc.integer(), (lim, events, seed) => {
         const a = new PatternTree(':', lim);
         for (const e of events) a.add(e.key, e.write, e.n);
         assertConserved(a);
         assert.equal(a.total, events.reduce((s, e) => s + e.n, 0));
+        if (lim.twinsAfter !== 0) return;
         const shuffled = [...events];
         const random = prng(seed);
         for (let i = shuffled.length - 1; i > 0; i--) {
@@ -509,7 +529,7 @@ describe('properties', () => {
 
   test('add returns the pattern patternOf names; canonical is idempotent and maps old names to live ones', () => {
     fc.assert(
-      fc.property(limits, fc.array(event, { maxLength: 120 }), (lim, events) => {
+      fc.property(limitsWithTwins, fc.array(event, { maxLength: 120 }), (lim, events) => {
         const t = new PatternTree(':', lim);
         const seen: string[] = [];
         for (const e of events) {
@@ -532,6 +552,7 @@ describe('properties', () => {
   });
 
   test('merging snapshots equals one tree fed everything, whatever each collector collapsed', () => {
+    // Without the twins rule, which depends on the order keys arrive in (its decisions still travel: see below).
     fc.assert(
       fc.property(limits, fc.array(fc.tuple(event, fc.integer({ min: 0, max: 2 })), { maxLength: 150 }), (lim, events) => {
         const parts = [new PatternTree(':', lim), new PatternTree(':', lim), new PatternTree(':', lim)];
