@@ -7,7 +7,13 @@
 // - cardinality: a node that has seen more than `collapseAfter` distinct literal children turns
 //   wild (level 1): its literal children, with their subtrees, are merged into the wild ones, and
 //   every later segment there maps to its wild form. A node with more than `collapseAfter` distinct
-//   wild forms (`a{*}`, `b{*}`, ...) goes to level 2, where everything is `*`.
+//   wild forms (`a{*}`, `b{*}`, ...) goes to level 2, where everything is `*`;
+// - twins: a node whose literal prefix children include `twinsAfter` with the same literal
+//   children (`search:q:boots:` and `search:q:tent:` both holding p1, p2, p3) turns wild too: its
+//   children are values of one variable, too few for the cardinality rule (see checkTwins).
+// Levels only rise, and shape and cardinality depend only on the set of keys seen, not their order:
+// trees fed the same keys in any order, or merged from parts, end the same (twins and a full tree
+// excepted).
 // Special leaves: a key that ends with the delimiter (or is empty) ends in the leaf EMPTY_SEGMENT
 // (`user:∅`); a key deeper than `depth` prefix levels ends in the leaf DEEP_SEGMENT (`a:b:…:h:**`);
 // a key that cannot get a node (the tree is full) is counted in its deepest node's OTHER bucket
@@ -18,15 +24,17 @@
 // characters (with the delimiter for a prefix) feed a 64-bit hash (two 32-bit lanes) seeded by the
 // parent node, and the child is found in one open-addressing table of every node by (hash, length,
 // parent): one probe per level, no substring, no Map. A node is identified by its hash, as in
-// prefixTree.ts (same collision argument: ~2^-64 per probe). A miss (a segment not seen there as a
-// literal) takes the slow path: the shape rules, then the wild child or a new literal child.
-// Id-like segments take that slow path on every event (their values are not kept): it re-reads the
-// segment (~10-40 ns), which is the price of not storing one node per id.
+// prefixTree.ts (same collision argument: ~2^-64 per probe). The same loop ORs each character's
+// class, so a segment of digits only, or of 8+ hex characters with a digit, goes to `*` with no
+// lookup at all. A probe that misses (a segment not held there as a literal) checks a small cache
+// of recent wild mappings (an id seen again), then takes the slow path: the shape rules, which
+// re-read the segment (~30-100 ns), then the wild child or a new literal child. One-off ids of
+// other shapes pay that each time: the price of not keeping one node per id.
 //
 // Memory: at most `nodes` nodes (+ one OTHER bucket per node, + the root), each of fixed size, plus
-// the table (at most 4 slots per node). A node has at most collapseAfter literal children and
-// collapseAfter wild forms before it collapses, plus `*`, `∅`, `**` and OTHER. Nothing grows with
-// events or distinct keys.
+// the table (1/4 to 1/2 full) and the cache (CACHE_SIZE entries). A node has at most collapseAfter
+// literal children and collapseAfter wild forms before it collapses, plus `*` (prefix and leaf),
+// `∅`, `**` and OTHER. Nothing grows with events or distinct keys.
 import { BOUNDS, OTHER_PREFIX } from '../bounds.ts';
 import { detach } from './boundedCounter.ts';
 import { ewmaAlpha, RATE_HALF_LIFE_MS } from './rate.ts';
