@@ -22,6 +22,7 @@ import {
   patternMayPass,
   patternPasses,
   segmentPattern,
+  profileOf,
   globIncludes,
   globsIntersect,
   globMatch,
@@ -161,6 +162,29 @@ describe('segment shapes', () => {
       'views', 'bestsellers', 'feature', 'fragment', 'stats', 'hits',
     ];
     for (const w of words) assert.equal(idRule(w)?.name, undefined, `${w} is a word`);
+  });
+
+  test('the shortcuts (the no-digit gate, the hot path of the tree) agree with the table of rules', () => {
+    const chars = '0123456789abcdefxyzABCDEFXYZ-_.{}@/+=é';
+    const seg = fc.oneof(
+      fc.array(fc.constantFrom(...chars), { maxLength: 40 }).map((c) => c.join('')),
+      fc.array(fc.constantFrom(...'0123456789abcdef-'), { minLength: 36, maxLength: 36 }).map((c) => c.join('')),
+      fc.uuid(),
+      fc.integer().map(String),
+    );
+    fc.assert(
+      fc.property(seg, (s) => {
+        const byTable = ID_RULES.find((r) => r.tagOnly !== true && r.test(profileOf(s) as never, s, 0, s.length));
+        if (!/[{}]/.test(s)) assert.equal(idRule(s)?.name, byTable?.name, s);
+        // The tree's mapping (hot path included) is the segment's pattern, as a leaf and as a prefix.
+        if (s === '' || s === EMPTY_SEGMENT || s === DEEP_SEGMENT || s === OTHER_PREFIX) return;
+        const t = new PatternTree(':');
+        assert.equal(t.add(s, false)!.pattern, segmentPattern(s), s);
+        assert.equal(t.add(s, false)!.pattern, segmentPattern(s), `${s} again (cache)`);
+        assert.equal(t.add(`${s}:x`, false)!.parent!.pattern, `${segmentPattern(s)}:`, `${s}:`);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   test('hash tags: only the content is judged and replaced', () => {

@@ -62,4 +62,4 @@ export {
   globIncludes,
   globsIntersect,
 } from './patternFilter.ts';
-export { ID_RULES, NAMED_NUMBERS, idRule, segmentPattern, wildForm, type IdRule } from './segmentShape.ts';
+export { ID_RULES, NAMED_NUMBERS, idRule, profileOf, segmentPattern, wildForm, type IdRule, type Profile } from './segmentShape.ts';

@@ -25,8 +25,8 @@
 // parent node, and the child is found in one open-addressing table of every node by (hash, length,
 // parent): one probe per level, no substring, no Map. A node is identified by its hash, as in
 // prefixTree.ts (same collision argument: ~2^-64 per probe). The same loop ORs each character's
-// class, so a segment of digits only, or of 8+ hex characters with a digit, goes to `*` with no
-// lookup at all. A probe that misses (a segment not held there as a literal) checks a small cache
+// class, so a segment of digits only, of 8+ hex characters with a digit, or a UUID goes to `*`
+// with no lookup at all. A probe that misses (a segment not held there as a literal) checks a small cache
 // of recent wild mappings (an id seen again), then takes the slow path: the shape rules, which
 // re-read the segment (~30-100 ns), then the wild child or a new literal child. One-off ids of
 // other shapes pay that each time: the price of not keeping one node per id.
@@ -156,10 +156,12 @@ export interface PatternSnapshot {
 /** Character classes ORed over a segment on the hot path (see PatternTree.child). */
 const B_DIGIT = 1;
 const B_HEX = 2;
-const B_OTHER = 4;
+const B_DASH = 4;
+const B_OTHER = 8;
 const CHAR_BITS = new Uint8Array(65536).fill(B_OTHER);
 for (let c = 48; c <= 57; c++) CHAR_BITS[c] = B_DIGIT;
 for (const c of 'abcdefABCDEF') CHAR_BITS[c.charCodeAt(0)] = B_HEX;
+CHAR_BITS[45] = B_DASH;
 
 const CACHE_SIZE = 4096;
 const CACHE_MASK = CACHE_SIZE - 1;
@@ -382,9 +384,9 @@ export class PatternTree implements PatternTreeReader {
 
   /**
    * The child of `p` for segment [from, to) of `key`, hashed up to `end` (the delimiter included
-   * for a prefix). The hash loop also ORs each character's class: a segment of digits only, or of
-   * 8+ hex characters with a digit, is an id whatever the node (rules `number` and `hex`), so it
-   * goes to the `*` child with no lookup. Otherwise one probe finds a literal child; then the cache
+   * for a prefix). The hash loop also ORs each character's class: a segment of digits only, of 8+
+   * hex characters with a digit, or a UUID is an id whatever the node (rules `number`, `hex`,
+   * `uuid`), so it goes to the `*` child with no lookup. Otherwise one probe finds a literal child; then the cache
    * of recent wild mappings (ids seen again: `u253`, `{u253}`, a hot token); then the slow path.
    */
   private child(p: Node, key: string, from: number, to: number, end: number, k: number): Node {
@@ -397,7 +399,12 @@ export class PatternTree implements PatternTreeReader {
       b = Math.imul(((b << 5) | (b >>> 27)) ^ c, 0x9e3779b1);
       m |= CHAR_BITS[c]!;
     }
-    if (m === B_DIGIT || (m === (B_DIGIT | B_HEX) && to - from >= 8)) {
+    // The rules `number` (unsigned), `hex` and `uuid` of segmentShape.ts, decided from the classes.
+    if (
+      m === B_DIGIT ||
+      (m === (B_DIGIT | B_HEX) && to - from >= 8) ||
+      ((m & B_OTHER) === 0 && to - from === 36 && key.charCodeAt(from + 8) === 45 && key.charCodeAt(from + 13) === 45 && key.charCodeAt(from + 18) === 45 && key.charCodeAt(from + 23) === 45)
+    ) {
       const star = k === K_PREFIX ? p.starPrefix : p.starLeaf;
       if (star !== null) return star;
     }

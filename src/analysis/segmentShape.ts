@@ -19,7 +19,7 @@
 // runs only when a pattern tree meets a segment it does not know (see patternTree.ts), not per event.
 
 /** Counts per character class over a core, filled by `profile`. */
-interface Profile {
+export interface Profile {
   len: number;
   digits: number;
   /** a-f and A-F (also counted in lower / upper). */
@@ -70,37 +70,63 @@ const scratch: Profile = {
 };
 
 function profile(s: string, from: number, to: number): Profile {
-  const p = scratch;
-  p.len = to - from;
-  p.digits = p.hexLetters = p.lower = p.upper = p.dash = p.underscore = p.dot = p.colon = 0;
-  p.at = p.tokenPunct = p.other = p.nonAscii = p.switches = 0;
+  // Counted in locals, written once: several times faster than incrementing the profile's fields
+  // per character, on the per-id slow path of the pattern tree.
+  let digits = 0;
+  let lower = 0;
+  let upper = 0;
+  let dash = 0;
+  let underscore = 0;
+  let dot = 0;
+  let colon = 0;
+  let at = 0;
+  let tokenPunct = 0;
+  let other = 0;
+  let nonAscii = 0;
+  let hex = 0;
+  let switches = 0;
   // 0: not alphanumeric, 1: digit, 2: letter (for `switches`).
   let prev = 0;
   for (let i = from; i < to; i++) {
     const c = s.charCodeAt(i);
     if (c >= 128) {
-      p.nonAscii++;
+      nonAscii++;
       prev = 0;
       continue;
     }
     const k = CLASS[c]!;
-    if (k & 16) p.hexLetters++;
+    hex += k >> 4;
     let now = 0;
     switch (k & 15) {
-      case C_DIGIT: p.digits++; now = 1; break;
-      case C_LOWER: p.lower++; now = 2; break;
-      case C_UPPER: p.upper++; now = 2; break;
-      case C_DASH: p.dash++; break;
-      case C_UNDERSCORE: p.underscore++; break;
-      case C_DOT: p.dot++; break;
-      case C_COLON: p.colon++; break;
-      case C_AT: p.at++; break;
-      case C_TOKEN: p.tokenPunct++; break;
-      default: p.other++;
+      case C_DIGIT: digits++; now = 1; break;
+      case C_LOWER: lower++; now = 2; break;
+      case C_UPPER: upper++; now = 2; break;
+      case C_DASH: dash++; break;
+      case C_UNDERSCORE: underscore++; break;
+      case C_DOT: dot++; break;
+      case C_COLON: colon++; break;
+      case C_AT: at++; break;
+      case C_TOKEN: tokenPunct++; break;
+      default: other++;
     }
-    if (now !== 0 && prev !== 0 && now !== prev) p.switches++;
+    if (now !== prev && now !== 0 && prev !== 0) switches++;
     prev = now;
   }
+  const p = scratch;
+  p.len = to - from;
+  p.digits = digits;
+  p.hexLetters = hex;
+  p.lower = lower;
+  p.upper = upper;
+  p.dash = dash;
+  p.underscore = underscore;
+  p.dot = dot;
+  p.colon = colon;
+  p.at = at;
+  p.tokenPunct = tokenPunct;
+  p.other = other;
+  p.nonAscii = nonAscii;
+  p.switches = switches;
   return p;
 }
 
@@ -161,10 +187,12 @@ export const ID_RULES: readonly IdRule[] = [
   },
   {
     name: 'uuid',
-    why: 'UUIDs (8-4-4-4-12 hex digits) are generated ids by definition.',
+    why:
+      'UUIDs (8-4-4-4-12 hex digits) are generated ids by definition. Read as 36 characters of hex ' +
+      'and dashes with dashes at 8, 13, 18 and 23, the test the pattern tree can make on its hot path.',
     examples: ['4f1c2d3e-9a8b-4c7d-8e6f-0123456789ab', '{4F1C2D3E-9A8B-4C7D-8E6F-0123456789AB}'],
     test: (p, s, from) =>
-      p.len === 36 && p.dash === 4 && p.digits + p.hexLetters === 32 &&
+      p.len === 36 && p.digits + p.hexLetters + p.dash === 36 &&
       s.charCodeAt(from + 8) === 45 && s.charCodeAt(from + 13) === 45 && s.charCodeAt(from + 18) === 45 && s.charCodeAt(from + 23) === 45,
   },
   {
@@ -319,6 +347,9 @@ export const ID_RULES: readonly IdRule[] = [
 export function idRuleAt(s: string, from: number, to: number, tagged = false): IdRule | undefined {
   if (to <= from) return undefined;
   const p = profile(s, from, to);
+  // Without a digit only `email` (an @), `jwt` (20+) and `long` (48+) can match: most words stop
+  // here instead of trying every rule.
+  if (p.digits === 0 && p.at === 0 && p.len < 20) return undefined;
   for (let i = 0; i < ID_RULES.length; i++) {
     const r = ID_RULES[i]!;
     if ((tagged || r.tagOnly !== true) && r.test(p, s, from, to)) return r;
@@ -356,6 +387,11 @@ export function findCore(s: string, from: number, to: number): void {
     coreSpan[0] = from;
     coreSpan[1] = to;
   }
+}
+
+/** The profile of a whole string (a copy), for tests. */
+export function profileOf(segment: string): Readonly<Profile> {
+  return { ...profile(segment, 0, segment.length) };
 }
 
 /** The rule that reads one segment's core as an id (`idRule('{u253}')` is prefixed-number), if any. */
