@@ -15,6 +15,7 @@ import {
   DEFAULT_PATTERN_LIMITS,
   EMPTY_SEGMENT,
   ID_RULES,
+  NAMED_NUMBERS,
   PatternTree,
   idRule,
   keyPassesFilter,
@@ -155,7 +156,7 @@ describe('segment shapes', () => {
 
   test('words, versions and near misses stay literal', () => {
     const words = [
-      'items', 'cart', 'daily', 'v2', 'p3', 'ipv6', 'x86', 'h2', 's3', 'utf8', 'base64', 'sha256', 'SHA512', 'x509', 'rs256',
+      'items', 'cart', 'daily', 'v2', 'p3', 'ipv6', 'x86', 'h2', 's3', 'utf8', 'base64', 'sha256', 'SHA512', 'x509', 'rs256', 'iso88591', 'ISO8601',
       'deadbeef', 'facade', 'decade', 'cafe', 'checkout-v2', 'checkout-v2-experiment-2024', 'migration-2024-q1-batch',
       'ProductDetailsV2', 'home-hero', 'last-run', 'blog/release-notes', 'docs/api', 'valkey-cutover', 'rain-jacket',
       'u17', 'p1', 'q', 'mylist', 'myhash', '__rand_int__', 'key', 'counter', '{orders}', '{queue}', '', '1.2.3', 'a@b',
@@ -184,6 +185,18 @@ describe('segment shapes', () => {
         assert.equal(t.add(`${s}:x`, false)!.parent!.pattern, `${segmentPattern(s)}:`, `${s}:`);
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  test('prefixed-number, decided from the profile, is letters, an optional separator and digits', () => {
+    const reference = (x: string): boolean => /^[A-Za-z]{1,8}[-_]?[0-9]{3,}$/.test(x) && !NAMED_NUMBERS.has(x.toLowerCase());
+    const seg = fc.array(fc.constantFrom('a', 'Z', 'x', '1', '2', '0', '-', '_', 's', 'h', '5', '6'), { minLength: 1, maxLength: 14 }).map((c) => c.join(''));
+    fc.assert(
+      fc.property(fc.oneof(seg, fc.constantFrom(...NAMED_NUMBERS)), (x) => {
+        const rule = ID_RULES.find((r) => r.name === 'prefixed-number')!;
+        assert.equal(rule.test(profileOf(x) as never, x, 0, x.length), reference(x), x);
+      }),
+      { numRuns: 3000 },
     );
   });
 

@@ -146,9 +146,26 @@ export const NAMED_NUMBERS: ReadonlySet<string> = new Set([
   'rfc3339', 'rfc2822', 'rfc822', 'utf16le', 'ucs2', 'win1252', 'cp1252', 'iso88591',
 ]);
 
-/** Whether [from, to) of `s`, compared without case, is in NAMED_NUMBERS (allocates: slow path only). */
+/** NAMED_NUMBERS by length, for comparing in place, and the most digits one has. */
+const NAMED_BY_LENGTH: string[][] = [];
+let namedMaxDigits = 0;
+for (const name of NAMED_NUMBERS) {
+  (NAMED_BY_LENGTH[name.length] ??= []).push(name);
+  namedMaxDigits = Math.max(namedMaxDigits, name.replace(/[^0-9]/g, '').length);
+}
+
+/** Whether [from, to) of `s`, compared without case, is in NAMED_NUMBERS (no substring made). */
 function namedNumber(s: string, from: number, to: number): boolean {
-  return NAMED_NUMBERS.has(s.slice(from, to).toLowerCase());
+  const names = NAMED_BY_LENGTH[to - from];
+  if (names === undefined) return false;
+  next: for (const name of names) {
+    for (let i = 0; i < name.length; i++) {
+      const c = s.charCodeAt(from + i);
+      if ((c >= 65 && c <= 90 ? c | 32 : c) !== name.charCodeAt(i)) continue next;
+    }
+    return true;
+  }
+  return false;
 }
 
 export interface IdRule {
@@ -165,7 +182,7 @@ export interface IdRule {
 }
 
 /**
- * The rules, tried in order; the first that matches names the shape. A core no rule matches is a
+ * The rules, tried in order (the most frequent shapes first); the first that matches names the shape. A core no rule matches is a
  * word. Near misses that must stay words are in the tests next to each rule (`v2`, `p3`, `items`,
  * `daily`, `deadbeef`, `checkout-v2`, `sha256`, `blog/release-notes`, ...).
  */
@@ -183,6 +200,26 @@ export const ID_RULES: readonly IdRule[] = [
       if (p.digits === p.len - signed && p.len > signed) return true;
       // One interior dot: 3.14.
       return p.dot === 1 && p.digits === p.len - 1 - signed && isDigit(s.charCodeAt(from + signed)) && isDigit(s.charCodeAt(to - 1));
+    },
+  },
+  {
+    name: 'prefixed-number',
+    why:
+      'A short letter prefix and three digits or more (`u253`, `id1024`, `order_98765`, `sku-1001`, `user1234`) ' +
+      'is an id with its type written in: a person writes `stock:*`, not one row per SKU. Three digits, ' +
+      'so that versions and small ordinals (`v2`, `p3`, `ipv6`, `x86`, `h2`) stay words; algorithm and ' +
+      'standard names (`sha256`, `x509`, `rs256`: see NAMED_NUMBERS) are words too. Shorter ids (`u17`) ' +
+      'are left to the cardinality collapse.',
+    examples: ['u253', 'id1024', 'order_98765', 'sku-1001', 'user1234', 'INV-20417'],
+    test: (p, s, from, to) => {
+      const letters = p.lower + p.upper;
+      const separators = p.dash + p.underscore;
+      if (p.digits < 3 || letters < 1 || letters > 8 || separators > 1 || p.digits + letters + separators !== p.len) return false;
+      // Letters first, digits last, and one change of class between: adjacent (one letter/digit
+      // switch) or across the one separator (no switch). No character loop needed.
+      if (!isLetter(s.charCodeAt(from)) || !isDigit(s.charCodeAt(to - 1))) return false;
+      if (separators === 0 ? p.switches !== 1 : p.switches !== 0) return false;
+      return p.digits > namedMaxDigits || !namedNumber(s, from, to);
     },
   },
   {
@@ -262,28 +299,6 @@ export const ID_RULES: readonly IdRule[] = [
       if (at <= from || at >= to - 3) return false;
       const dot = s.lastIndexOf('.', to - 1);
       return dot > at + 1 && dot < to - 1;
-    },
-  },
-  {
-    name: 'prefixed-number',
-    why:
-      'A short letter prefix and three digits or more (`u253`, `id1024`, `order_98765`, `sku-1001`, `user1234`) ' +
-      'is an id with its type written in: a person writes `stock:*`, not one row per SKU. Three digits, ' +
-      'so that versions and small ordinals (`v2`, `p3`, `ipv6`, `x86`, `h2`) stay words; algorithm and ' +
-      'standard names (`sha256`, `x509`, `rs256`: see NAMED_NUMBERS) are words too. Shorter ids (`u17`) ' +
-      'are left to the cardinality collapse.',
-    examples: ['u253', 'id1024', 'order_98765', 'sku-1001', 'user1234', 'INV-20417'],
-    test: (p, s, from, to) => {
-      if (p.digits < 3 || p.len > 24 || p.dash + p.underscore > 1 || p.digits + p.lower + p.upper + p.dash + p.underscore !== p.len) return false;
-      let i = from;
-      while (i < to && isLetter(s.charCodeAt(i))) i++;
-      const letters = i - from;
-      if (letters < 1 || letters > 8) return false;
-      const c = s.charCodeAt(i);
-      if (c === 45 || c === 95) i++;
-      if (to - i !== p.digits) return false;
-      for (let j = i; j < to; j++) if (!isDigit(s.charCodeAt(j))) return false;
-      return !namedNumber(s, from, to);
     },
   },
   {
