@@ -33,6 +33,13 @@
 //   2 × collapseAfter + 4; `nodes` (BOUNDS.patternNodes) caps the whole tree.
 // - `add` returns the leaf's handle (`pattern`, `kind`, `depth`, `parent`), for ClientPatterns.
 // - `snapshot()` / `mergeSnapshots(list)`: one read-only tree from several collectors.
+//
+// Use, per key of each MONITOR event (the session):
+//   const leaf = tree.add(key, write);      // instead of PrefixTree.add
+//   client.patterns.add(leaf, write);       // ClientPatterns, instead of slicing every prefix
+// and at view time `client.patterns.entries(tree)` (renamed through `canonical`, busiest first).
+// Filters: keyPassesAny(key, active, d) for keys; for a row, patternPasses (own counts) and
+// patternMayPass (holds some passing traffic) in place of keyPasses / prefixLeadsToFilter.
 export {
   PatternTree,
   mergeSnapshots,
