@@ -21,6 +21,21 @@ export const BOUNDS = {
   unparsedSamples: 20,
   /** Notices kept for the status bar and the headless summary; the oldest go first. */
   notices: 20,
+  /** Pattern tree (keyPatterns.ts): prefix levels recorded; deeper segments end in one `**` leaf. */
+  patternDepth: 8,
+  /** Pattern tree: nodes in the whole tree (leaves included); past it keys go to an OTHER bucket. */
+  patternNodes: 20_000,
+  /**
+   * Pattern tree: distinct literal children a position keeps before it turns wild (`tenant:*:`).
+   * Above the fan-out of real name sets (flags, queues, pages, services: tens), below per-user rows.
+   */
+  patternCollapseAfter: 48,
+  /** Pattern tree: sibling prefixes with the same literal children that make their parent wild. */
+  patternTwinsAfter: 8,
+  /** Per-client patterns at depth 2 counted exactly (depth 1 always is); past it they share the sketch. */
+  patternsPerClientShallow: 256,
+  /** Per-client heavy-hitter sketch of deeper patterns and leaves (weighted Space-Saving). */
+  patternsPerClientDeep: 64,
   /** Longest key kept verbatim; longer keys are cut (a key is a name, not a payload). */
   keyLength: 512,
 } as const;
