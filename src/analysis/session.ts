@@ -7,7 +7,7 @@ import { SpaceSaving } from './spaceSaving.ts';
 import { PrefixTree } from './prefixTree.ts';
 import { BoundedCounter, ReadWriteCounter, detach } from './boundedCounter.ts';
 import { EwmaRate } from './rate.ts';
-import { isCrossSlot } from '../audit/targets.ts';
+import { isCrossSlot } from './slots.ts';
 import type { ClientAuditInput, Finding } from '../audit/findings.ts';
 
 /** A MONITOR event, optionally already classified (a recording carries its classification). */

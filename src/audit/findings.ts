@@ -2,9 +2,9 @@
 // Pure: it takes what the session has already gathered about a client and returns only what matters.
 
 import { libraryVerdict, type LibraryKB } from './libraries.ts';
-import { commandVerdict, selectDbFinding, type TargetProfile } from './targets.ts';
+import { commandVerdict, type Severity, type TargetProfile } from './targets.ts';
 
-export type Severity = 'error' | 'warning' | 'info';
+export type { Severity };
 
 export type FindingCode =
   | 'library-outdated'
@@ -129,4 +129,35 @@ export function clientFindings(input: ClientAuditInput, target: TargetProfile, k
     .map((f, i) => ({ f, i }))
     .sort((a, b) => RANK[a.f.severity] - RANK[b.f.severity] || a.i - b.i)
     .map(({ f }) => f);
+}
+
+/**
+ * A client working in database `db` on a cluster-mode target: nothing for db 0 or a target without
+ * cluster mode; an error where numbered databases don't exist in cluster mode (even when that is
+ * unverified: the safe reading); a warning where the target has them (the client library must also
+ * allow SELECT in cluster mode).
+ */
+export function selectDbFinding(db: number, target: TargetProfile, count = 1): Finding | undefined {
+  if (!target.clusterMode || db === 0) return undefined;
+  const nd = target.numberedDatabases;
+  if (nd?.supported) {
+    return {
+      code: 'select-db',
+      severity: 'warning',
+      message:
+        `Uses database ${db}; ${target.title} has numbered databases in cluster mode (${nd.reason}). ` +
+        `Check that the cluster client allows SELECT, or move the data to database 0 with a key prefix.`,
+      count,
+      example: `SELECT ${db}`,
+    };
+  }
+  return {
+    code: 'select-db',
+    severity: 'error',
+    message:
+      `Uses database ${db}; ${target.title} runs in cluster mode, where only database 0 exists` +
+      `${nd ? ` (${nd.unverified ? 'unverified: ' : ''}${nd.reason})` : ''}. Move the data to database 0 with a key prefix.`,
+    count,
+    example: `SELECT ${db}`,
+  };
 }
