@@ -133,6 +133,17 @@ describe('malformed records', () => {
   });
 });
 
+describe('text', () => {
+  test('a recording is UTF-8: keys with accents and Cyrillic replay as they were written (not as latin1)', async () => {
+    const path = recording([batch(1000, 'café:ключ:1', 'café:ключ:1')]);
+    const { store, run } = replay(path);
+    await run.done;
+    const view = store.getState().view;
+    assert.deepEqual(view.topKeys.map((k) => k.key), ['café:ключ:1']);
+    assert.ok(view.tree.node('café:'), view.tree.all().map((p) => p.prefix).join(' '));
+  });
+});
+
 describe('headers', () => {
   const cases: Array<[string, object, RegExp]> = [
     ['no delimiter', { ...HEADER, delimiter: undefined }, /damaged header: no key delimiter/],
