@@ -65,7 +65,7 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
     wrote = `; wrote ${result.path}`;
   }
   for (const n of state.notices) io.stderr(`redis-recon: note: ${n}`);
-  if (state.stream.unparsed > 0) io.stderr(`redis-recon: note: ${state.stream.unparsed} MONITOR line(s) could not be read, e.g. ${state.stream.unparsedSamples[0] ?? ''}`);
+  if (state.stream.unparsed > 0) io.stderr(unparsedNote(state.stream.unparsed, state.stream.unparsedSamples));
   if (source.kind === 'live' && state.poll.polls === 0) {
     // Connected, but never read CLIENT LIST: the inventory would be empty and the guard was blind.
     io.stderr(`redis-recon: no CLIENT LIST could be read: ${state.poll.lastError ?? 'no answer'}`);
@@ -101,6 +101,18 @@ async function firstConnect(ready: Promise<void>, store: ReconStore, timeoutMs: 
   } finally {
     unsubscribe();
   }
+}
+
+/**
+ * How many MONITOR lines could not be read and why, never what they held: a line may carry values
+ * (passwords, tokens, personal data), and stderr ends up in CI logs and terminals.
+ */
+export function unparsedNote(count: number, reasons: readonly string[]): string {
+  const why = [...new Set(reasons)];
+  return (
+    `redis-recon: note: ${count} MONITOR line(s) could not be read` +
+    `${why.length > 0 ? ` (${why.join('; ')})` : ''}; their text is left out, as it may hold values`
+  );
 }
 
 function summary(inv: Inventory, store: ReconStore, wrote: string): string {

@@ -135,7 +135,7 @@ export function createPipeline(store: ReconStore, opts: PipelineOptions): Pipeli
           if (r.ok) events.push(opts.tap ? { ...r.event, classified: classifier.classify(r.event.args) } : r.event);
           else {
             bad.push(batch[i]!);
-            sample(r.reason, batch[i]!);
+            sample(r.reason);
           }
         }
         unknown += session.ingest(events, t).unknownAddresses;
@@ -153,9 +153,9 @@ export function createPipeline(store: ReconStore, opts: PipelineOptions): Pipeli
     unparsed += unparsedLines.length;
   };
 
-  /** Keeps a few unreadable lines, with why, for the headless summary. */
-  const sample = (reason: string, line: string): void => {
-    if (samples.length < BOUNDS.unparsedSamples) samples.push(`${reason}: ${line.slice(0, 200)}`);
+  /** Keeps why a few lines could not be read, never their text: a MONITOR line may hold values. */
+  const sample = (reason: string): void => {
+    if (samples.length < BOUNDS.unparsedSamples) samples.push(reason);
   };
 
   const publish = (t: number, unknownAddresses: number): void => {

@@ -30,6 +30,7 @@ export interface MonitorStatus {
 export interface StreamCounts {
   readonly lines: number;
   readonly unparsed: number;
+  /** Why a few lines could not be read (the parser's reasons; never the lines, which may hold values). */
   readonly unparsedSamples: readonly string[];
   /** Lines dropped because the engine fell behind (the pending buffer was full). */
   readonly dropped: number;
