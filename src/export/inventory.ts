@@ -46,6 +46,8 @@ export interface InventorySummary {
   libraries: Record<LibraryVerdictKind, number>;
   /** Clients with at least one finding of each code. */
   findings: Partial<Record<FindingCode, number>>;
+  /** Connected redis-recon connections (this run's and other instances') left out of `clients` and `connected`. */
+  selfLeftOut: number;
 }
 
 export interface Inventory {
@@ -71,6 +73,7 @@ export interface InventoryOptions {
 
 export function buildInventory(state: ReconState, opts: InventoryOptions): Inventory {
   const clients = state.view.clients.filter((c) => opts.includeSelf || !c.self).map(exportClient);
+  const selfLeftOut = opts.includeSelf ? 0 : state.view.clients.filter((c) => c.self && c.connected && c.sharedBy === undefined).length;
   return {
     formatVersion: EXPORT_FORMAT_VERSION,
     tool: { name: 'redis-recon', version: opts.toolVersion },
@@ -91,11 +94,11 @@ export function buildInventory(state: ReconState, opts: InventoryOptions): Inven
     clients,
     prefixes: state.view.tree.all().map(({ prefix, reads, writes, count }) => ({ prefix, reads, writes, count })),
     topKeys: state.view.topKeys.map(({ key, count }) => ({ key, count })),
-    summary: summarize(clients),
+    summary: summarize(clients, selfLeftOut),
   };
 }
 
-function summarize(clients: readonly ExportClient[]): InventorySummary {
+function summarize(clients: readonly ExportClient[], selfLeftOut: number): InventorySummary {
   const libraries: Record<LibraryVerdictKind, number> = { ok: 0, outdated: 0, unknown: 0, missing: 0, unavailable: 0 };
   const findings: Partial<Record<FindingCode, number>> = {};
   for (const c of clients) {
@@ -109,6 +112,7 @@ function summarize(clients: readonly ExportClient[]): InventorySummary {
     services: new Set(clients.map((c) => c.name).filter(Boolean)).size,
     libraries,
     findings,
+    selfLeftOut,
   };
 }
 
