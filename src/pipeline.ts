@@ -97,7 +97,7 @@ export function createPipeline(store: ReconStore, opts: PipelineOptions): Pipeli
 
   const applyPoll = (poll: PollResult): void => {
     opts.tap?.poll(poll);
-    session.applyClientList(poll.clients, poll.at, poll.startedAt);
+    session.applyPoll(poll);
     actions.pollSucceeded(poll.at, poll.server);
     if (opts.monitorName) actions.monitorOmem(poll.clients.find((c) => c.name === opts.monitorName)?.omem);
     if (poll.clients.length > 0 && !clientListFeatures(poll.clients).libInfo) {

@@ -30,6 +30,8 @@ const c = (over: Partial<ClientView>): ClientView => ({
   topKeys: [],
   dbs: [],
   crossSlot: { count: 0, example: [] },
+  crossSlotTransactions: { count: 0, example: [], commands: [] },
+  crossSlotScripts: { count: 0, example: [], commands: [] },
   ...over,
 });
 

@@ -12,6 +12,8 @@ export type FindingCode =
   | 'library-unknown'
   | 'unsupported-command'
   | 'cross-slot'
+  | 'cross-slot-transaction'
+  | 'cross-slot-script'
   | 'select-db'
   | 'no-client-name';
 
@@ -34,8 +36,18 @@ export interface ClientAuditInput {
   readonly commands: Readonly<Record<string, number>>;
   /** Multi-key calls whose keys hash to different slots, with one example's keys. */
   readonly crossSlot?: { readonly count: number; readonly example: readonly string[] } | undefined;
+  /** MULTI … EXEC transactions whose keys hash to more than one slot, with the first one's keys and commands. */
+  readonly crossSlotTransactions?: CrossSlotUnitsInput | undefined;
+  /** Script runs whose declared and touched keys hash to more than one slot. */
+  readonly crossSlotScripts?: CrossSlotUnitsInput | undefined;
   /** Whether the server prints lib-name/lib-ver at all (7.2+). */
   readonly libraryFieldsShown: boolean;
+}
+
+export interface CrossSlotUnitsInput {
+  readonly count: number;
+  readonly example: readonly string[];
+  readonly commands: readonly string[];
 }
 
 const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
@@ -55,7 +67,8 @@ function cut(s: string, n: number): string {
  *   tool's own inference, so a guess never blocks a migration on its own;
  * - no lib-name or no client name: `warning`, the migration owners can't tell who this is;
  * - a library the knowledge base doesn't know: `info`;
- * - keys across slots on a cluster-mode target: `error` (the target answers CROSSSLOT);
+ * - keys across slots on a cluster-mode target, in one call, one transaction or one script run:
+ *   `error` (the target answers CROSSSLOT);
  * - a numbered database on a cluster-mode target: see `selectDbFinding`.
  * A server that doesn't print lib-name at all (before 7.2) gives no per-client library finding.
  */
@@ -123,6 +136,41 @@ export function clientFindings(input: ClientAuditInput, target: TargetProfile, k
       count: input.crossSlot.count,
       ...(shown.length > 0 ? { example: shown.join(' ') + (keys.length > EXAMPLE_KEYS ? ` (+${keys.length - EXAMPLE_KEYS})` : '') } : {}),
     });
+  }
+
+  if (target.clusterMode) {
+    const units = (
+      code: 'cross-slot-transaction' | 'cross-slot-script',
+      u: CrossSlotUnitsInput | undefined,
+      what: string,
+      fix: string,
+      frame: (commands: string) => string,
+    ): void => {
+      if (!u || u.count <= 0) return;
+      const keys = u.example.slice(0, EXAMPLE_KEYS).map((k) => cut(k, EXAMPLE_KEY_LENGTH));
+      const more = u.example.length > EXAMPLE_KEYS ? ` (+${u.example.length - EXAMPLE_KEYS})` : '';
+      out.push({
+        code,
+        severity: 'error',
+        message: `${u.count} ${what} touch keys in different hash slots; ${target.title} runs in cluster mode and answers CROSSSLOT. ${fix}`,
+        count: u.count,
+        ...(keys.length > 0 ? { example: `${frame(u.commands.join(' '))}: ${keys.join(' ')}${more}` } : {}),
+      });
+    };
+    units(
+      'cross-slot-transaction',
+      input.crossSlotTransactions,
+      'transaction(s) (MULTI … EXEC)',
+      'Put the keys of one transaction under one {hash tag}.',
+      (cmds) => `MULTI ${cmds} EXEC`,
+    );
+    units(
+      'cross-slot-script',
+      input.crossSlotScripts,
+      'script run(s) (the keys declared to EVAL/FCALL and those its commands touched)',
+      'Declare every key the script touches, under one {hash tag}.',
+      (cmds) => cmds,
+    );
   }
 
   return out
