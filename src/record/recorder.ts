@@ -7,7 +7,7 @@ import { constants, createGzip, type Gzip, type ZlibOptions } from 'node:zlib';
 import type { PipelineTap, PollResult } from '../pipeline.ts';
 import { IDENTITY_COMMANDS, type IngestEvent } from '../analysis/session.ts';
 import type { Classified } from '../types.ts';
-import { RECORDING_VERSION, type EventRecord, type RecordingRecord } from './format.ts';
+import { RECORDED_INFO, RECORDING_VERSION, type EventRecord, type RecordingRecord } from './format.ts';
 import { TOOL_VERSION } from '../version.ts';
 
 /**
@@ -59,7 +59,8 @@ export function startRecorder(opts: RecorderOptions): Recorder {
     droppedBatches = 0;
   };
   const writePoll = (p: PollResult): void => {
-    write({ t: 'poll', at: p.at, startedAt: p.startedAt, server: p.server, clientList: p.rawClientList ?? '' });
+    const info = Object.fromEntries(RECORDED_INFO.filter((k) => p.info[k] !== undefined).map((k) => [k, p.info[k]!]));
+    write({ t: 'poll', at: p.at, startedAt: p.startedAt, server: p.server, clientList: p.rawClientList ?? '', ...(Object.keys(info).length > 0 ? { info } : {}) });
   };
   gzip.on('drain', () => {
     blocked = false;

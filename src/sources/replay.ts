@@ -101,7 +101,7 @@ export async function replayRecording(
           recordedStart = r.startedAt;
         } else if (r.t === 'poll') {
           const { clients, unparsed } = parseClientList(r.clientList);
-          pipeline.pushPoll({ startedAt: r.startedAt, at: r.at, clients, unparsed, server: r.server, info: {}, rawClientList: r.clientList });
+          pipeline.pushPoll({ startedAt: r.startedAt, at: r.at, clients, unparsed, server: r.server, info: { ...r.info }, rawClientList: r.clientList });
         } else if (r.t === 'batch') {
           await pace(r.at);
           if (signal.aborted) return;
