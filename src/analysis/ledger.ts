@@ -496,7 +496,8 @@ export class Ledger {
     const rec = newRecord(key, addr, nowMs, from);
     this.records.set(key, rec);
     this.changed = true;
-    this.evict();
+    // The bound is kept after each batch (Session.ingest), never here: the record being returned
+    // must not be the one forgotten.
     return rec;
   }
 
