@@ -78,7 +78,7 @@ export function Dashboard({ clock }: DashboardProps) {
         <HelpOverlay width={size.columns} height={bodyH} />
       ) : (
         <Box flexDirection="column" height={bodyH}>
-          <ClientsPane width={l.clients.width} height={l.clients.height} focused={focus === 'clients'} />
+          <ClientsPane width={l.clients.width} height={l.clients.height} focused={focus === 'clients'} clock={clock} />
           <Box flexDirection="row" height={l.keys.height}>
             {detail !== undefined ? (
               <DetailPane width={l.detail.width} height={l.detail.height} focused={focus === 'detail'} clock={clock} />

@@ -3,13 +3,14 @@
 import { useRef } from 'react';
 import { Text } from 'ink';
 import { useShallow } from 'zustand/react/shallow';
-import type { ClientView } from '../src/analysis/session.ts';
+import { ageSeconds, idleSeconds, type ClientView } from '../src/analysis/session.ts';
 import { GROUPING_LABEL, SORT_KEYS, isFlagged, type ClientRow } from '../src/ui/clients.ts';
 import { formatCount, formatDuration, formatRate } from '../src/ui/format.ts';
 import { fitColumns, scrollWindow, type Column, type PlacedColumn } from '../src/ui/layout.ts';
 import { selectClientRows } from '../src/ui/select.ts';
 import { clean } from '../src/ui/text.ts';
 import { useRecon } from './context.tsx';
+import { useNow } from './hooks.ts';
 import { HeaderLine, Line, type Cell } from './Cells.tsx';
 import { Pane } from './Pane.tsx';
 import { theme, verdictMark } from './theme.ts';
@@ -31,9 +32,12 @@ const COLUMNS: readonly Column<ColId>[] = [
   { id: 'writes', title: 'WRITES', width: 6, align: 'right', priority: 2 },
 ];
 
-export function clientCells(c: ClientView): Partial<Record<ColId, Cell | string>> {
+/** The cells of one client's row; age and idle at `now` (views carry times, not ages). */
+export function clientCells(c: ClientView, now: number): Partial<Record<ColId, Cell | string>> {
   const v = verdictMark(c.library?.verdict);
   const flagged = isFlagged(c);
+  const age = ageSeconds(c, now);
+  const idle = idleSeconds(c, now);
   return {
     flag: { text: v.mark, color: v.color, bold: true },
     addr: c.addr || c.ip,
@@ -45,8 +49,8 @@ export function clientCells(c: ClientView): Partial<Record<ColId, Cell | string>
     lib: flagged ? { text: c.libName || '(none)', color: v.color } : (c.libName ?? ''),
     libVer: flagged ? { text: c.libVer ?? '', color: v.color } : (c.libVer ?? ''),
     user: c.user ?? '',
-    age: c.age !== undefined ? formatDuration(c.age) : '-',
-    idle: !c.connected ? { text: 'gone', color: theme.muted } : c.idle !== undefined ? formatDuration(c.idle) : '-',
+    age: age !== undefined ? formatDuration(age) : '-',
+    idle: !c.connected ? { text: 'gone', color: theme.muted } : idle !== undefined ? formatDuration(idle) : '-',
     cmd: c.lastCommand ?? '',
     ops: { text: formatRate(c.opsPerSec), bold: c.opsPerSec > 0 },
     reads: { text: formatCount(c.reads), color: c.reads > 0 ? theme.read : undefined },
@@ -54,14 +58,26 @@ export function clientCells(c: ClientView): Partial<Record<ColId, Cell | string>
   };
 }
 
-export function ClientsPane({ width, height, focused }: { readonly width: number; readonly height: number; readonly focused: boolean }) {
-  const { rows, shown, total, sort, grouping, selected, detail, anyFilter } = useRecon(
+export function ClientsPane({
+  width,
+  height,
+  focused,
+  clock,
+}: {
+  readonly width: number;
+  readonly height: number;
+  readonly focused: boolean;
+  readonly clock?: () => number;
+}) {
+  const now = useNow(1000, clock);
+  const { rows, shown, total, connected, sort, grouping, selected, detail, anyFilter } = useRecon(
     useShallow((s) => {
       const r = selectClientRows(s);
       return {
         rows: r.rows,
         shown: r.shown,
         total: r.total,
+        connected: r.connected,
         sort: s.ui.sort,
         grouping: s.ui.grouping,
         selected: s.ui.selection.clients,
@@ -84,6 +100,7 @@ export function ClientsPane({ width, height, focused }: { readonly width: number
 
   const info = [
     anyFilter ? `${shown} of ${total} (filtered)` : `${shown}`,
+    `${connected} connected`,
     `sort ${SORT_KEYS[sort.column].title} ${sort.desc ? '↓' : '↑'}`,
     grouping !== 'none' ? `by ${GROUPING_LABEL[grouping]}` : '',
     rows.length > lines ? `${start.current + 1}-${Math.min(rows.length, start.current + lines)}/${rows.length} rows` : '',
@@ -101,7 +118,7 @@ export function ClientsPane({ width, height, focused }: { readonly width: number
             : ' No clients yet: waiting for the first CLIENT LIST.'}
         </Text>
       ) : (
-        visible.map((r) => <ClientLine key={r.id} row={r} cols={cols} selected={r.id === rows[sel]?.id} focused={focused} open={r.id === detail} />)
+        visible.map((r) => <ClientLine key={r.id} row={r} cols={cols} selected={r.id === rows[sel]?.id} focused={focused} open={r.id === detail} now={now} />)
       )}
     </Pane>
   );
@@ -113,8 +130,10 @@ function ClientLine({
   selected,
   focused,
   open,
+  now,
 }: {
   readonly row: ClientRow;
+  readonly now: number;
   readonly cols: readonly PlacedColumn<ColId>[];
   readonly selected: boolean;
   readonly focused: boolean;
@@ -142,7 +161,7 @@ function ClientLine({
   return (
     <Line
       columns={cols}
-      cells={clientCells(c)}
+      cells={clientCells(c, now)}
       pointer={selected ? (open ? '▶' : '›') : ' '}
       inverse={selected && focused}
       bold={selected && !focused}

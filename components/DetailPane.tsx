@@ -2,7 +2,7 @@
 // writes (only passing ones while filters are active). ↑/↓ step to the previous or next client.
 import { Box, Text } from 'ink';
 import { useShallow } from 'zustand/react/shallow';
-import type { ClientView } from '../src/analysis/session.ts';
+import { ageSeconds, idleSeconds, type ClientView } from '../src/analysis/session.ts';
 import { heatBar, splitBar } from '../src/ui/bars.ts';
 import { isFlagged } from '../src/ui/clients.ts';
 import { keyPasses } from '../src/ui/filters.ts';
@@ -71,13 +71,15 @@ function Field({ label, children, width }: { readonly label: string; readonly ch
 function Identity({ client: c, width, lines, now }: { readonly client: ClientView; readonly width: number; readonly lines: number; readonly now: number }) {
   const v = verdictMark(c.library?.verdict);
   const lib = c.libName === undefined ? '(server does not report it)' : c.libName === '' ? '(none sent)' : `${c.libName} ${c.libVer ?? ''}`;
+  const age = ageSeconds(c, now);
+  const idle = idleSeconds(c, now);
   const rows: Array<[string, string] | 'lib'> = [
     ['name', c.name || '(unnamed)'],
     ['address', `${c.addr}${c.id ? `  id ${c.id}` : ''}`],
     'lib',
     ['user', `${c.user ?? '-'}  db ${c.db}`],
     ['state', c.connected ? `connected${c.flags ? `  flags ${c.flags}` : ''}` : `gone (last seen ${formatMs(Math.max(0, now - c.lastSeen))} ago)`],
-    ['age', `${c.age !== undefined ? formatDuration(c.age) : '-'}  idle ${c.connected && c.idle !== undefined ? formatDuration(c.idle) : '-'}`],
+    ['age', `${age !== undefined ? formatDuration(age) : '-'}  idle ${c.connected && idle !== undefined ? formatDuration(idle) : '-'}`],
     ['last cmd', c.lastCommand ?? '-'],
     ['traffic', `${formatCount(c.events)} cmds  ${formatRate(c.opsPerSec)}/s  R ${formatCount(c.reads)}  W ${formatCount(c.writes)}`],
     ['seen', `first ${formatMs(Math.max(0, now - c.firstSeen))} ago${c.listed ? '' : '  (MONITOR only)'}`],

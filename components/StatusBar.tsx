@@ -3,6 +3,8 @@
 import { Box, Text } from 'ink';
 import { useShallow } from 'zustand/react/shallow';
 import { monitorElapsedMs, type MonitorStatus } from '../src/store.ts';
+import { connectedClients } from '../src/analysis/session.ts';
+import { memoLast } from '../src/ui/select.ts';
 import { formatBytes, formatCount, formatMs, formatRate } from '../src/ui/format.ts';
 import { clean } from '../src/ui/text.ts';
 import { useRecon } from './context.tsx';
@@ -11,9 +13,12 @@ import { theme } from './theme.ts';
 
 const productName = (n: 'redis' | 'valkey'): string => (n === 'valkey' ? 'Valkey' : 'Redis');
 
+/** Counted once per published view, not per frame. */
+const countMemo = memoLast(connectedClients);
+
 export function StatusBar({ clock }: { readonly clock?: () => number }) {
   const now = useNow(1000, clock);
-  const { endpoint, server, poll, monitor, stream, notices } = useRecon(
+  const { endpoint, server, poll, monitor, stream, notices, count } = useRecon(
     useShallow((s) => ({
       endpoint: s.endpoint,
       server: s.server,
@@ -21,6 +26,9 @@ export function StatusBar({ clock }: { readonly clock?: () => number }) {
       monitor: s.monitor,
       stream: s.stream,
       notices: s.notices,
+      // The same count the clients pane and the export give (INFO's connected_clients counts
+      // redis-recon's own connections, other instances' included, and replicas).
+      count: countMemo(s.view.clients, s.ui.showSelf),
     })),
   );
 
@@ -54,8 +62,9 @@ export function StatusBar({ clock }: { readonly clock?: () => number }) {
           <Text dimColor> at </Text>
           <Text bold>{clean(endpoint)}</Text>
           {'  '}
-          <Text bold>{server?.connectedClients ?? '-'}</Text>
+          <Text bold>{poll.polls > 0 || count.connected > 0 ? count.connected : '-'}</Text>
           <Text dimColor> clients connected</Text>
+          {count.selfLeftOut > 0 ? <Text dimColor> (+{count.selfLeftOut} redis-recon hidden)</Text> : null}
           {'  '}
           <Text bold>{formatRate(server?.opsPerSec ?? 0)}</Text>
           <Text dimColor> ops/s</Text>

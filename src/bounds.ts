@@ -17,6 +17,16 @@ export const BOUNDS = {
   commandsPerClient: 200,
   /** Clients remembered in the session ledger, connected or not; the oldest departed ones go first. */
   ledgerClients: 20_000,
+  /** Connections remembered per address (a port reused by new connections): the latest ones. */
+  connectionsPerAddress: 4,
+  /** Transactions (MULTI seen, EXEC not yet) followed at once; past it the oldest is forgotten. */
+  openTransactions: 10_000,
+  /**
+   * An address no poll has listed and MONITOR has not shown for this long, in the events' own
+   * time, is marked gone (and may be forgotten). Polls do this on a live server; reading a capture
+   * nothing else would, and a day of a connection-per-request fleet would stay "connected".
+   */
+  quietAddressMs: 5 * 60_000,
   /** Samples of lines that did not parse, kept to show what went wrong. */
   unparsedSamples: 20,
   /** Notices kept for the status bar and the headless summary; the oldest go first. */

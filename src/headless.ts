@@ -66,14 +66,7 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
     wrote = `; wrote ${result.path}`;
   }
   for (const n of state.notices) io.stderr(`redis-recon: note: ${n}`);
-  if (state.stream.unparsed > 0) {
-    // Reasons only: an unreadable line may hold values, and stderr ends up in logs.
-    const why = Object.entries(state.stream.unparsedReasons)
-      .sort((a, b) => b[1] - a[1])
-      .map(([r, n]) => `${n} ${r}`)
-      .join(', ');
-    io.stderr(`redis-recon: note: ${state.stream.unparsed} MONITOR line(s) could not be read (${why})`);
-  }
+  if (state.stream.unparsed > 0) io.stderr(unparsedNote(state.stream.unparsed, state.stream.unparsedReasons));
   if (source.kind === 'live' && state.poll.polls === 0) {
     // Connected, but never read CLIENT LIST: the inventory would be empty and the guard was blind.
     io.stderr(`redis-recon: no CLIENT LIST could be read: ${state.poll.lastError ?? 'no answer'}`);
@@ -109,6 +102,21 @@ async function firstConnect(ready: Promise<void>, store: ReconStore, timeoutMs: 
   } finally {
     unsubscribe();
   }
+}
+
+/**
+ * How many MONITOR lines could not be read and why, never what they held: a line may carry values
+ * (passwords, tokens, personal data), and stderr ends up in CI logs and terminals.
+ */
+/** The note on unreadable lines: how many, and why (the commonest reasons first), never their text. */
+export function unparsedNote(count: number, reasons: Readonly<Record<string, number>>): string {
+  const why = Object.entries(reasons)
+    .sort((a, b) => b[1] - a[1])
+    .map(([r, n]) => (n > 1 ? `${r} ×${n}` : r));
+  return (
+    `redis-recon: note: ${count} MONITOR line(s) could not be read` +
+    `${why.length > 0 ? ` (${why.join('; ')})` : ''}; their text is left out, as it may hold values`
+  );
 }
 
 function summary(inv: Inventory, store: ReconStore, wrote: string): string {

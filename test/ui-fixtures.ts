@@ -84,7 +84,7 @@ export function makeFixture(opts: { presets?: string[]; showSelf?: boolean; colu
   };
 
   const all = Object.values(CLIENTS);
-  session.applyClientList(all, T0);
+  session.applyPoll({ startedAt: T0, at: T0, clients: all });
   session.tick(T0);
   const events: MonitorEvent[] = [];
   for (let i = 0; i < 40; i++) events.push(ev('10.0.0.1:5001', 'GET', `app:user:${i % 10}`));
@@ -95,7 +95,7 @@ export function makeFixture(opts: { presets?: string[]; showSelf?: boolean; colu
   for (let i = 0; i < 3; i++) events.push(ev('127.0.0.1:9000', 'GET', 'app:user:0'));
   session.ingest(events, T0 + 1000);
   // The batch job has gone by the second poll: it stays, marked disconnected.
-  session.applyClientList(all.filter((c) => c !== CLIENTS.batch), T0 + 2000);
+  session.applyPoll({ startedAt: T0 + 2000, at: T0 + 2000, clients: all.filter((c) => c !== CLIENTS.batch) });
   publish(T0 + 2000);
   /** Changes what the node reports (a failed poll, say) and publishes it. */
   const setNode = (patch: Partial<typeof node>, at = T0 + 2000): void => {

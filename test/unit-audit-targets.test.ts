@@ -10,15 +10,14 @@ import clusterKeySlot from 'cluster-key-slot';
 import {
   TargetDataError,
   commandVerdict,
-  isCrossSlot,
   listTargets,
   loadTarget,
   loadTargetFile,
-  selectDbFinding,
-  slotOf,
   validateTarget,
   type TargetProfile,
 } from '../src/audit/targets.ts';
+import { selectDbFinding } from '../src/audit/findings.ts';
+import { isCrossSlot, slotOf } from '../src/analysis/slots.ts';
 
 const TARGETS = ['elasticache-valkey', 'elasticache-valkey-cluster', 'elasticache-valkey-serverless', 'valkey-8', 'valkey-9'];
 const HFE = ['HEXPIRE', 'HEXPIREAT', 'HEXPIRETIME', 'HPERSIST', 'HPEXPIRE', 'HPEXPIREAT', 'HPEXPIRETIME', 'HPTTL', 'HTTL'];

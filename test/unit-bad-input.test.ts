@@ -11,6 +11,7 @@ import { inProcessPipeline } from './helpers/inProcess.ts';
 import { parseClientList } from '../src/parse/clientList.ts';
 import { identityFromInfo } from '../src/parse/info.ts';
 import { exportInventory } from '../src/export/exportFile.ts';
+import { unparsedNote } from '../src/headless.ts';
 
 test('a MONITOR line whose timestamp is no date is unparsed, not a crash later in the export', async () => {
   const r = parseMonitorLine('99999999999999999999.000001 [0 10.0.0.1:5] "get" "k"');
@@ -64,4 +65,18 @@ test('notices stay bounded however many distinct ones arrive; the newest are kep
   assert.equal(notices.length, 20);
   assert.equal(notices.at(-1), 'notice 99');
   assert.equal(notices[0], 'notice 80');
+});
+
+test('an unreadable MONITOR line never reaches stderr or the store: only how many, and why', async () => {
+  const store = createReconStore({ endpoint: 'h:1', monitor: true, monitorMaxOmemBytes: 1 << 25 });
+  const pipeline = inProcessPipeline(store, { delimiter: ':', isSelf: () => false });
+  pipeline.pushLine('1774787120.638084 [0 10.0.0.1:5] "auth" "s3cret-token-value');
+  pipeline.pushLine('1774787120.638085 [0 10.0.0.1:5] "set" "k" "card=4111\\q"');
+  await pipeline.flush();
+  const { stream } = store.getState();
+  assert.equal(stream.unparsed, 2);
+  assert.deepEqual(stream.unparsedReasons, { 'unterminated argument': 1, 'bad escape': 1 });
+  const note = unparsedNote(stream.unparsed, stream.unparsedReasons);
+  assert.equal(note, 'redis-recon: note: 2 MONITOR line(s) could not be read (unterminated argument; bad escape); their text is left out, as it may hold values');
+  assert.doesNotMatch(note + JSON.stringify(stream), /s3cret|4111/);
 });

@@ -13,7 +13,9 @@ import { identityFromInfo } from '../src/parse/info.ts';
 import { createAuditor } from '../src/audit/auditor.ts';
 import { loadTarget } from '../src/audit/targets.ts';
 import { shippedLibraries } from '../src/audit/libraries.ts';
-import { exportInventory } from '../src/export/exportFile.ts';
+import { exportInventory, inventoryOf } from '../src/export/exportFile.ts';
+import { inventoryChunks, renderInventory } from '../src/export/formats.ts';
+import type { ExportClient, Inventory } from '../src/export/inventory.ts';
 import { writeFileAtomic } from '../src/export/writeAtomic.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, import.meta.url), 'utf8');
@@ -121,4 +123,40 @@ test('Markdown names a service once, with how many of its connections hit a find
   const path = join(mkdtempSync(join(tmpdir(), 'recon-export-')), 'inv.md');
   assert.ok((await exportInventory(store.getState(), path, { target: { id: target.id, title: target.title } })).ok);
   assert.match(readFileSync(path, 'utf8'), /\| cross-slot user:1 order:2 \| error \| 2 \| cron ×2 \|/);
+});
+
+test('JSON is streamed in pieces whose text is exactly JSON.stringify(inventory, null, 2)', async () => {
+  const { state, target } = await fieldNotesState();
+  const inv = inventoryOf(state, { target });
+  // Edge cases the streaming writer must render as JSON.stringify does.
+  const odd = {
+    ...inv,
+    endpoint: 'multi\nline "quoted" café:ключ',
+    clients: [...inv.clients, { ...inv.clients[0]!, prefixes: [], commands: {}, library: null }],
+    topKeys: [],
+    extra: undefined,
+  };
+  const chunks = [...inventoryChunks(odd as typeof inv, 'json')];
+  assert.ok(chunks.length > inv.clients.length, 'one piece per client at least, not one string');
+  assert.equal(chunks.join(''), `${JSON.stringify(odd, null, 2)}\n`);
+});
+
+test('Markdown of 40,000 connections of one service is linear: well under two seconds', () => {
+  const base: ExportClient = {
+    id: '1', addr: '10.0.0.1:1', ip: '10.0.0.1', name: 'cleanup-cron', libName: 'go-redis', libVer: '9.17.2', user: 'default', db: 0,
+    connected: true, listed: true, firstSeen: '', lastSeen: '', ageSeconds: 1, idleSeconds: 0, lastCommand: 'get', events: 1,
+    commands: { GET: 1 }, reads: 1, writes: 0, prefixes: [{ prefix: 'user:', reads: 1, writes: 0 }], topKeys: [], dbs: [],
+    library: { verdict: 'outdated', reason: 'old' }, findings: [{ code: 'cross-slot', severity: 'error', message: 'x', count: 1, example: 'a b' }], sharedBy: null,
+  };
+  const clients = Array.from({ length: 40_000 }, (_, i) => ({ ...base, id: String(i), addr: `10.0.${i >> 8 & 255}.${i & 255}:1`, ip: `10.0.${i >> 8 & 255}.${i & 255}` }));
+  const inv = { formatVersion: 1, tool: { name: 'redis-recon', version: 't' }, endpoint: 'e', server: null, target: null,
+    window: { start: '', end: '', monitorEvents: 0, unparsedLines: 0, droppedLines: 0, monitorOnSeconds: 0 }, clients, prefixes: [], topKeys: [],
+    summary: { clients: 40_000, connected: 40_000, unnamed: 0, services: 1, libraries: { ok: 0, outdated: 40_000, unknown: 0, missing: 0, unavailable: 0 }, findings: {}, selfLeftOut: 0 } } as Inventory;
+  const t = performance.now();
+  const md = renderInventory(inv, 'md');
+  const ms = performance.now() - t;
+  assert.ok(ms < 2000, `${Math.round(ms)} ms`);
+  assert.match(md, /\| cleanup-cron \| 40000 \|/);
+  assert.match(md, /\| cleanup-cron ×40000 \| go-redis 9\.17\.2 \| outdated \|/, 'one row for the service, with how many connections');
+  assert.match(md, /\| cross-slot a b \| error \| 40000 \| cleanup-cron ×40000 \|/);
 });

@@ -16,9 +16,15 @@ test('lines split across chunks, CRLF, a last line without newline, small batche
   assert.equal(stats.lines, 4);
 });
 
-test('bytes >= 0x80 arrive as latin1, as the server escapes them anyway', async () => {
-  const { out } = await collect([Buffer.from([0x61, 0xe9, 0x0a])]);
-  assert.deepEqual(out, ['a\u00e9']);
+test('lines are UTF-8, as recordings are written: a key with accents and Cyrillic stays itself', async () => {
+  const { out } = await collect([Buffer.from('{"k":["café:ключ:1"]}\nnext\n', 'utf8')]);
+  assert.deepEqual(out, ['{"k":["café:ключ:1"]}', 'next']);
+});
+
+test('a character split across two chunks is decoded whole', async () => {
+  const bytes = Buffer.from('ключ\n', 'utf8');
+  const { out } = await collect([bytes.subarray(0, 3), bytes.subarray(3)]);
+  assert.deepEqual(out, ['ключ']);
 });
 
 test('a line longer than the cap is cut and the rest of it skipped, so memory stays bounded', async () => {

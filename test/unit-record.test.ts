@@ -148,6 +148,17 @@ describe('malformed records', () => {
   });
 });
 
+describe('text', () => {
+  test('a recording is UTF-8: keys with accents and Cyrillic replay as they were written (not as latin1)', async () => {
+    const path = recording([batch(1000, 'café:ключ:1', 'café:ключ:1')]);
+    const { store, run } = replay(path);
+    await run.done;
+    const view = store.getState().view;
+    assert.deepEqual(view.topKeys.map((k) => k.key), ['café:ключ:1']);
+    assert.ok(view.tree.node('café:'), view.tree.all().map((p) => p.prefix).join(' '));
+  });
+});
+
 describe('headers', () => {
   const cases: Array<[string, object, RegExp]> = [
     ['no delimiter', { ...HEADER, delimiter: undefined }, /damaged header: no key delimiter/],
@@ -303,5 +314,34 @@ describe('stopping a replay', () => {
     assert.equal(store.getState().stream.lines, 1, 'the later batch is not applied');
     assert.match((await run.done)!, /end of recording/);
     assert.equal(store.getState().monitor.phase, 'stopped');
+  });
+});
+
+describe('server restarts in a recording', () => {
+  test('a poll keeps run_id, uptime and the server time; a replay across a restart keeps a reused id apart', async () => {
+    const path = join(dir, 'restart.jsonl.gz');
+    const rec = via(startRecorder({ path, endpoint: 'e', delimiter: ':', values: false, startedAt: 1000 }), false);
+    const cl = (name: string, age: number) =>
+      `id=6 addr=127.0.0.1:40001 laddr=127.0.0.1:6379 fd=8 name=${name} age=${age} idle=0 flags=N db=0 sub=0 psub=0 multi=-1 qbuf=0 qbuf-free=0 obl=0 oll=0 omem=0 events=r cmd=set user=default\n`;
+    const info = (runId: string, ms: number) => ({ run_id: runId.repeat(40), uptime_in_seconds: '9', server_time_usec: String(ms * 1000), redis_version: '7.2.4' });
+    const at0 = 1_774_787_120_000;
+    const set = (key: string, ms: number): IngestEvent => ({ ...ingest(key, ms / 1000), source: '127.0.0.1:40001' });
+    rec.poll({ startedAt: at0, at: at0 + 2, clients: [], unparsed: [], server: SERVER, info: info('a', at0 + 1), rawClientList: cl('alpha', 3) });
+    rec.batch(at0 + 100, [set('alpha:1', at0 + 50), set('alpha:2', at0 + 60)], []);
+    // The server restarts; beta gets id 6 and even the same port. Only run_id tells them apart.
+    rec.poll({ startedAt: at0 + 5000, at: at0 + 5002, clients: [], unparsed: [], server: SERVER, info: info('b', at0 + 5001), rawClientList: cl('beta-0', 3) });
+    rec.batch(at0 + 5100, [set('beta:1', at0 + 5050)], []);
+    await rec.close();
+    const polls = records(path).filter((r) => r.t === 'poll');
+    assert.deepEqual(polls[0]!.info, { run_id: 'a'.repeat(40), uptime_in_seconds: '9', server_time_usec: String((at0 + 1) * 1000) }, 'only the fields the session reads');
+    const { store, run } = replay(path);
+    await run.done;
+    const clients = store.getState().view.clients;
+    const alpha = clients.find((c) => c.name === 'alpha')!;
+    const beta = clients.find((c) => c.name === 'beta-0')!;
+    assert.equal(alpha.writes, 2);
+    assert.equal(alpha.connected, false);
+    assert.equal(beta.writes, 1);
+    assert.deepEqual(beta.prefixes.map((p) => p.prefix), ['beta:']);
   });
 });

@@ -30,6 +30,8 @@ const c = (over: Partial<ClientView>): ClientView => ({
   topKeys: [],
   dbs: [],
   crossSlot: { count: 0, example: [] },
+  crossSlotTransactions: { count: 0, example: [], commands: [] },
+  crossSlotScripts: { count: 0, example: [], commands: [] },
   ...over,
 });
 
@@ -107,7 +109,8 @@ test('service names drop pod and ordinal suffixes only', () => {
 });
 
 test('libraries: one row per name and version, worst verdict, missing and unreported last', () => {
-  const libs = buildLibraryRows([...clients.filter((x) => !x.self), c({ key: 'e', libName: undefined })]);
+  const shared = c({ key: 'shared:unix:/s#0', addr: '/s:0', sharedBy: 2, libName: undefined });
+  const libs = buildLibraryRows([...clients.filter((x) => !x.self), c({ key: 'e', libName: undefined }), shared]);
   assert.deepEqual(
     libs.map((l) => [l.name, l.version, l.clients, l.connected, l.audit?.verdict]),
     [
@@ -117,6 +120,7 @@ test('libraries: one row per name and version, worst verdict, missing and unrepo
       ['', '', 1, 0, undefined],
       [undefined, '', 1, 1, undefined],
     ],
+    'an entry standing for several unix-socket connections is not one more client',
   );
 });
 

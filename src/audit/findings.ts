@@ -2,9 +2,9 @@
 // Pure: it takes what the session has already gathered about a client and returns only what matters.
 
 import { libraryVerdict, type LibraryKB } from './libraries.ts';
-import { commandVerdict, selectDbFinding, type TargetProfile } from './targets.ts';
+import { commandVerdict, type Severity, type TargetProfile } from './targets.ts';
 
-export type Severity = 'error' | 'warning' | 'info';
+export type { Severity };
 
 export type FindingCode =
   | 'library-outdated'
@@ -12,6 +12,8 @@ export type FindingCode =
   | 'library-unknown'
   | 'unsupported-command'
   | 'cross-slot'
+  | 'cross-slot-transaction'
+  | 'cross-slot-script'
   | 'select-db'
   | 'no-client-name';
 
@@ -34,8 +36,18 @@ export interface ClientAuditInput {
   readonly commands: Readonly<Record<string, number>>;
   /** Multi-key calls whose keys hash to different slots, with one example's keys. */
   readonly crossSlot?: { readonly count: number; readonly example: readonly string[] } | undefined;
+  /** MULTI … EXEC transactions whose keys hash to more than one slot, with the first one's keys and commands. */
+  readonly crossSlotTransactions?: CrossSlotUnitsInput | undefined;
+  /** Script runs whose declared and touched keys hash to more than one slot. */
+  readonly crossSlotScripts?: CrossSlotUnitsInput | undefined;
   /** Whether the server prints lib-name/lib-ver at all (7.2+). */
   readonly libraryFieldsShown: boolean;
+}
+
+export interface CrossSlotUnitsInput {
+  readonly count: number;
+  readonly example: readonly string[];
+  readonly commands: readonly string[];
 }
 
 const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
@@ -55,7 +67,8 @@ function cut(s: string, n: number): string {
  *   tool's own inference, so a guess never blocks a migration on its own;
  * - no lib-name or no client name: `warning`, the migration owners can't tell who this is;
  * - a library the knowledge base doesn't know: `info`;
- * - keys across slots on a cluster-mode target: `error` (the target answers CROSSSLOT);
+ * - keys across slots on a cluster-mode target, in one call, one transaction or one script run:
+ *   `error` (the target answers CROSSSLOT);
  * - a numbered database on a cluster-mode target: see `selectDbFinding`.
  * A server that doesn't print lib-name at all (before 7.2) gives no per-client library finding.
  */
@@ -125,8 +138,74 @@ export function clientFindings(input: ClientAuditInput, target: TargetProfile, k
     });
   }
 
+  if (target.clusterMode) {
+    const units = (
+      code: 'cross-slot-transaction' | 'cross-slot-script',
+      u: CrossSlotUnitsInput | undefined,
+      what: string,
+      fix: string,
+      frame: (commands: string) => string,
+    ): void => {
+      if (!u || u.count <= 0) return;
+      const keys = u.example.slice(0, EXAMPLE_KEYS).map((k) => cut(k, EXAMPLE_KEY_LENGTH));
+      const more = u.example.length > EXAMPLE_KEYS ? ` (+${u.example.length - EXAMPLE_KEYS})` : '';
+      out.push({
+        code,
+        severity: 'error',
+        message: `${u.count} ${what} touch keys in different hash slots; ${target.title} runs in cluster mode and answers CROSSSLOT. ${fix}`,
+        count: u.count,
+        ...(keys.length > 0 ? { example: `${frame(u.commands.join(' '))}: ${keys.join(' ')}${more}` } : {}),
+      });
+    };
+    units(
+      'cross-slot-transaction',
+      input.crossSlotTransactions,
+      'transaction(s) (MULTI … EXEC)',
+      'Put the keys of one transaction under one {hash tag}.',
+      (cmds) => `MULTI ${cmds} EXEC`,
+    );
+    units(
+      'cross-slot-script',
+      input.crossSlotScripts,
+      'script run(s) (the keys declared to EVAL/FCALL and those its commands touched)',
+      'Declare every key the script touches, under one {hash tag}.',
+      (cmds) => cmds,
+    );
+  }
+
   return out
     .map((f, i) => ({ f, i }))
     .sort((a, b) => RANK[a.f.severity] - RANK[b.f.severity] || a.i - b.i)
     .map(({ f }) => f);
+}
+
+/**
+ * A client working in database `db` on a cluster-mode target: nothing for db 0 or a target without
+ * cluster mode; an error where numbered databases don't exist in cluster mode (even when that is
+ * unverified: the safe reading); a warning where the target has them (the client library must also
+ * allow SELECT in cluster mode).
+ */
+export function selectDbFinding(db: number, target: TargetProfile, count = 1): Finding | undefined {
+  if (!target.clusterMode || db === 0) return undefined;
+  const nd = target.numberedDatabases;
+  if (nd?.supported) {
+    return {
+      code: 'select-db',
+      severity: 'warning',
+      message:
+        `Uses database ${db}; ${target.title} has numbered databases in cluster mode (${nd.reason}). ` +
+        `Check that the cluster client allows SELECT, or move the data to database 0 with a key prefix.`,
+      count,
+      example: `SELECT ${db}`,
+    };
+  }
+  return {
+    code: 'select-db',
+    severity: 'error',
+    message:
+      `Uses database ${db}; ${target.title} runs in cluster mode, where only database 0 exists` +
+      `${nd ? ` (${nd.unverified ? 'unverified: ' : ''}${nd.reason})` : ''}. Move the data to database 0 with a key prefix.`,
+    count,
+    example: `SELECT ${db}`,
+  };
 }

@@ -1,9 +1,13 @@
-// What a migration target lacks or blocks, and the cluster rules it imposes. Profiles are data
-// (data/targets/*.json, dated, with sources); this module only reads and applies them.
+// What a migration target lacks or blocks. Profiles are data (data/targets/*.json, dated, with
+// sources); this module only reads them and answers for one command. The findings built from them
+// live in findings.ts (which imports this module, never the other way round), and slot hashing in
+// src/analysis/slots.ts.
 
 import { readFileSync, readdirSync } from 'node:fs';
 import { dataDir } from './dataDir.ts';
-import type { Finding, Severity } from './findings.ts';
+
+/** How much a finding matters: `error` blocks the migration, `warning` needs a look, `info` is context. */
+export type Severity = 'error' | 'warning' | 'info';
 
 export interface CommandRule {
   /**
@@ -177,85 +181,5 @@ export function commandVerdict(command: string, target: TargetProfile): CommandV
     severity: best.rule.severity ?? 'error',
     unverified: best.rule.unverified === true,
     rule: best.rule.command,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Cluster
-
-/** CRC16/XMODEM (poly 0x1021, init 0), the checksum Redis and Valkey hash keys with. */
-const CRC16_TABLE = (() => {
-  const table = new Uint16Array(256);
-  for (let i = 0; i < 256; i++) {
-    let crc = i << 8;
-    for (let b = 0; b < 8; b++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-    table[i] = crc;
-  }
-  return table;
-})();
-
-function crc16(bytes: Uint8Array, start: number, end: number): number {
-  let crc = 0;
-  for (let i = start; i < end; i++) crc = ((crc << 8) & 0xffff) ^ CRC16_TABLE[((crc >> 8) ^ bytes[i]!) & 0xff]!;
-  return crc;
-}
-
-/**
- * The hash slot a key maps to (0..16383), as the server's keyHashSlot computes it: if the key has a
- * `{` and a `}` after the first `{`, with something between them, only that part is hashed; otherwise
- * (no tag, or an empty first tag `{}`) the whole key is. Strings are hashed as their UTF-8 bytes (as
- * Buffer.from encodes them); pass the raw bytes when you have them.
- *
- * Not delegated to cluster-key-slot: its 1.1.2 keeps scanning past an empty first tag, so `{}{a}`,
- * `{}}` or `x{}y{z}` get a slot the server does not use (checked against valkey-server 8.0.1).
- */
-export function slotOf(key: string | Uint8Array): number {
-  const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
-  const len = bytes.length;
-  let s = 0;
-  while (s < len && bytes[s] !== 0x7b) s++;
-  if (s === len) return crc16(bytes, 0, len) & 0x3fff;
-  let e = s + 1;
-  while (e < len && bytes[e] !== 0x7d) e++;
-  if (e === len || e === s + 1) return crc16(bytes, 0, len) & 0x3fff;
-  return crc16(bytes, s + 1, e) & 0x3fff;
-}
-
-/** True when the keys don't all hash to one slot (a cluster would answer CROSSSLOT). */
-export function isCrossSlot(keys: ReadonlyArray<string | Uint8Array>): boolean {
-  if (keys.length < 2) return false;
-  const first = slotOf(keys[0]!);
-  for (let i = 1; i < keys.length; i++) if (slotOf(keys[i]!) !== first) return true;
-  return false;
-}
-
-/**
- * A client working in database `db` on a cluster-mode target: nothing for db 0 or a target without
- * cluster mode; an error where numbered databases don't exist in cluster mode (even when that is
- * unverified: the safe reading); a warning where the target has them (the client library must also
- * allow SELECT in cluster mode).
- */
-export function selectDbFinding(db: number, target: TargetProfile, count = 1): Finding | undefined {
-  if (!target.clusterMode || db === 0) return undefined;
-  const nd = target.numberedDatabases;
-  if (nd?.supported) {
-    return {
-      code: 'select-db',
-      severity: 'warning',
-      message:
-        `Uses database ${db}; ${target.title} has numbered databases in cluster mode (${nd.reason}). ` +
-        `Check that the cluster client allows SELECT, or move the data to database 0 with a key prefix.`,
-      count,
-      example: `SELECT ${db}`,
-    };
-  }
-  return {
-    code: 'select-db',
-    severity: 'error',
-    message:
-      `Uses database ${db}; ${target.title} runs in cluster mode, where only database 0 exists` +
-      `${nd ? ` (${nd.unverified ? 'unverified: ' : ''}${nd.reason})` : ''}. Move the data to database 0 with a key prefix.`,
-    count,
-    example: `SELECT ${db}`,
   };
 }

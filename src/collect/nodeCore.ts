@@ -210,7 +210,7 @@ export class NodeCore {
 
   private applyPoll(poll: PollResult): void {
     this.opts.tap?.poll(poll);
-    this.session.applyClientList(poll.clients, poll.at, poll.startedAt);
+    this.session.applyPoll(poll);
     this.server = poll.server;
     if (poll.clients.length > 0 && !clientListFeatures(poll.clients).libInfo) {
       this.notice(
@@ -287,12 +287,11 @@ export class NodeCore {
 
   private eventTime = 0;
 
-  /** The view as the main thread gets it: without the raw CLIENT LIST fields, tagged with its node. */
+  /** The view as the main thread gets it: tagged with its node, keyed uniquely across nodes. */
   private ship(v: ClientView): NodeClientView {
     let s = this.shipped.get(v);
     if (!s) {
-      const { fields: _fields, ...rest } = v;
-      s = { ...rest, key: this.globalKey(v.key), node: this.opts.nodeId };
+      s = { ...v, key: this.globalKey(v.key), node: this.opts.nodeId };
       this.shipped.set(v, s);
     }
     return s;

@@ -118,7 +118,7 @@ export function startReplayCollector(init: CollectorInit, spec: ReplaySpec, audi
           if (r.t === 'header') recordedStart = r.startedAt;
           else if (r.t === 'poll') {
             const { clients, unparsed } = parseClientList(r.clientList);
-            coreFor(r.node ?? RECORDED_NODE).pushPoll({ startedAt: r.startedAt, at: r.at, clients, unparsed, server: r.server, info: {}, rawClientList: r.clientList });
+            coreFor(r.node ?? RECORDED_NODE).pushPoll({ startedAt: r.startedAt, at: r.at, clients, unparsed, server: r.server, info: { ...r.info }, rawClientList: r.clientList });
           } else if (r.t === 'batch') {
             await pace(r.at);
             if (stopping) return;

@@ -3,7 +3,7 @@
 // all write into one file, each record tagged with its node.
 import { IDENTITY_COMMANDS, type IngestEvent } from '../analysis/session.ts';
 import type { Classified } from '../types.ts';
-import type { EventRecord, RecordingRecord } from '../record/format.ts';
+import { RECORDED_INFO, type EventRecord, type RecordingRecord } from '../record/format.ts';
 import type { PollResult } from './nodeCore.ts';
 
 export interface RecordTap {
@@ -40,7 +40,17 @@ export function recordTap(opts: { values: boolean; node?: string; sink: (text: s
     poll(p) {
       // Batches already queued go first: the recording keeps the order the session applied.
       drain();
-      const r: RecordingRecord = { t: 'poll', at: p.at, startedAt: p.startedAt, server: p.server, clientList: p.rawClientList ?? '', ...node };
+      // The INFO fields the ledger needs to tell a server restart and place events in time.
+      const info = Object.fromEntries(RECORDED_INFO.filter((k) => p.info[k] !== undefined).map((k) => [k, p.info[k]!]));
+      const r: RecordingRecord = {
+        t: 'poll',
+        at: p.at,
+        startedAt: p.startedAt,
+        server: p.server,
+        clientList: p.rawClientList ?? '',
+        ...(Object.keys(info).length > 0 ? { info } : {}),
+        ...node,
+      };
       opts.sink(`${JSON.stringify(r)}\n`, 'poll');
     },
     batch(at, events) {

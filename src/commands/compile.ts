@@ -30,8 +30,14 @@ interface Entry {
   readonly subCache: Map<string, Entry> | null;
 }
 
-const SCRIPT_WRITE = new Set(['eval', 'evalsha', 'fcall']);
-const SCRIPT_READ = new Set(['eval_ro', 'evalsha_ro', 'fcall_ro']);
+/**
+ * Scripts and functions. The keys declared to them (numkeys, then the keys) are what a cluster
+ * routes on and checks for one slot; they are not an access: what the script reads and writes is
+ * what its own commands do, and MONITOR shows each of those as a `[db lua]` line right after this
+ * one. So a script call has access 'other' and its declared keys are never writes here; the
+ * session counts the lua lines and keeps the declared keys for the one-slot check only.
+ */
+const SCRIPTS = new Set(['eval', 'evalsha', 'fcall', 'eval_ro', 'evalsha_ro', 'fcall_ro']);
 
 // ---------------------------------------------------------------------------------------------
 // Hot-path helpers (no regexes, no case conversion)
@@ -230,14 +236,28 @@ function migrateFinder(a: readonly string[]): KeyTouch[] {
 }
 
 function accessOf(name: string, flags: readonly string[]): Access {
-  if (SCRIPT_WRITE.has(name)) return 'write';
-  if (SCRIPT_READ.has(name)) return 'read';
+  if (SCRIPTS.has(name)) return 'other';
   if (flags.includes('write')) return 'write';
   if (flags.includes('readonly')) return 'read';
   return 'other';
 }
 
+/** A script's declared keys, whatever its key spec's flags say (RW, update): see SCRIPTS. */
+function declaredOnly(find: KeyFinder | null): KeyFinder | null {
+  if (find === null) return null;
+  return (a) => {
+    const keys = find(a);
+    for (let i = 0; i < keys.length; i++) if (keys[i]!.write) keys[i] = { key: keys[i]!.key, write: false };
+    return keys;
+  };
+}
+
 function compileFinder(info: CommandInfo, access: Access): KeyFinder | null {
+  if (SCRIPTS.has(info.name)) return declaredOnly(compileKeyFinder(info, access));
+  return compileKeyFinder(info, access);
+}
+
+function compileKeyFinder(info: CommandInfo, access: Access): KeyFinder | null {
   if (info.name === 'sort') return sortFinder;
   if (info.name === 'migrate') return migrateFinder;
   const accessWrites = access === 'write';
@@ -266,7 +286,7 @@ function compileEntry(info: CommandInfo): Entry {
   return {
     command: info.name.toUpperCase(),
     access,
-    script: SCRIPT_WRITE.has(info.name) || SCRIPT_READ.has(info.name),
+    script: SCRIPTS.has(info.name),
     find: compileFinder(info, access),
     subs,
     subCache: subs === null ? null : new Map(),

@@ -4,7 +4,7 @@
 import type { ReconState } from '../store.ts';
 import { monitorElapsedMs } from '../store.ts';
 import { buildInventory, type Inventory } from './inventory.ts';
-import { formatForPath, renderInventory } from './formats.ts';
+import { formatForPath, inventoryChunks } from './formats.ts';
 import { writeFileAtomic } from './writeAtomic.ts';
 import { TOOL_VERSION } from '../version.ts';
 
@@ -32,7 +32,7 @@ export async function exportInventory(state: ReconState, path: string, ctx: Expo
   const format = formatForPath(path);
   if (!format) return { ok: false, error: `cannot tell the format of ${path}: use .json, .csv or .md`, inventory };
   try {
-    await writeFileAtomic(path, renderInventory(inventory, format));
+    await writeFileAtomic(path, inventoryChunks(inventory, format));
     return { ok: true, path, inventory };
   } catch (err) {
     return { ok: false, error: `cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, inventory };

@@ -1,5 +1,8 @@
 // The inventory as a file: JSON (the contract), CSV (one row per client, for spreadsheets) or
 // Markdown (the reconnaissance summary people paste into a migration ticket), chosen by extension.
+// Each format is produced as a sequence of chunks in time linear in the inventory, so a fleet of
+// tens of thousands of connections is written piece by piece (see writeAtomic.ts), never held as
+// one giant string.
 import { extname } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { ExportClient, Inventory } from './inventory.ts';
@@ -15,17 +18,90 @@ export function formatForPath(path: string): ExportFormat | undefined {
   return undefined;
 }
 
+/** The file's text, piece by piece: what writeFileAtomic streams to disk. */
+export function inventoryChunks(inv: Inventory, format: ExportFormat): Iterable<string> {
+  if (format === 'json') return jsonChunks(inv);
+  if (format === 'csv') return csvChunks(inv);
+  return markdownChunks(inv);
+}
+
+/** The whole file as one string (tests, small inventories). */
 export function renderInventory(inv: Inventory, format: ExportFormat): string {
-  if (format === 'json') return `${JSON.stringify(inv, null, 2)}\n`;
-  if (format === 'csv') return renderCsv(inv);
-  return renderMarkdown(inv);
+  let out = '';
+  for (const chunk of inventoryChunks(inv, format)) out += chunk;
+  return out;
+}
+
+/**
+ * Exactly the text of `JSON.stringify(inv, null, 2)` plus a newline, produced field by field and,
+ * for the top level's arrays (clients, prefixes, topKeys), element by element: each element is
+ * stringified alone and indented one level deeper. JSON strings never hold a raw newline, so
+ * indenting after every newline of an element's text is exact.
+ */
+function* jsonChunks(inv: Inventory): Generator<string> {
+  yield* jsonValue(inv, '', 0);
+  yield '\n';
+}
+
+/** Levels streamed piece by piece: the inventory object (0) and its fields (1); deeper values whole. */
+const STREAMED_DEPTH = 1;
+
+function* jsonValue(value: unknown, indent: string, depth: number): Generator<string> {
+  if (depth > STREAMED_DEPTH || value === null || typeof value !== 'object') {
+    const text = JSON.stringify(value, null, 2) ?? 'null';
+    yield indent === '' ? text : text.replace(/\n/g, `\n${indent}`);
+    return;
+  }
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) {
+    if (value.length === 0) {
+      yield '[]';
+      return;
+    }
+    yield '[';
+    for (let i = 0; i < value.length; i++) {
+      yield `${i > 0 ? ',' : ''}\n${inner}`;
+      yield* jsonValue(value[i], inner, depth + 1);
+    }
+    yield `\n${indent}]`;
+    return;
+  }
+  // JSON.stringify leaves out fields whose value is undefined, a function or a symbol.
+  const fields = Object.entries(value).filter(([, v]) => v !== undefined && typeof v !== 'function' && typeof v !== 'symbol');
+  if (fields.length === 0) {
+    yield '{}';
+    return;
+  }
+  yield '{';
+  for (let i = 0; i < fields.length; i++) {
+    const [k, v] = fields[i]!;
+    yield `${i > 0 ? ',' : ''}\n${inner}${JSON.stringify(k)}: `;
+    yield* jsonValue(v, inner, depth + 1);
+  }
+  yield `\n${indent}}`;
 }
 
 /** How many prefixes and keys a CSV cell lists before it stops. */
 const CSV_LIST_MAX = 20;
 
-function renderCsv(inv: Inventory): string {
-  const rows = inv.clients.map((c) => ({
+/** CSV rows stringified per batch: csv-stringify's sync API, without one string for the whole file. */
+const CSV_BATCH = 1000;
+
+function* csvChunks(inv: Inventory): Generator<string> {
+  // Excel and friends open a file of only a header fine; keep the header even with no clients.
+  if (inv.clients.length === 0) {
+    yield stringify([], { header: true, columns: ['client_ip', 'name', 'lib', 'lib_ver', 'user'] });
+    return;
+  }
+  for (let i = 0; i < inv.clients.length; i += CSV_BATCH) {
+    // Client names and keys come from the server, and any application can set them: a name like
+    // =HYPERLINK(...) must open as text in a spreadsheet, never as a formula.
+    yield stringify(inv.clients.slice(i, i + CSV_BATCH).map(csvRow), { header: i === 0, escape_formulas: true });
+  }
+}
+
+function csvRow(c: ExportClient) {
+  return {
     client_ip: c.ip,
     name: c.name,
     lib: c.libName ?? '',
@@ -47,86 +123,118 @@ function renderCsv(inv: Inventory): string {
     prefixes_read: c.prefixes.filter((p) => p.reads > 0).slice(0, CSV_LIST_MAX).map((p) => `${p.prefix}(${p.reads})`).join(' '),
     prefixes_written: c.prefixes.filter((p) => p.writes > 0).slice(0, CSV_LIST_MAX).map((p) => `${p.prefix}(${p.writes})`).join(' '),
     top_keys: c.topKeys.slice(0, CSV_LIST_MAX).map((k) => `${k.key}(${k.count})`).join(' '),
-  }));
-  // Excel and friends open a file of only a header fine; keep the header even with no clients.
-  // Client names and keys come from the server, and any application can set them: a name like
-  // =HYPERLINK(...) must open as text in a spreadsheet, never as a formula.
-  return stringify(rows, {
-    header: true,
-    escape_formulas: true,
-    columns: rows.length > 0 ? undefined : ['client_ip', 'name', 'lib', 'lib_ver', 'user'],
-  });
+  };
 }
 
 /** `a, b ×12`: one name per service, however many connections it opened. */
-function tally(names: readonly string[]): string {
-  const counts = new Map<string, number>();
-  for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
+function tally(counts: ReadonlyMap<string, number>): string {
   return [...counts].map(([n, c]) => (c > 1 ? `${n} ×${c}` : n)).join(', ');
 }
 
 const cell = (s: string | number): string => String(s).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 const who = (c: ExportClient): string => (c.name !== '' ? c.name : `(unnamed) ${c.addr}`);
 
-function table(head: string[], rows: Array<Array<string | number>>): string {
-  if (rows.length === 0) return '_none_\n';
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n') + '\n';
+/** A Markdown table, one chunk per row. */
+function* table(head: readonly string[], rows: Iterable<ReadonlyArray<string | number>>): Generator<string> {
+  let any = false;
+  for (const r of rows) {
+    if (!any) {
+      yield `| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|\n`;
+      any = true;
+    }
+    yield `| ${r.map(cell).join(' | ')} |\n`;
+  }
+  if (!any) yield '_none_\n';
 }
 
-function renderMarkdown(inv: Inventory): string {
-  const s = inv.summary;
-  const out: string[] = [];
-  const server = inv.server ? `${inv.server.name} ${inv.server.version} (${inv.server.mode}, ${inv.server.role})` : 'unknown server';
-  out.push(`# redis-recon reconnaissance: ${inv.endpoint}`, '');
-  out.push(`- Server: ${server}`);
-  out.push(`- Window: ${inv.window.start} to ${inv.window.end}; ${inv.window.monitorEvents} MONITOR events (${inv.window.unparsedLines} unparsed), MONITOR on for ${inv.window.monitorOnSeconds}s`);
-  out.push(`- Target: ${inv.target ? `${inv.target.title} (\`${inv.target.id}\`)` : 'none'}`);
-  out.push(`- Clients: ${s.clients} (${s.connected} still connected), ${s.services} named services, ${s.unnamed} unnamed`);
-  out.push(`- Libraries: ${Object.entries(s.libraries).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') || 'none judged'}`, '');
+const lib = (c: ExportClient): string => [c.libName, c.libVer].filter(Boolean).join(' ');
 
-  const byName = new Map<string, ExportClient[]>();
-  for (const c of inv.clients) if (c.name !== '') byName.set(c.name, [...(byName.get(c.name) ?? []), c]);
-  out.push('## Services identified', '');
-  out.push(
-    table(
-      ['name', 'connections', 'ips', 'libraries', 'reads', 'writes'],
-      [...byName].sort((a, b) => a[0].localeCompare(b[0])).map(([name, cs]) => [
-        name,
-        cs.length,
-        [...new Set(cs.map((c) => c.ip))].join(', '),
-        [...new Set(cs.map((c) => [c.libName, c.libVer].filter(Boolean).join(' ')))].filter(Boolean).join(', ') || '-',
-        cs.reduce((n, c) => n + c.reads, 0),
-        cs.reduce((n, c) => n + c.writes, 0),
-      ]),
-    ),
+/** Findings that say what will fail on the target (the others are about who the client is). */
+const FAILING: ReadonlySet<string> = new Set(['unsupported-command', 'cross-slot', 'cross-slot-transaction', 'cross-slot-script', 'select-db']);
+
+/**
+ * The summary for a migration ticket. Every list is built in one pass over the clients with maps
+ * keyed by what it groups on (linear in the fleet: 20k connections of one service took 2 s when
+ * each group was copied on every member), and emitted row by row.
+ */
+function* markdownChunks(inv: Inventory): Generator<string> {
+  const s = inv.summary;
+  const server = inv.server ? `${inv.server.name} ${inv.server.version} (${inv.server.mode}, ${inv.server.role})` : 'unknown server';
+  yield `# redis-recon reconnaissance: ${inv.endpoint}\n\n`;
+  yield `- Server: ${server}\n`;
+  yield `- Window: ${inv.window.start} to ${inv.window.end}; ${inv.window.monitorEvents} MONITOR events (${inv.window.unparsedLines} unparsed), MONITOR on for ${inv.window.monitorOnSeconds}s\n`;
+  yield `- Target: ${inv.target ? `${inv.target.title} (\`${inv.target.id}\`)` : 'none'}\n`;
+  const self = s.selfLeftOut ? `; ${s.selfLeftOut} redis-recon connection(s) left out` : '';
+  yield `- Clients: ${s.clients} (${s.connected} still connected${self}), ${s.services} named services, ${s.unnamed} unnamed\n`;
+  yield `- Libraries: ${Object.entries(s.libraries).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') || 'none judged'}\n\n`;
+
+  interface Service { connections: number; ips: Set<string>; libs: Set<string>; reads: number; writes: number }
+  const services = new Map<string, Service>();
+  for (const c of inv.clients) {
+    if (c.name === '') continue;
+    let e = services.get(c.name);
+    if (!e) services.set(c.name, (e = { connections: 0, ips: new Set(), libs: new Set(), reads: 0, writes: 0 }));
+    e.connections++;
+    e.ips.add(c.ip);
+    const l = lib(c);
+    if (l !== '') e.libs.add(l);
+    e.reads += c.reads;
+    e.writes += c.writes;
+  }
+  yield '## Services identified\n\n';
+  yield* table(
+    ['name', 'connections', 'ips', 'libraries', 'reads', 'writes'],
+    [...services]
+      .sort((a, b) => a[0].localeCompare(b[0]))
+      .map(([name, e]) => [name, e.connections, [...e.ips].join(', '), [...e.libs].join(', ') || '-', e.reads, e.writes]),
   );
 
-  const unnamed = inv.clients.filter((c) => c.name === '');
-  out.push('## Unnamed clients', '', 'Nobody can tell which service these are: set a client name (CLIENT SETNAME) in each.', '');
-  out.push(table(['addr', 'ip', 'library', 'user', 'events', 'prefixes'], unnamed.map((c) => [c.addr, c.ip, [c.libName, c.libVer].filter(Boolean).join(' ') || '-', c.user ?? '-', c.events, c.prefixes.slice(0, 5).map((p) => p.prefix).join(' ') || '-'])));
+  yield '\n## Unnamed clients\n\nNobody can tell which service these are: set a client name (CLIENT SETNAME) in each.\n\n';
+  yield* table(
+    ['addr', 'ip', 'library', 'user', 'events', 'prefixes'],
+    (function* () {
+      for (const c of inv.clients) {
+        if (c.name === '') yield [c.addr, c.ip, lib(c) || '-', c.user ?? '-', c.events, c.prefixes.slice(0, 5).map((p) => p.prefix).join(' ') || '-'];
+      }
+    })(),
+  );
 
-  const upgrades = inv.clients.filter((c) => c.library && ['outdated', 'missing', 'unknown'].includes(c.library.verdict));
-  out.push('## Libraries to upgrade', '');
-  out.push(table(['client', 'library', 'verdict', 'minimum', 'latest', 'why'], upgrades.map((c) => [who(c), [c.libName, c.libVer].filter(Boolean).join(' ') || '-', c.library!.verdict, c.library!.minimum ?? '-', c.library!.latest ?? '-', c.library!.reason])));
+  // One row per service, library and verdict (a service's connections ×N), unnamed ones each alone.
+  const upgrades = new Map<string, { c: ExportClient; n: number }>();
+  for (const c of inv.clients) {
+    if (!c.library || !['outdated', 'missing', 'unknown'].includes(c.library.verdict)) continue;
+    const key = `${who(c)}\u0000${lib(c)}\u0000${c.library.verdict}\u0000${c.library.reason}`;
+    const e = upgrades.get(key);
+    if (e) e.n++;
+    else upgrades.set(key, { c, n: 1 });
+  }
+  yield '\n## Libraries to upgrade\n\n';
+  yield* table(
+    ['client', 'library', 'verdict', 'minimum', 'latest', 'why'],
+    [...upgrades.values()].map(({ c, n }) => [n > 1 ? `${who(c)} ×${n}` : who(c), lib(c) || '-', c.library!.verdict, c.library!.minimum ?? '-', c.library!.latest ?? '-', c.library!.reason]),
+  );
   if (inv.clients.some((c) => c.library?.verdict === 'unavailable')) {
-    out.push('This server predates CLIENT SETINFO (7.2): client libraries cannot be read from it.', '');
+    yield 'This server predates CLIENT SETINFO (7.2): client libraries cannot be read from it.\n';
   }
 
-  const failing = new Map<string, { finding: Finding; clients: string[]; count: number }>();
+  const failing = new Map<string, { finding: Finding; clients: Map<string, number>; count: number }>();
   for (const c of inv.clients) {
     for (const f of c.findings) {
-      if (f.code !== 'unsupported-command' && f.code !== 'cross-slot' && f.code !== 'select-db') continue;
+      if (!FAILING.has(f.code)) continue;
       const key = `${f.code}:${f.example ?? ''}`;
-      const e = failing.get(key) ?? { finding: f, clients: [], count: 0 };
-      e.clients.push(who(c));
+      let e = failing.get(key);
+      if (!e) failing.set(key, (e = { finding: f, clients: new Map(), count: 0 }));
+      e.clients.set(who(c), (e.clients.get(who(c)) ?? 0) + 1);
       e.count += f.count;
-      failing.set(key, e);
     }
   }
-  out.push(`## What will fail on ${inv.target?.title ?? 'the target'}`, '');
-  out.push(table(['finding', 'severity', 'calls', 'clients', 'why'], [...failing.values()].map((e) => [`${e.finding.code}${e.finding.example ? ` ${e.finding.example}` : ''}`, e.finding.severity, e.count, tally(e.clients), e.finding.message])));
+  yield `\n## What will fail on ${inv.target?.title ?? 'the target'}\n\n`;
+  yield* table(
+    ['finding', 'severity', 'calls', 'clients', 'why'],
+    [...failing.values()].map((e) => [`${e.finding.code}${e.finding.example ? ` ${e.finding.example}` : ''}`, e.finding.severity, e.count, tally(e.clients), e.finding.message]),
+  );
 
-  out.push('## Prefixes by readers and writers', '');
+  yield '\n## Prefixes by readers and writers\n\n';
   const readers = new Map<string, Set<string>>();
   const writers = new Map<string, Set<string>>();
   for (const c of inv.clients) {
@@ -136,6 +244,8 @@ function renderMarkdown(inv: Inventory): string {
     }
   }
   const prefixes = [...inv.prefixes].sort((a, b) => b.count - a.count).slice(0, 50);
-  out.push(table(['prefix', 'reads', 'writes', 'readers', 'writers'], prefixes.map((p) => [p.prefix, p.reads, p.writes, [...(readers.get(p.prefix) ?? [])].join(', ') || '-', [...(writers.get(p.prefix) ?? [])].join(', ') || '-'])));
-  return out.join('\n');
+  yield* table(
+    ['prefix', 'reads', 'writes', 'readers', 'writers'],
+    prefixes.map((p) => [p.prefix, p.reads, p.writes, [...(readers.get(p.prefix) ?? [])].join(', ') || '-', [...(writers.get(p.prefix) ?? [])].join(', ') || '-']),
+  );
 }

@@ -1,7 +1,7 @@
 // The export contract users script against. Field names are fixed by the issue that defined them;
 // add fields, never rename or remove one. Self connections are left out unless asked for.
 import type { ReconState } from '../store.ts';
-import type { ClientView, LibraryAudit, LibraryVerdictKind } from '../analysis/session.ts';
+import { ageSeconds, connectedClients, idleSeconds, type ClientView, type LibraryAudit, type LibraryVerdictKind } from '../analysis/session.ts';
 import type { Finding, FindingCode } from '../audit/findings.ts';
 
 export const EXPORT_FORMAT_VERSION = 1;
@@ -46,6 +46,8 @@ export interface InventorySummary {
   libraries: Record<LibraryVerdictKind, number>;
   /** Clients with at least one finding of each code. */
   findings: Partial<Record<FindingCode, number>>;
+  /** Connected redis-recon connections (this run's and other instances') left out of `clients` and `connected`. */
+  selfLeftOut: number;
 }
 
 export interface Inventory {
@@ -70,7 +72,11 @@ export interface InventoryOptions {
 }
 
 export function buildInventory(state: ReconState, opts: InventoryOptions): Inventory {
-  const clients = state.view.clients.filter((c) => opts.includeSelf || !c.self).map(exportClient);
+  // Age, idle and a connected client's last sighting are derived at export time: views carry
+  // absolute times, so that a poll that only advances ages changes nothing.
+  const at = { endMs: opts.endMs, polledAt: state.poll.lastAt };
+  const clients = state.view.clients.filter((c) => opts.includeSelf || !c.self).map((c) => exportClient(c, at));
+  const { connected, selfLeftOut } = connectedClients(state.view.clients, opts.includeSelf === true);
   return {
     formatVersion: EXPORT_FORMAT_VERSION,
     tool: { name: 'redis-recon', version: opts.toolVersion },
@@ -91,11 +97,11 @@ export function buildInventory(state: ReconState, opts: InventoryOptions): Inven
     clients,
     prefixes: state.view.tree.all().map(({ prefix, reads, writes, count }) => ({ prefix, reads, writes, count })),
     topKeys: state.view.topKeys.map(({ key, count }) => ({ key, count })),
-    summary: summarize(clients),
+    summary: summarize(clients, connected, selfLeftOut),
   };
 }
 
-function summarize(clients: readonly ExportClient[]): InventorySummary {
+function summarize(clients: readonly ExportClient[], connected: number, selfLeftOut: number): InventorySummary {
   const libraries: Record<LibraryVerdictKind, number> = { ok: 0, outdated: 0, unknown: 0, missing: 0, unavailable: 0 };
   const findings: Partial<Record<FindingCode, number>> = {};
   for (const c of clients) {
@@ -104,15 +110,21 @@ function summarize(clients: readonly ExportClient[]): InventorySummary {
   }
   return {
     clients: clients.length,
-    connected: clients.filter((c) => c.connected).length,
+    // The one count of connected clients the dashboard shows too (see connectedClients).
+    connected,
     unnamed: clients.filter((c) => c.name === '').length,
     services: new Set(clients.map((c) => c.name).filter(Boolean)).size,
     libraries,
     findings,
+    selfLeftOut,
   };
 }
 
-function exportClient(c: ClientView): ExportClient {
+function exportClient(c: ClientView, at: { endMs: number; polledAt: number | undefined }): ExportClient {
+  // A connected client was there at the last poll that listed it: the last poll.
+  const lastSeen = c.connected && c.listed && at.polledAt !== undefined ? Math.max(c.lastSeen, at.polledAt) : c.lastSeen;
+  const age = ageSeconds(c, at.endMs);
+  const idle = idleSeconds(c, at.endMs);
   return {
     id: c.id ?? null,
     addr: c.addr,
@@ -125,9 +137,9 @@ function exportClient(c: ClientView): ExportClient {
     connected: c.connected,
     listed: c.listed,
     firstSeen: iso(c.firstSeen),
-    lastSeen: iso(c.lastSeen),
-    ageSeconds: c.age ?? null,
-    idleSeconds: c.idle ?? null,
+    lastSeen: iso(lastSeen),
+    ageSeconds: age ?? null,
+    idleSeconds: idle ?? null,
     lastCommand: c.lastCommand ?? null,
     events: c.events,
     commands: Object.fromEntries(c.commands),

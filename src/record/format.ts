@@ -26,7 +26,15 @@ export interface PollRecord {
   readonly startedAt: number;
   readonly server: ServerIdentity;
   readonly clientList: string;
+  /**
+   * The INFO fields the session reads besides the identity (added in 0.1, optional): run_id and
+   * uptime_in_seconds tell a server restart, server_time_usec maps MONITOR's clock to the poll's.
+   */
+  readonly info?: Readonly<Record<string, string>>;
 }
+
+/** INFO fields a recording keeps with each poll (see PollRecord.info). */
+export const RECORDED_INFO = ['run_id', 'uptime_in_seconds', 'server_time_usec'] as const;
 
 /** One MONITOR event with its classification; `args` only when recorded with values. */
 export interface EventRecord {

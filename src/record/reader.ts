@@ -95,7 +95,8 @@ export function validRecord(r: unknown): r is RecordingRecord {
         isObject(r.server) &&
         typeof r.server.name === 'string' &&
         typeof r.server.version === 'string' &&
-        typeof r.clientList === 'string'
+        typeof r.clientList === 'string' &&
+        (r.info === undefined || (isObject(r.info) && Object.values(r.info).every((v) => typeof v === 'string')))
       );
     case 'monitor':
       return isNumber(r.at) && typeof r.phase === 'string';

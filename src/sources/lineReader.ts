@@ -1,7 +1,10 @@
-// Splits a byte stream (a `redis-cli monitor` capture, stdin) into lines, handed on in batches so the
-// consumer's per-batch work is amortised. MONITOR output is pure ASCII (the server escapes every
-// other byte as \xHH), so chunks are decoded as latin1: exact for that text, and cheaper than UTF-8.
+// Splits a byte stream (a `redis-cli monitor` capture, stdin, a recording) into lines, handed on in
+// batches so the consumer's per-batch work is amortised. Bytes are decoded as UTF-8: recordings are
+// JSON lines holding keys as written (`café:ключ:1`), and a capture's MONITOR text is ASCII (the
+// server escapes every other byte as \xHH), which UTF-8 reads the same. The decoder keeps a
+// character split across two chunks whole.
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { LINE_CHARS_MAX } from '../bounds.ts';
 
 export interface LineStats {
@@ -20,10 +23,11 @@ export async function readLines(
   let batch: string[] = [];
   let lines = 0;
   let bytes = 0;
+  const decoder = new StringDecoder('utf8');
   for await (const chunk of input) {
     const buf = chunk as Buffer | string;
     bytes += buf.length;
-    let text = carry + (typeof buf === 'string' ? buf : buf.toString('latin1'));
+    let text = carry + (typeof buf === 'string' ? buf : decoder.write(buf));
     if (skipping) {
       const nl = text.indexOf('\n');
       if (nl < 0) {
@@ -53,6 +57,7 @@ export async function readLines(
     }
   }
   // A capture cut mid-line still yields its last, partial line: the parser decides what it is.
+  if (!skipping) carry += decoder.end();
   if (carry.length > 0) batch.push(carry.endsWith('\r') ? carry.slice(0, -1) : carry);
   if (batch.length > 0) {
     lines += batch.length;

@@ -1,6 +1,6 @@
 // The clients table as data: which clients show, in what order, under which group headers, and the
 // column set. Pure; the pane and the keyboard actions both read it, so what moves is what shows.
-import type { ClientView, LibraryVerdictKind } from '../analysis/session.ts';
+import { connectedClients, type ClientView, type LibraryVerdictKind } from '../analysis/session.ts';
 import { activePrefixes, clientPasses, type Filter } from './filters.ts';
 
 export const SORT_COLUMNS = ['ops', 'reads', 'writes', 'idle', 'age', 'name', 'addr', 'lib', 'libVer', 'user', 'cmd'] as const;
@@ -29,8 +29,10 @@ export const SORT_KEYS: Readonly<Record<SortColumn, { title: string; text?: Text
   ops: { title: 'ops/s', num: (c) => c.opsPerSec, desc: true },
   reads: { title: 'reads', num: (c) => c.reads, desc: true },
   writes: { title: 'writes', num: (c) => c.writes, desc: true },
-  idle: { title: 'idle', num: (c) => (c.connected ? (c.idle ?? Infinity) : Infinity), desc: false },
-  age: { title: 'age', num: (c) => c.age ?? -1, desc: true },
+  // Age and idle order the same at any moment as the times they are derived from: the oldest
+  // connection opened first, the least idle was active last. No clock is needed to sort.
+  idle: { title: 'idle', num: (c) => (c.connected && c.lastActiveAt !== undefined ? -c.lastActiveAt : Infinity), desc: false },
+  age: { title: 'age', num: (c) => (c.openedAt !== undefined ? -c.openedAt : -Infinity), desc: true },
   name: { title: 'name', text: (c) => c.name, desc: false },
   addr: { title: 'client', text: (c) => c.addr, desc: false },
   lib: { title: 'lib', text: (c) => c.libName ?? '', desc: false },
@@ -127,11 +129,13 @@ export function visibleClients(clients: readonly ClientView[], filters: readonly
  * Rows of the table: clients sorted; when grouped, each group under a header, groups ordered by
  * their best-placed client (so sorting by ops/s also puts the busiest group first).
  */
-export function buildClientRows(input: ClientRowsInput): { rows: ClientRow[]; shown: number; total: number } {
+export function buildClientRows(input: ClientRowsInput): { rows: ClientRow[]; shown: number; total: number; connected: number } {
   const total = input.showSelf ? input.clients.length : input.clients.filter((c) => !c.self).length;
+  // The count the status bar and the export give too.
+  const { connected } = connectedClients(input.clients, input.showSelf);
   const list = visibleClients(input.clients, input.filters, input.showSelf).sort(compareClients(input.sort));
   if (input.grouping === 'none') {
-    return { rows: list.map((c) => ({ kind: 'client', id: c.key, client: c })), shown: list.length, total };
+    return { rows: list.map((c) => ({ kind: 'client', id: c.key, client: c })), shown: list.length, total, connected };
   }
   const groups = new Map<string, ClientView[]>();
   for (const c of list) {
@@ -153,5 +157,5 @@ export function buildClientRows(input: ClientRowsInput): { rows: ClientRow[]; sh
     rows.push({ kind: 'group', id: `group:${label}`, label, clients: members.length, connected, opsPerSec: ops, flagged });
     for (const c of members) rows.push({ kind: 'client', id: c.key, client: c });
   }
-  return { rows, shown: list.length, total };
+  return { rows, shown: list.length, total, connected };
 }

@@ -16,6 +16,8 @@ const LABELS: Readonly<Record<FindingCode, string>> = {
   'library-unknown': 'library the knowledge base cannot judge',
   'unsupported-command': 'commands the target lacks or blocks',
   'cross-slot': 'multi-key calls across hash slots',
+  'cross-slot-transaction': 'transactions (MULTI … EXEC) across hash slots',
+  'cross-slot-script': 'script runs across hash slots',
   'select-db': 'a non-zero database on a cluster target',
   'no-client-name': 'no client name: service unknown',
 };

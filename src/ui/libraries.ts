@@ -24,6 +24,9 @@ const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' })
 export function buildLibraryRows(clients: readonly ClientView[]): LibraryRow[] {
   const map = new Map<string, { name: string | undefined; version: string; clients: number; connected: number; ops: number; audit?: LibraryAudit }>();
   for (const c of clients) {
+    // An entry standing for several unix-socket connections is not a client of its own: they are
+    // each listed, with their libraries (the same count of connected clients as everywhere).
+    if (c.sharedBy !== undefined) continue;
     const version = c.libVer ?? '';
     const id = `${c.libName === undefined ? '\u0000' : c.libName}\u0001${version}`;
     let r = map.get(id);

@@ -37,7 +37,7 @@ const clientRowsMemo = memoLast(
   (clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, sort: SortSpec, grouping: Grouping) =>
     buildClientRows({ clients, filters, showSelf, sort, grouping }),
 );
-export const selectClientRows = (s: SelectInput): { rows: ClientRow[]; shown: number; total: number } =>
+export const selectClientRows = (s: SelectInput): { rows: ClientRow[]; shown: number; total: number; connected: number } =>
   clientRowsMemo(s.view.clients, s.ui.filters, s.ui.showSelf, s.ui.sort, s.ui.grouping);
 
 const visibleMemo = memoLast((clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean) =>

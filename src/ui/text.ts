@@ -2,6 +2,7 @@
 // the dashboard draws from the server (names, keys, library strings) passes through `clean` first:
 // MONITOR decodes escapes into real bytes, and a key holding ESC or a newline must never reach the
 // terminal as a control sequence.
+import stringWidth from 'string-width';
 
 /** C0 controls, DEL and C1 controls become visible `\xHH` escapes. */
 export function clean(text: string): string {
@@ -12,84 +13,53 @@ export function clean(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
-/** Columns one code point takes: 0 for combining marks and zero-width characters, 2 for wide ones. */
-export function charWidth(cp: number): number {
-  if (cp < 0x300) return 1;
-  if (
-    (cp >= 0x300 && cp <= 0x36f) ||
-    (cp >= 0x1ab0 && cp <= 0x1aff) ||
-    (cp >= 0x1dc0 && cp <= 0x1dff) ||
-    (cp >= 0x200b && cp <= 0x200f) ||
-    (cp >= 0x20d0 && cp <= 0x20ff) ||
-    (cp >= 0xfe00 && cp <= 0xfe0f) ||
-    (cp >= 0xfe20 && cp <= 0xfe2f) ||
-    cp === 0xfeff
-  ) {
-    return 0;
-  }
-  if (
-    (cp >= 0x1100 && cp <= 0x115f) ||
-    (cp >= 0x2e80 && cp <= 0x303e) ||
-    (cp >= 0x3041 && cp <= 0x33ff) ||
-    (cp >= 0x3400 && cp <= 0x4dbf) ||
-    (cp >= 0x4e00 && cp <= 0x9fff) ||
-    (cp >= 0xa000 && cp <= 0xa4cf) ||
-    (cp >= 0xac00 && cp <= 0xd7a3) ||
-    (cp >= 0xf900 && cp <= 0xfaff) ||
-    (cp >= 0xfe30 && cp <= 0xfe4f) ||
-    (cp >= 0xff00 && cp <= 0xff60) ||
-    (cp >= 0xffe0 && cp <= 0xffe6) ||
-    (cp >= 0x1f300 && cp <= 0x1f64f) ||
-    (cp >= 0x1f900 && cp <= 0x1f9ff) ||
-    (cp >= 0x20000 && cp <= 0x3fffd)
-  ) {
-    return 2;
-  }
-  return 1;
+/** Printable ASCII only: one column per character, no need to ask string-width. */
+// eslint-disable-next-line no-control-regex
+const PLAIN = /^[\x20-\x7e]*$/;
+
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/**
+ * Columns the (already cleaned) text takes on screen, as Ink measures it: Ink lays lines out with
+ * string-width, so any other table (a hand-written one disagreed on emoji and combining marks)
+ * would make cells that Ink wraps or cuts differently from what we padded.
+ */
+export function displayWidth(text: string): number {
+  return PLAIN.test(text) ? text.length : stringWidth(text);
 }
 
-/** Columns the (already cleaned) text takes on screen. */
-export function displayWidth(text: string): number {
-  let w = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x300) {
-      w++;
-      continue;
-    }
-    const cp = text.codePointAt(i)!;
-    if (cp > 0xffff) i++;
-    w += charWidth(cp);
-  }
-  return w;
+/** User-perceived characters (a flag, an emoji with a skin tone, a letter with its marks): the units a cut may not split. */
+function clusters(text: string): string[] {
+  return Array.from(graphemes.segment(text), (g) => g.segment);
 }
 
 /** The longest head of `text` that fits in `width` columns. */
 function head(text: string, width: number): string {
+  if (PLAIN.test(text)) return text.slice(0, Math.max(0, width));
   let w = 0;
-  let i = 0;
-  while (i < text.length) {
-    const cp = text.codePointAt(i)!;
-    const cw = charWidth(cp);
+  let end = 0;
+  for (const g of clusters(text)) {
+    const cw = stringWidth(g);
     if (w + cw > width) break;
     w += cw;
-    i += cp > 0xffff ? 2 : 1;
+    end += g.length;
   }
-  return text.slice(0, i);
+  return text.slice(0, end);
 }
 
 /** The longest tail of `text` that fits in `width` columns. */
 function tail(text: string, width: number): string {
-  const cps = Array.from(text);
+  if (PLAIN.test(text)) return width <= 0 ? '' : text.slice(-width);
+  const gs = clusters(text);
   let w = 0;
-  let i = cps.length;
+  let i = gs.length;
   while (i > 0) {
-    const cw = charWidth(cps[i - 1]!.codePointAt(0)!);
+    const cw = stringWidth(gs[i - 1]!);
     if (w + cw > width) break;
     w += cw;
     i--;
   }
-  return cps.slice(i).join('');
+  return gs.slice(i).join('');
 }
 
 export type Align = 'left' | 'right';
@@ -118,7 +88,11 @@ export function fit(text: string, width: number, align: Align = 'left', cut: Cut
   return align === 'right' ? pad + out : out + pad;
 }
 
-/** Word-wrapped lines of at most `width` columns (words longer than a line are cut). */
+/**
+ * Word-wrapped lines of at most `width` columns (words longer than a line are cut). A character
+ * wider than the whole line (a CJK character or an emoji in one column) cannot be shown: it becomes
+ * `…`, so every line still fits and the loop always moves on.
+ */
 export function wrapText(text: string, width: number): string[] {
   if (width <= 0) return [];
   const lines: string[] = [];
@@ -131,9 +105,15 @@ export function wrapText(text: string, width: number): string[] {
         cur = '';
       }
       const h = head(w, width);
+      if (h === '') {
+        lines.push('…');
+        w = w.slice(clusters(w)[0]!.length);
+        continue;
+      }
       lines.push(h);
       w = w.slice(h.length);
     }
+    if (w === '') continue;
     if (cur === '') cur = w;
     else if (displayWidth(cur) + 1 + displayWidth(w) <= width) cur += ` ${w}`;
     else {

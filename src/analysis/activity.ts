@@ -1,0 +1,113 @@
+// What connections did: per-client counts (commands, reads and writes, prefixes, top keys,
+// databases, rate) and the server-wide aggregates (prefix tree, key sketch, totals), updated in
+// place for each MONITOR event. Every structure is bounded (src/bounds.ts). Who the event belongs
+// to is decided before (ledger.ts); whether its keys are an access is decided here.
+import { BOUNDS } from '../bounds.ts';
+import type { Classified } from '../types.ts';
+import { BoundedCounter, ReadWriteCounter } from './boundedCounter.ts';
+import { PrefixTree } from './prefixTree.ts';
+import { EwmaRate } from './rate.ts';
+import { SpaceSaving } from './spaceSaving.ts';
+
+/** Databases counted per client (the busiest ones; more would say nothing new). */
+const DBS_PER_CLIENT = 16;
+
+export class ClientActivity {
+  events = 0;
+  reads = 0;
+  writes = 0;
+  /** Smoothed ops/s, the same moving average the prefix tree uses, so the column does not flicker. */
+  readonly rate = new EwmaRate();
+  /** The rate last published, rounded: a view is rebuilt only when what it shows changes. */
+  shownRate = 0;
+  readonly commands = new BoundedCounter(BOUNDS.commandsPerClient);
+  readonly prefixes = new ReadWriteCounter(BOUNDS.prefixesPerClient);
+  readonly keys = new SpaceSaving(BOUNDS.topKeysPerClient, { admission: 'randomized' });
+  readonly dbs = new Map<number, number>();
+
+  /**
+   * Adds what `other` counted (a connection the ledger split off by mistake, folded back into the
+   * one it was). Key counts past the sketch's capacity stay approximate, as the sketch always is.
+   */
+  absorb(other: ClientActivity): void {
+    this.events += other.events;
+    this.reads += other.reads;
+    this.writes += other.writes;
+    for (const e of other.commands.entries()) this.commands.add(e.key, e.count);
+    for (const e of other.prefixes.entries()) {
+      this.prefixes.add(e.key, false, e.reads);
+      this.prefixes.add(e.key, true, e.writes);
+    }
+    for (const k of other.keys.top()) this.keys.offer(k.key, k.count);
+    for (const [db, n] of other.dbs) this.countDb(db, n);
+  }
+
+  countDb(db: number, n = 1): void {
+    if (this.dbs.has(db) || this.dbs.size < DBS_PER_CLIENT) this.dbs.set(db, (this.dbs.get(db) ?? 0) + n);
+  }
+}
+
+export class ServerActivity {
+  readonly tree: PrefixTree;
+  readonly keys = new SpaceSaving(BOUNDS.topKeys, { admission: 'randomized' });
+  readonly rate = new EwmaRate();
+  events = 0;
+  reads = 0;
+  writes = 0;
+  keyed = 0;
+
+  constructor(readonly delimiter: string) {
+    this.tree = new PrefixTree(delimiter);
+  }
+}
+
+/**
+ * Counts one event for `client` and for the server. A script call (EVAL, EVALSHA, FCALL and their
+ * _RO forms) counts as a command but neither reads nor writes, and its declared keys are not
+ * counted: the `[lua]` lines that follow it are the script's accesses, counted with their own read
+ * or write sense (counting both read every script key twice, once as a write).
+ */
+export function countEvent(client: ClientActivity, server: ServerActivity, c: Classified, db: number): void {
+  client.countDb(db);
+  client.events++;
+  client.commands.add(c.command);
+  server.events++;
+  if (c.script) return;
+  if (c.access === 'read') {
+    client.reads++;
+    server.reads++;
+  } else if (c.access === 'write') {
+    client.writes++;
+    server.writes++;
+  }
+  const keys = c.keys;
+  const delimiter = server.delimiter;
+  for (let i = 0; i < keys.length; i++) {
+    const touch = keys[i]!;
+    const key = touch.key.length > BOUNDS.keyLength ? touch.key.slice(0, BOUNDS.keyLength) : touch.key;
+    server.keyed++;
+    server.tree.add(key, touch.write);
+    // One copy of a new key serves both sketches: kept strings outlive young collections, so
+    // on streams of one-off keys every extra copy is old-generation garbage.
+    const held = server.keys.offer(key);
+    client.keys.offer(held ?? key, 1, held !== undefined);
+    // Every proper delimiter-ended prefix of the key (the same ones the tree counts), so a
+    // client can be matched at any depth.
+    let from = 0;
+    let depth = 0;
+    for (;;) {
+      const at = key.indexOf(delimiter, from);
+      if (at < 0 || ++depth > BOUNDS.prefixDepth) break;
+      from = at + delimiter.length;
+      if (from >= key.length) break;
+      client.prefixes.add(key.slice(0, from), touch.write);
+    }
+  }
+}
+
+/** Two significant digits, and nothing below 0.01/s: a decaying average settles instead of redrawing forever. */
+export function roundRate(r: number): number {
+  if (!(r >= 0.01)) return 0;
+  const scale = 10 ** (Math.floor(Math.log10(r)) - 1);
+  return Math.round(r / scale) * scale;
+}
