@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
 import { freePort, startServer, type TestServer } from './helpers/servers.ts';
-
-const CLI = new URL('../bin/redis-recon.js', import.meta.url).pathname;
+import { CLI } from './helpers/cli.ts';
 
 interface Run {
   code: number;
@@ -21,7 +20,7 @@ function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> 
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [CLI, ...args],
+      [...CLI, ...args],
       // A clean environment: no .env from the checkout, no inherited REDIS_* settings.
       { env: { PATH: process.env.PATH ?? '', RECON_ENV_FILE: '/nonexistent/.env', ...env }, timeout: 30_000 },
       (err, stdout, stderr) => {
