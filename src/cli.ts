@@ -6,6 +6,7 @@ import { resolveConfig, SETTINGS } from './config.ts';
 import { runHeadless } from './headless.ts';
 import { setupAudit } from './audit/auditor.ts';
 import { TOOL_VERSION } from './version.ts';
+import { fileErrorText } from './fileErrors.ts';
 
 function loadEnv(): Record<string, string | undefined> {
   const file = process.env.RECON_ENV_FILE ?? '.env';
@@ -14,7 +15,7 @@ function loadEnv(): Record<string, string | undefined> {
     // The process environment wins over the file, as with every dotenv convention.
     return { ...parseEnv(readFileSync(file, 'utf8')), ...process.env };
   } catch (err) {
-    process.stderr.write(`redis-recon: ignoring ${file}: ${(err as Error).message.split('\n')[0]}\n`);
+    process.stderr.write(`redis-recon: ignoring ${file}: ${fileErrorText(err)}\n`);
     return process.env;
   }
 }

@@ -14,6 +14,7 @@ import { startRecorder, type Recorder } from './record/recorder.ts';
 import { replayRecording } from './sources/replay.ts';
 import { analyzeCapture } from './sources/monitorLog.ts';
 import { parseClientList } from './parse/clientList.ts';
+import { fileErrorText } from './fileErrors.ts';
 
 export interface RunOptions {
   readonly auditor?: Auditor;
@@ -108,7 +109,7 @@ function finiteRun(
       return summary;
     },
     (err: unknown) => {
-      const message = `reading stopped: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+      const message = `reading stopped: ${fileErrorText(err)}`;
       actions.monitorPhase('error', message);
       return message;
     },
@@ -155,14 +156,14 @@ function prepareCapture(config: Config, path: string): Prepared {
       const raw = readFileSync(config.clientListFile, 'utf8');
       clientList = { ...parseClientList(raw), raw };
     } catch (err) {
-      return { ok: false, error: `cannot read --client-list ${config.clientListFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+      return { ok: false, error: `cannot read --client-list ${config.clientListFile}: ${fileErrorText(err)}` };
     }
   }
   if (path !== '-') {
     try {
       accessSync(path, constants.R_OK);
     } catch (err) {
-      return { ok: false, error: `cannot read --monitor-log ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+      return { ok: false, error: `cannot read --monitor-log ${path}: ${fileErrorText(err)}` };
     }
   }
   const clock = { now: 0 };

@@ -167,7 +167,7 @@ describe('headless CLI', () => {
     const out = join(dir, 'missing-dir', 'inventory.json');
     const run = await runCli(['--url', server.url, '--headless', '--duration', '500ms', '--export', out]);
     assert.equal(run.code, 3);
-    assert.match(run.stderr, /cannot write .*ENOENT/);
+    assert.match(run.stderr, /cannot write .*: no such directory/);
     assert.match(run.stderr, /clients/);
     assert.ok(!existsSync(out));
     noStack(run);

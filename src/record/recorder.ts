@@ -9,6 +9,7 @@ import { IDENTITY_COMMANDS, type IngestEvent } from '../analysis/session.ts';
 import type { Classified } from '../types.ts';
 import { RECORDING_VERSION, type EventRecord, type RecordingRecord } from './format.ts';
 import { TOOL_VERSION } from '../version.ts';
+import { fileErrorText } from '../fileErrors.ts';
 
 /**
  * How much uncompressed text may wait for gzip before writes are refused. Well above one flush's
@@ -40,7 +41,7 @@ export function startRecorder(opts: RecorderOptions): Recorder {
   const fail = (err: Error): void => {
     if (failed) return;
     failed = true;
-    opts.onError?.(`recording to ${opts.path} stopped: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
+    opts.onError?.(`recording to ${opts.path} stopped: ${fileErrorText(err, 'write')}`);
   };
   file.on('error', fail);
   gzip.on('error', fail);
