@@ -111,6 +111,24 @@ const PARSE_OPTIONS: Record<string, ParseOption> = Object.fromEntries(
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/**
+ * The longest any duration may be. A Node.js timer holds at most 2^31-1 ms (about 24.8 days) and
+ * fires at once past it, so `--duration 30d` would end a run immediately: refuse instead.
+ */
+export const MAX_DURATION_MS = 24 * 24 * 60 * 60 * 1000;
+
+/** Per-setting ranges, where a value outside one would harm the server or make no sense. */
+const DURATION_LIMITS: Readonly<Record<string, { min?: number; max: number }>> = {
+  'connect-timeout': { min: 1, max: 10 * 60 * 1000 },
+  'poll-interval': { min: 100, max: 10 * 60 * 1000 },
+  'flush-interval': { min: 10, max: 10 * 1000 },
+  'monitor-budget': { max: MAX_DURATION_MS },
+  duration: { max: MAX_DURATION_MS },
+};
+
+/** The guard's threshold: above a few GB the server would run out of memory long before it trips. */
+export const MAX_OMEM_BYTES = 4 * 1024 ** 3;
+
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
 
 export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
@@ -142,8 +160,14 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
     const raw = str(flag, envName);
     if (raw === undefined) return fallback;
     const parsed = parseDuration(raw);
-    if (parsed === undefined) errors.push(`--${flag}: "${raw}" is not a duration (try 500ms, 30s, 10m)`);
-    return parsed ?? fallback;
+    if (parsed === undefined) {
+      errors.push(`--${flag}: "${raw}" is not a duration (try 500ms, 30s, 10m)`);
+      return fallback;
+    }
+    const limits = DURATION_LIMITS[flag] ?? { max: MAX_DURATION_MS };
+    if (parsed > limits.max) errors.push(`--${flag}: "${raw}" is too long: at most ${ms(limits.max)}`);
+    else if (limits.min !== undefined && parsed < limits.min) errors.push(`--${flag} must be at least ${ms(limits.min)}`);
+    return parsed;
   };
 
   const urlText = str('url', 'REDIS_URL') ?? 'redis://127.0.0.1:6379';
@@ -151,9 +175,12 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
   if (!target.ok) return { ok: false, error: target.error };
 
   const maxOmemRaw = str('monitor-max-omem', 'RECON_MONITOR_MAX_OMEM') ?? '32MB';
-  const maxOmem = bytes.parse(maxOmemRaw);
-  if (maxOmem === null || !Number.isFinite(maxOmem) || maxOmem <= 0) {
+  const parsedOmem = bytes.parse(maxOmemRaw);
+  const maxOmem = parsedOmem === null || !Number.isFinite(parsedOmem) ? null : Math.floor(parsedOmem);
+  if (maxOmem === null || maxOmem <= 0) {
     errors.push(`--monitor-max-omem: "${maxOmemRaw}" is not a size (try 32MB)`);
+  } else if (maxOmem > MAX_OMEM_BYTES) {
+    errors.push(`--monitor-max-omem: "${maxOmemRaw}" is too large: at most ${bytes.format(MAX_OMEM_BYTES)}`);
   }
 
   const prefixes = Array.isArray(values.prefix)
@@ -206,8 +233,6 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
     help: bool('help', null),
     version: bool('version', null),
   };
-  if (config.pollIntervalMs < 100) errors.push('--poll-interval must be at least 100ms');
-  if (config.flushIntervalMs < 10) errors.push('--flush-interval must be at least 10ms');
   if ((config.tls.certFile === undefined) !== (config.tls.keyFile === undefined)) {
     errors.push('--tls-cert and --tls-key go together');
   }

@@ -6,6 +6,18 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileErrorText } from '../src/fileErrors.ts';
+import { MAX_DURATION_MS, MAX_OMEM_BYTES, resolveConfig } from '../src/config.ts';
+
+const errorOf = (argv: string[], env: Record<string, string> = {}): string => {
+  const r = resolveConfig(argv, env);
+  assert.equal(r.ok, false, `${argv.join(' ')} should be refused`);
+  return (r as { error: string }).error;
+};
+const configOf = (argv: string[], env: Record<string, string> = {}) => {
+  const r = resolveConfig(argv, env);
+  if (!r.ok) throw new Error(r.error);
+  return r.config;
+};
 
 const errOf = (fn: () => unknown): unknown => {
   try {
@@ -28,4 +40,32 @@ test('file errors are words, not errno codes', () => {
   const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', errno: -constants.errno.ECONNRESET });
   assert.equal(fileErrorText(reset), 'connection reset by peer');
   assert.equal(fileErrorText(new Error("ENOSYS: function not implemented, open 'x'\nmore")), 'function not implemented');
+});
+
+test('a duration a timer cannot hold is refused, with the maximum (30d used to end the run at once)', () => {
+  assert.ok(MAX_DURATION_MS < 2 ** 31 - 1, 'below the largest delay setTimeout keeps');
+  assert.match(errorOf(['--headless', '--duration', '30d']), /--duration: "30d" is too long: at most 24d/);
+  assert.match(errorOf(['--headless', '--duration', '3000000']), /too long: at most 24d/, 'bare seconds too');
+  assert.match(errorOf(['--monitor-budget', '25d']), /--monitor-budget: "25d" is too long/);
+  assert.match(errorOf([], { RECON_DURATION: '1y' }), /--duration: "1y" is too long/, 'the environment is checked the same way');
+  assert.equal(configOf(['--headless', '--duration', '24d']).durationMs, MAX_DURATION_MS);
+  assert.equal(configOf(['--monitor-budget', '12h']).monitorBudgetMs, 12 * 3600_000);
+});
+
+test('intervals and timeouts stay in ranges that make sense against a production server', () => {
+  assert.match(errorOf(['--poll-interval', '50ms']), /--poll-interval must be at least 100ms/);
+  assert.match(errorOf(['--poll-interval', '2h']), /--poll-interval: "2h" is too long: at most 10m/);
+  assert.match(errorOf(['--flush-interval', '5ms']), /--flush-interval must be at least 10ms/);
+  assert.match(errorOf(['--flush-interval', '1m']), /too long: at most 10s/);
+  assert.match(errorOf(['--connect-timeout', '1h']), /--connect-timeout: "1h" is too long: at most 10m/);
+  const c = configOf(['--poll-interval', '10m', '--flush-interval', '10s', '--connect-timeout', '10m']);
+  assert.deepEqual([c.pollIntervalMs, c.flushIntervalMs, c.connectTimeoutMs], [600_000, 10_000, 600_000]);
+});
+
+test('--monitor-max-omem: a whole number of bytes, at most 4GB', () => {
+  assert.match(errorOf(['--monitor-max-omem', '100TB']), /--monitor-max-omem: "100TB" is too large: at most 4GB/);
+  assert.match(errorOf(['--monitor-max-omem', '0']), /is not a size/);
+  assert.equal(configOf(['--monitor-max-omem', '4GB']).monitorMaxOmemBytes, MAX_OMEM_BYTES);
+  assert.equal(configOf(['--monitor-max-omem', '1.5KB']).monitorMaxOmemBytes, 1536);
+  assert.ok(Number.isInteger(configOf(['--monitor-max-omem', '1.3KB']).monitorMaxOmemBytes));
 });
