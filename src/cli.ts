@@ -7,6 +7,7 @@ import { runHeadless } from './headless.ts';
 import { setupAudit } from './audit/auditor.ts';
 import { TOOL_VERSION } from './version.ts';
 import { fileErrorText } from './fileErrors.ts';
+import { unwritablePath } from './paths.ts';
 
 function loadEnv(): Record<string, string | undefined> {
   const file = process.env.RECON_ENV_FILE ?? '.env';
@@ -54,7 +55,18 @@ async function main(): Promise<number> {
     process.stderr.write(`redis-recon: ${audit.error}\n`);
     return 1;
   }
+  // Output files are checked now, not when a long run ends (or a recording's first flush fails).
+  const recordProblem = config.recordFile !== undefined ? unwritablePath(config.recordFile) : undefined;
+  if (recordProblem) {
+    process.stderr.write(`redis-recon: cannot write --record ${config.recordFile}: ${recordProblem}\n`);
+    return 1;
+  }
   if (config.headless) {
+    const exportProblem = config.exportFile !== undefined ? unwritablePath(config.exportFile) : undefined;
+    if (exportProblem) {
+      process.stderr.write(`redis-recon: cannot write --export ${config.exportFile}: ${exportProblem}\n`);
+      return 3;
+    }
     const interrupted = new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import ms from 'ms';
 import bytes from 'bytes';
 import { formatForPath } from './export/formats.ts';
+import { expandHome } from './paths.ts';
 
 export interface TlsConfig {
   readonly enabled: boolean;
@@ -152,6 +153,11 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
     const e = envName ? env[envName] : undefined;
     return e === undefined || e === '' ? undefined : e;
   };
+  /** A file path: `~/…` is expanded here, since .env values and `--flag=~/…` never meet a shell. */
+  const path = (flag: string, envName: string | null): string | undefined => {
+    const v = str(flag, envName);
+    return v === undefined ? undefined : expandHome(v);
+  };
   const bool = (flag: string, envName: string | null): boolean =>
     values[flag] === true || (envName !== null && TRUE.has((env[envName] ?? '').toLowerCase()));
 
@@ -204,9 +210,9 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
     passwordInArgv: typeof values.url === 'string' && target.password !== undefined,
     tls: {
       enabled: tlsEnabled,
-      caFile: str('tls-ca', 'REDIS_TLS_CA'),
-      certFile: str('tls-cert', 'REDIS_TLS_CERT'),
-      keyFile: str('tls-key', 'REDIS_TLS_KEY'),
+      caFile: path('tls-ca', 'REDIS_TLS_CA'),
+      certFile: path('tls-cert', 'REDIS_TLS_CERT'),
+      keyFile: path('tls-key', 'REDIS_TLS_KEY'),
       servername: str('tls-servername', 'REDIS_TLS_SERVERNAME'),
       insecure: bool('tls-insecure', 'REDIS_TLS_INSECURE'),
     },
@@ -219,17 +225,17 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
     monitorMaxOmemBytes: maxOmem ?? 32 * 1024 * 1024,
     showSelf: bool('show-self', 'RECON_SHOW_SELF'),
     prefixes,
-    target: str('target', 'RECON_TARGET') ?? 'elasticache-valkey',
-    librariesFile: str('libraries', 'RECON_LIBRARIES'),
-    recordFile: str('record', 'RECON_RECORD'),
+    target: path('target', 'RECON_TARGET') ?? 'elasticache-valkey',
+    librariesFile: path('libraries', 'RECON_LIBRARIES'),
+    recordFile: path('record', 'RECON_RECORD'),
     recordValues: bool('record-values', 'RECON_RECORD_VALUES'),
-    replayFile: str('replay', 'RECON_REPLAY'),
+    replayFile: path('replay', 'RECON_REPLAY'),
     speed: parseSpeed(str('speed', 'RECON_SPEED') ?? '1', errors),
-    monitorLog: str('monitor-log', 'RECON_MONITOR_LOG'),
-    clientListFile: str('client-list', 'RECON_CLIENT_LIST'),
+    monitorLog: path('monitor-log', 'RECON_MONITOR_LOG'),
+    clientListFile: path('client-list', 'RECON_CLIENT_LIST'),
     headless: bool('headless', null),
     durationMs: duration('duration', 'RECON_DURATION'),
-    exportFile: str('export', 'RECON_EXPORT'),
+    exportFile: path('export', 'RECON_EXPORT'),
     help: bool('help', null),
     version: bool('version', null),
   };

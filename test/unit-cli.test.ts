@@ -2,10 +2,11 @@
 // the export path checked before a run, the nearest flag for a typo, and the help's closing part.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { constants, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { constants, homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileErrorText } from '../src/fileErrors.ts';
+import { expandHome, unwritablePath } from '../src/paths.ts';
 import { MAX_DURATION_MS, MAX_OMEM_BYTES, resolveConfig } from '../src/config.ts';
 
 const errorOf = (argv: string[], env: Record<string, string> = {}): string => {
@@ -68,4 +69,33 @@ test('--monitor-max-omem: a whole number of bytes, at most 4GB', () => {
   assert.equal(configOf(['--monitor-max-omem', '4GB']).monitorMaxOmemBytes, MAX_OMEM_BYTES);
   assert.equal(configOf(['--monitor-max-omem', '1.5KB']).monitorMaxOmemBytes, 1536);
   assert.ok(Number.isInteger(configOf(['--monitor-max-omem', '1.3KB']).monitorMaxOmemBytes));
+});
+
+test('~ and ~/… expand to the home directory in every file setting, from flags and from .env alike', () => {
+  assert.equal(expandHome('~', '/home/ops'), '/home/ops');
+  assert.equal(expandHome('~/out/inv.json', '/home/ops'), join('/home/ops', 'out/inv.json'));
+  assert.equal(expandHome('~ops/inv.json', '/home/ops'), '~ops/inv.json', 'another user\'s ~ is left alone');
+  assert.equal(expandHome('a~/b.json', '/home/ops'), 'a~/b.json');
+  const c = configOf(['--headless', '--duration', '1s', '--export', '~/inv.json', '--record', '~/s.jsonl.gz', '--tls-ca', '~/ca.pem', '--libraries', '~/libs.json'], {
+    REDIS_TLS_CERT: '~/c.pem',
+    REDIS_TLS_KEY: '~/k.pem',
+  });
+  assert.equal(c.exportFile, join(homedir(), 'inv.json'));
+  assert.equal(c.recordFile, join(homedir(), 's.jsonl.gz'));
+  assert.deepEqual([c.tls.caFile, c.tls.certFile, c.tls.keyFile], ['ca.pem', 'c.pem', 'k.pem'].map((f) => join(homedir(), f)));
+  assert.equal(c.librariesFile, join(homedir(), 'libs.json'));
+  assert.equal(configOf(['--replay', '~/r.jsonl.gz']).replayFile, join(homedir(), 'r.jsonl.gz'));
+  assert.equal(configOf(['--monitor-log', '-']).monitorLog, '-', 'stdin stays stdin');
+});
+
+test('an output path is checked before the run: missing directory, a directory, under a file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'recon-out-'));
+  assert.equal(unwritablePath(join(dir, 'inv.json')), undefined, 'a new file in a writable directory');
+  writeFileSync(join(dir, 'old.json'), '{}');
+  assert.equal(unwritablePath(join(dir, 'old.json')), undefined, 'an existing file is replaced');
+  assert.equal(unwritablePath(join(dir, 'x', 'y', 'inv.json')), `no such directory: ${join(dir, 'x', 'y')}`);
+  mkdirSync(join(dir, 'taken.json'));
+  assert.equal(unwritablePath(join(dir, 'taken.json')), 'is a directory');
+  assert.equal(unwritablePath(join(dir, 'old.json', 'inv.json')), `not a directory: ${join(dir, 'old.json')}`);
+  assert.match(unwritablePath(join(dir, 'old.json', 'deeper', 'inv.json')) ?? '', /not a directory: /);
 });
