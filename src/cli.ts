@@ -2,7 +2,8 @@
 // cause ends here as one sentence on stderr and a non-zero exit, never a stack trace.
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
-import { resolveConfig, SETTINGS } from './config.ts';
+import { resolveConfig } from './config.ts';
+import { helpText } from './help.ts';
 import { runHeadless } from './headless.ts';
 import { setupAudit } from './audit/auditor.ts';
 import { TOOL_VERSION } from './version.ts';
@@ -19,17 +20,6 @@ function loadEnv(): Record<string, string | undefined> {
     process.stderr.write(`redis-recon: ignoring ${file}: ${fileErrorText(err)}\n`);
     return process.env;
   }
-}
-
-export function helpText(): string {
-  const lines = ['Usage: redis-recon [options]', '', 'Options (flag / environment variable):'];
-  for (const s of SETTINGS) {
-    const flag = s.flag ? `--${s.flag}${s.arg ? ` ${s.arg}` : ''}` : '';
-    const env = s.env ? `${s.env}` : '';
-    lines.push(`  ${[flag, env].filter(Boolean).join(' / ')}`, `      ${s.help}`);
-  }
-  lines.push('', 'Settings are also read from ./.env (or RECON_ENV_FILE); flags beat the environment.');
-  return lines.join('\n');
 }
 
 async function main(): Promise<number> {

@@ -6,6 +6,7 @@ import ms from 'ms';
 import bytes from 'bytes';
 import { formatForPath } from './export/formats.ts';
 import { expandHome } from './paths.ts';
+import { describeArgvError } from './flagErrors.ts';
 
 export interface TlsConfig {
   readonly enabled: boolean;
@@ -96,7 +97,7 @@ export const SETTINGS = [
   { flag: 'duration', env: 'RECON_DURATION', arg: 'DURATION', help: 'How long a headless run lasts (e.g. 60s); a replay or capture runs to its end unless given.' },
   { flag: 'export', env: 'RECON_EXPORT', arg: 'FILE', help: 'Write the inventory to FILE when the run ends: .json (the contract), .csv (a row per client) or .md (the summary).' },
   { flag: 'help', env: null, arg: null, short: 'h', help: 'Show this help.' },
-  { flag: 'version', env: null, arg: null, short: 'v', help: 'Show the version.' },
+  { flag: 'version', env: null, arg: null, short: 'V', help: 'Show the version.' },
 ] as const;
 
 type ParseOption = { type: 'string' | 'boolean'; multiple?: boolean; short?: string };
@@ -109,6 +110,11 @@ const PARSE_OPTIONS: Record<string, ParseOption> = Object.fromEntries(
       : [[s.flag, { type: s.arg ? 'string' : 'boolean', ...('multiple' in s ? { multiple: true } : {}), ...('short' in s ? { short: s.short } : {}) }]],
   ),
 );
+/** `-v` printed the version before `-V` did; it still does, unlisted. */
+PARSE_OPTIONS.v = { type: 'boolean', short: 'v' };
+
+/** The long flags a user may type, for the nearest-flag suggestion. */
+const FLAG_NAMES: readonly string[] = SETTINGS.flatMap((s) => (s.flag === null ? [] : [s.flag]));
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -143,8 +149,7 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
       options: PARSE_OPTIONS,
     }));
   } catch (err) {
-    // parseArgs errors name the flag, never its value; still, keep only the first line.
-    return { ok: false, error: String((err as Error).message).split('\n')[0] ?? 'bad arguments' };
+    return { ok: false, error: describeArgvError(err, argv, FLAG_NAMES) };
   }
 
   const str = (flag: string, envName: string | null): string | undefined => {
@@ -237,7 +242,7 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
     durationMs: duration('duration', 'RECON_DURATION'),
     exportFile: path('export', 'RECON_EXPORT'),
     help: bool('help', null),
-    version: bool('version', null),
+    version: bool('version', null) || values.v === true,
   };
   if ((config.tls.certFile === undefined) !== (config.tls.keyFile === undefined)) {
     errors.push('--tls-cert and --tls-key go together');

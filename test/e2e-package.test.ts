@@ -69,16 +69,25 @@ describe('the packed tarball, installed into an empty folder', { timeout: 180_00
     const r = await run(bin, ['--version'], { cwd: app, env: userEnv });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, `redis-recon ${PKG.version}\n`);
+    const short = await run(bin, ['-V'], { cwd: app, env: userEnv });
+    assert.equal(short.stdout, `redis-recon ${PKG.version}\n`, short.stderr);
     const viaNpx = await run('npx', ['--no-install', 'redis-recon', '--version'], { cwd: app, env: { ...process.env, ...userEnv } });
     assert.equal(viaNpx.stdout.trim(), `redis-recon ${PKG.version}`, viaNpx.stderr);
   });
 
-  test('--help lists the options', async () => {
+  test('--help lists the options, then examples and the exit codes', async () => {
     const r = await run(bin, ['--help'], { cwd: app, env: userEnv });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Usage: redis-recon/);
     assert.match(r.stdout, /--url URL/);
-    assert.match(r.stdout, /--export FILE/);
+    assert.match(r.stdout, /\nExamples:\n {2}redis-recon --url /);
+    assert.match(r.stdout, /\nExit codes:\n {2}0 .*\n[^]*128\+n .*\n$/);
+  });
+
+  test('a mistyped flag: exit 1 and the nearest flag', async () => {
+    const r = await run(bin, ['--durration', '5s'], { cwd: app, env: userEnv });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /unknown option --durration; did you mean --duration\?/);
   });
 
   test('replays the bundled demo headless and writes the inventory, judged with the shipped data', async () => {

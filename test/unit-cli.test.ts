@@ -7,7 +7,9 @@ import { constants, homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileErrorText } from '../src/fileErrors.ts';
 import { expandHome, unwritablePath } from '../src/paths.ts';
-import { MAX_DURATION_MS, MAX_OMEM_BYTES, resolveConfig } from '../src/config.ts';
+import { MAX_DURATION_MS, MAX_OMEM_BYTES, resolveConfig, SETTINGS } from '../src/config.ts';
+import { nearestFlag } from '../src/flagErrors.ts';
+import { helpText } from '../src/help.ts';
 
 const errorOf = (argv: string[], env: Record<string, string> = {}): string => {
   const r = resolveConfig(argv, env);
@@ -98,4 +100,51 @@ test('an output path is checked before the run: missing directory, a directory, 
   assert.equal(unwritablePath(join(dir, 'taken.json')), 'is a directory');
   assert.equal(unwritablePath(join(dir, 'old.json', 'inv.json')), `not a directory: ${join(dir, 'old.json')}`);
   assert.match(unwritablePath(join(dir, 'old.json', 'deeper', 'inv.json')) ?? '', /not a directory: /);
+});
+
+test('an unknown flag names the nearest real one', () => {
+  assert.equal(errorOf(['--durration', '5s']), 'unknown option --durration; did you mean --duration?');
+  assert.equal(errorOf(['--expotr', 'x.md']), 'unknown option --expotr; did you mean --export?');
+  assert.equal(errorOf(['--poll-intervall=2s']), 'unknown option --poll-intervall; did you mean --poll-interval?');
+  assert.equal(errorOf(['--monitor-max']), 'unknown option --monitor-max; did you mean --monitor-max-omem?', 'the one flag it begins');
+  assert.equal(errorOf(['-url', 'redis://h']), 'unknown option -url; did you mean --url?', 'one dash for two');
+  assert.equal(errorOf(['--frobnicate']), 'unknown option --frobnicate', 'no guess when nothing is close');
+  assert.equal(nearestFlag('tls', ['tls', 'tls-ca']), 'tls');
+  assert.equal(nearestFlag('monitor', ['monitor-budget', 'monitor-max-omem', 'monitor-log']), undefined, 'ambiguous: no guess');
+});
+
+test('command-line errors never echo what may be a secret', () => {
+  const pw = errorOf(['--password', 'hunter2']);
+  assert.match(pw, /unknown option --password: the password goes in REDIS_PASSWORD/);
+  const url = errorOf(['redis://admin:hunter2@db.internal:6379']);
+  assert.equal(url, 'unexpected argument 1 (a URL, not shown): did you mean --url URL?');
+  const word = errorOf(['--headless', '--duration', '1s', 'hunter2']);
+  assert.equal(word, 'unexpected argument 4 (not shown): redis-recon takes only options, such as --url URL');
+  for (const e of [pw, url, word]) assert.doesNotMatch(e, /hunter2/);
+});
+
+test('-V and --version ask for the version; -v still does', () => {
+  for (const flag of ['-V', '--version', '-v']) assert.equal(configOf([flag]).version, true, flag);
+  assert.equal(configOf([]).version, false);
+});
+
+test('--help: every option, then examples, then the exit codes; no secret in any of it', () => {
+  const help = helpText();
+  for (const s of SETTINGS) {
+    if (s.flag) assert.ok(help.includes(`--${s.flag}`), `--${s.flag} in the help`);
+    if (s.env) assert.ok(help.includes(s.env), `${s.env} in the help`);
+  }
+  assert.match(help, /^ {2}-V, --version$/m);
+  assert.match(help, /^ {2}-h, --help$/m);
+  const examples = help.indexOf('\nExamples:\n');
+  const exits = help.indexOf('\nExit codes:\n');
+  assert.ok(examples > help.indexOf('--export FILE') && exits > examples, 'options, examples, exit codes, in that order');
+  const codes = help.slice(exits).split('\n').slice(2).map((l) => l.trim().split(/\s+/)[0]);
+  assert.deepEqual(codes, ['0', '1', '2', '3', '70', '128+n']);
+  // Every example parses as it stands (a typo in one would teach the user a wrong flag).
+  const commands = help.slice(examples, exits).split('\n').filter((l) => l.startsWith('  redis-recon '));
+  assert.equal(commands.length, 5);
+  for (const c of commands) assert.ok(resolveConfig(c.trim().split(/\s+/).slice(1), {}).ok, c);
+  assert.doesNotMatch(help, /\/\/[^/\s]*:[^/\s]*@/, 'no user:password@ in a URL');
+  assert.doesNotMatch(help, /REDIS_PASSWORD=\S/, 'no password value');
 });
