@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { terminal } from './helpers/tmux.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
@@ -48,7 +49,11 @@ describe('the packed tarball, installed into an empty folder', { timeout: 180_00
     const inst = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: app, timeout: 150_000 });
     assert.equal(inst.code, 0, `npm install of the tarball failed:\n${inst.stderr}`);
   });
-  after(() => rmSync(work, { recursive: true, force: true }));
+  const term = terminal('e2e-package');
+  after(() => {
+    term.kill();
+    rmSync(work, { recursive: true, force: true });
+  });
 
   test('ships the build and the data, not the sources or the tests', () => {
     for (const f of ['bin/redis-recon.js', 'dist/src/cli.js', 'dist/components/runDashboard.js', 'data/libraries.json', 'data/command-table.json', 'data/demo/demo-session.jsonl.gz', 'package.json']) {
@@ -106,5 +111,18 @@ describe('the packed tarball, installed into an empty folder', { timeout: 180_00
     assert.ok(clients.some((c) => c.name === 'legacy-billing' && c.library?.verdict === 'outdated'), 'libraries judged (data/libraries.json)');
     assert.ok(inv.prefixes.length > 10, 'keys found in the commands (the command table)');
     assert.equal(inv.window.unparsedLines, 0);
+  });
+
+  test('opens the dashboard on the demo in a terminal (the compiled components load) and quits with q', async () => {
+    const demo = join(installed, 'data', 'demo', 'demo-session.jsonl.gz');
+    term.start(['sh', '-c', `'${bin}' --replay '${demo}' --speed 20; echo "EXITED:$?"; sleep 30`], {
+      cwd: app,
+      columns: 160,
+      rows: 45,
+      env: { TERM: 'xterm-256color', RECON_ENV_FILE: '/nonexistent/.env' },
+    });
+    await term.waitScreen((x) => /checkout-api/.test(x) && /replay of demo-session/.test(x), 'the dashboard', 20_000);
+    term.keys('q');
+    await term.waitScreen((x) => /EXITED:0/.test(x), 'exit 0 after q');
   });
 });
