@@ -26,7 +26,7 @@ createInterface({ input: cli.stdout! }).on('line', (l) => {
   if (l.includes('] "SET" "key:') || l.includes('] "GET" "key:')) cliCount++;
 });
 
-const engine = spawn(process.execPath, ['bin/redis-recon.js', '--url', server.url, '--headless', '--duration', '10m', '--export', out], {
+const engine = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--url', server.url, '--headless', '--duration', '10m', '--export', out], {
   stdio: ['ignore', 'ignore', 'pipe'],
   env: { ...process.env, RECON_ENV_FILE: '/nonexistent' },
 });

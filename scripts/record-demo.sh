@@ -17,7 +17,7 @@ url="redis://127.0.0.1:$port"
 node --import tsx scripts/traffic.ts --url "$url" --duration "$((seconds + 10))s" 2>"$dir/traffic.log" &
 traffic=$!
 sleep 3 # let every service connect and warm up, so the recording opens on a busy server
-node bin/redis-recon.js --url "$url" --headless --duration "${seconds}s" --record "$out.tmp" --export "$dir/inventory.json"
+node --import tsx src/cli.ts --url "$url" --headless --duration "${seconds}s" --record "$out.tmp" --export "$dir/inventory.json"
 mv "$out.tmp" "$out"
 kill $traffic 2>/dev/null || true
 echo "wrote $out ($(du -h "$out" | cut -f1)); services seen:"

@@ -2,10 +2,13 @@
 // cause ends here as one sentence on stderr and a non-zero exit, never a stack trace.
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
-import { resolveConfig, SETTINGS } from './config.ts';
+import { resolveConfig } from './config.ts';
+import { helpText } from './help.ts';
 import { runHeadless } from './headless.ts';
 import { setupAudit } from './audit/auditor.ts';
 import { TOOL_VERSION } from './version.ts';
+import { fileErrorText } from './fileErrors.ts';
+import { unwritablePath } from './paths.ts';
 
 function loadEnv(): Record<string, string | undefined> {
   const file = process.env.RECON_ENV_FILE ?? '.env';
@@ -14,20 +17,9 @@ function loadEnv(): Record<string, string | undefined> {
     // The process environment wins over the file, as with every dotenv convention.
     return { ...parseEnv(readFileSync(file, 'utf8')), ...process.env };
   } catch (err) {
-    process.stderr.write(`redis-recon: ignoring ${file}: ${(err as Error).message.split('\n')[0]}\n`);
+    process.stderr.write(`redis-recon: ignoring ${file}: ${fileErrorText(err)}\n`);
     return process.env;
   }
-}
-
-export function helpText(): string {
-  const lines = ['Usage: redis-recon [options]', '', 'Options (flag / environment variable):'];
-  for (const s of SETTINGS) {
-    const flag = s.flag ? `--${s.flag}${s.arg ? ` ${s.arg}` : ''}` : '';
-    const env = s.env ? `${s.env}` : '';
-    lines.push(`  ${[flag, env].filter(Boolean).join(' / ')}`, `      ${s.help}`);
-  }
-  lines.push('', 'Settings are also read from ./.env (or RECON_ENV_FILE); flags beat the environment.');
-  return lines.join('\n');
 }
 
 async function main(): Promise<number> {
@@ -53,7 +45,18 @@ async function main(): Promise<number> {
     process.stderr.write(`redis-recon: ${audit.error}\n`);
     return 1;
   }
+  // Output files are checked now, not when a long run ends (or a recording's first flush fails).
+  const recordProblem = config.recordFile !== undefined ? unwritablePath(config.recordFile) : undefined;
+  if (recordProblem) {
+    process.stderr.write(`redis-recon: cannot write --record ${config.recordFile}: ${recordProblem}\n`);
+    return 1;
+  }
   if (config.headless) {
+    const exportProblem = config.exportFile !== undefined ? unwritablePath(config.exportFile) : undefined;
+    if (exportProblem) {
+      process.stderr.write(`redis-recon: cannot write --export ${config.exportFile}: ${exportProblem}\n`);
+      return 3;
+    }
     const interrupted = new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());

@@ -5,6 +5,8 @@ import { parseArgs } from 'node:util';
 import ms from 'ms';
 import bytes from 'bytes';
 import { formatForPath } from './export/formats.ts';
+import { expandHome } from './paths.ts';
+import { describeArgvError } from './flagErrors.ts';
 
 export interface TlsConfig {
   readonly enabled: boolean;
@@ -98,7 +100,7 @@ export const SETTINGS = [
   { flag: 'duration', env: 'RECON_DURATION', arg: 'DURATION', help: 'How long a headless run lasts (e.g. 60s); a replay or capture runs to its end unless given.' },
   { flag: 'export', env: 'RECON_EXPORT', arg: 'FILE', help: 'Write the inventory to FILE when the run ends: .json (the contract), .csv (a row per client) or .md (the summary).' },
   { flag: 'help', env: null, arg: null, short: 'h', help: 'Show this help.' },
-  { flag: 'version', env: null, arg: null, short: 'v', help: 'Show the version.' },
+  { flag: 'version', env: null, arg: null, short: 'V', help: 'Show the version.' },
 ] as const;
 
 type ParseOption = { type: 'string' | 'boolean'; multiple?: boolean; short?: string };
@@ -111,8 +113,31 @@ const PARSE_OPTIONS: Record<string, ParseOption> = Object.fromEntries(
       : [[s.flag, { type: s.arg ? 'string' : 'boolean', ...('multiple' in s ? { multiple: true } : {}), ...('short' in s ? { short: s.short } : {}) }]],
   ),
 );
+/** `-v` printed the version before `-V` did; it still does, unlisted. */
+PARSE_OPTIONS.v = { type: 'boolean', short: 'v' };
+
+/** The long flags a user may type, for the nearest-flag suggestion. */
+const FLAG_NAMES: readonly string[] = SETTINGS.flatMap((s) => (s.flag === null ? [] : [s.flag]));
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The longest any duration may be. A Node.js timer holds at most 2^31-1 ms (about 24.8 days) and
+ * fires at once past it, so `--duration 30d` would end a run immediately: refuse instead.
+ */
+export const MAX_DURATION_MS = 24 * 24 * 60 * 60 * 1000;
+
+/** Per-setting ranges, where a value outside one would harm the server or make no sense. */
+const DURATION_LIMITS: Readonly<Record<string, { min?: number; max: number }>> = {
+  'connect-timeout': { min: 1, max: 10 * 60 * 1000 },
+  'poll-interval': { min: 100, max: 10 * 60 * 1000 },
+  'flush-interval': { min: 10, max: 10 * 1000 },
+  'monitor-budget': { max: MAX_DURATION_MS },
+  duration: { max: MAX_DURATION_MS },
+};
+
+/** The guard's threshold: above a few GB the server would run out of memory long before it trips. */
+export const MAX_OMEM_BYTES = 4 * 1024 ** 3;
 
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
 
@@ -127,8 +152,7 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
       options: PARSE_OPTIONS,
     }));
   } catch (err) {
-    // parseArgs errors name the flag, never its value; still, keep only the first line.
-    return { ok: false, error: String((err as Error).message).split('\n')[0] ?? 'bad arguments' };
+    return { ok: false, error: describeArgvError(err, argv, FLAG_NAMES) };
   }
 
   const str = (flag: string, envName: string | null): string | undefined => {
@@ -136,6 +160,11 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
     if (typeof v === 'string') return v;
     const e = envName ? env[envName] : undefined;
     return e === undefined || e === '' ? undefined : e;
+  };
+  /** A file path: `~/…` is expanded here, since .env values and `--flag=~/…` never meet a shell. */
+  const path = (flag: string, envName: string | null): string | undefined => {
+    const v = str(flag, envName);
+    return v === undefined ? undefined : expandHome(v);
   };
   const bool = (flag: string, envName: string | null): boolean =>
     values[flag] === true || (envName !== null && TRUE.has((env[envName] ?? '').toLowerCase()));
@@ -145,8 +174,14 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
     const raw = str(flag, envName);
     if (raw === undefined) return fallback;
     const parsed = parseDuration(raw);
-    if (parsed === undefined) errors.push(`--${flag}: "${raw}" is not a duration (try 500ms, 30s, 10m)`);
-    return parsed ?? fallback;
+    if (parsed === undefined) {
+      errors.push(`--${flag}: "${raw}" is not a duration (try 500ms, 30s, 10m)`);
+      return fallback;
+    }
+    const limits = DURATION_LIMITS[flag] ?? { max: MAX_DURATION_MS };
+    if (parsed > limits.max) errors.push(`--${flag}: "${raw}" is too long: at most ${ms(limits.max)}`);
+    else if (limits.min !== undefined && parsed < limits.min) errors.push(`--${flag} must be at least ${ms(limits.min)}`);
+    return parsed;
   };
 
   const urlText = str('url', 'REDIS_URL') ?? 'redis://127.0.0.1:6379';
@@ -154,9 +189,12 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
   if (!target.ok) return { ok: false, error: target.error };
 
   const maxOmemRaw = str('monitor-max-omem', 'RECON_MONITOR_MAX_OMEM') ?? '32MB';
-  const maxOmem = bytes.parse(maxOmemRaw);
-  if (maxOmem === null || !Number.isFinite(maxOmem) || maxOmem <= 0) {
+  const parsedOmem = bytes.parse(maxOmemRaw);
+  const maxOmem = parsedOmem === null || !Number.isFinite(parsedOmem) ? null : Math.floor(parsedOmem);
+  if (maxOmem === null || maxOmem <= 0) {
     errors.push(`--monitor-max-omem: "${maxOmemRaw}" is not a size (try 32MB)`);
+  } else if (maxOmem > MAX_OMEM_BYTES) {
+    errors.push(`--monitor-max-omem: "${maxOmemRaw}" is too large: at most ${bytes.format(MAX_OMEM_BYTES)}`);
   }
 
   const prefixes = Array.isArray(values.prefix)
@@ -180,9 +218,9 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
     passwordInArgv: typeof values.url === 'string' && target.password !== undefined,
     tls: {
       enabled: tlsEnabled,
-      caFile: str('tls-ca', 'REDIS_TLS_CA'),
-      certFile: str('tls-cert', 'REDIS_TLS_CERT'),
-      keyFile: str('tls-key', 'REDIS_TLS_KEY'),
+      caFile: path('tls-ca', 'REDIS_TLS_CA'),
+      certFile: path('tls-cert', 'REDIS_TLS_CERT'),
+      keyFile: path('tls-key', 'REDIS_TLS_KEY'),
       servername: str('tls-servername', 'REDIS_TLS_SERVERNAME'),
       insecure: bool('tls-insecure', 'REDIS_TLS_INSECURE'),
     },
@@ -196,22 +234,20 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
     monitorUnguarded: bool('monitor-unguarded', 'RECON_MONITOR_UNGUARDED'),
     showSelf: bool('show-self', 'RECON_SHOW_SELF'),
     prefixes,
-    target: str('target', 'RECON_TARGET') ?? 'elasticache-valkey',
-    librariesFile: str('libraries', 'RECON_LIBRARIES'),
-    recordFile: str('record', 'RECON_RECORD'),
+    target: path('target', 'RECON_TARGET') ?? 'elasticache-valkey',
+    librariesFile: path('libraries', 'RECON_LIBRARIES'),
+    recordFile: path('record', 'RECON_RECORD'),
     recordValues: bool('record-values', 'RECON_RECORD_VALUES'),
-    replayFile: str('replay', 'RECON_REPLAY'),
+    replayFile: path('replay', 'RECON_REPLAY'),
     speed: parseSpeed(str('speed', 'RECON_SPEED') ?? '1', errors),
-    monitorLog: str('monitor-log', 'RECON_MONITOR_LOG'),
-    clientListFile: str('client-list', 'RECON_CLIENT_LIST'),
+    monitorLog: path('monitor-log', 'RECON_MONITOR_LOG'),
+    clientListFile: path('client-list', 'RECON_CLIENT_LIST'),
     headless: bool('headless', null),
     durationMs: duration('duration', 'RECON_DURATION'),
-    exportFile: str('export', 'RECON_EXPORT'),
+    exportFile: path('export', 'RECON_EXPORT'),
     help: bool('help', null),
-    version: bool('version', null),
+    version: bool('version', null) || values.v === true,
   };
-  if (config.pollIntervalMs < 100) errors.push('--poll-interval must be at least 100ms');
-  if (config.flushIntervalMs < 10) errors.push('--flush-interval must be at least 10ms');
   if ((config.tls.certFile === undefined) !== (config.tls.keyFile === undefined)) {
     errors.push('--tls-cert and --tls-key go together');
   }

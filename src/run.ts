@@ -11,7 +11,7 @@ import { runCollectors, startEngine, type Engine } from './engine.ts';
 import { readHeader } from './record/reader.ts';
 import { startRecorder } from './record/recorder.ts';
 import type { AuditSpec, CollectorSpec } from './collect/protocol.ts';
-import { fileError } from './fileErrors.ts';
+import { fileErrorText } from './fileErrors.ts';
 
 export interface RunOptions {
   /** The migration target and library knowledge base each collector judges clients against. */
@@ -91,7 +91,7 @@ function prepareCapture(config: Config, path: string): Prepared {
     try {
       clientList = readFileSync(config.clientListFile, 'utf8');
     } catch (err) {
-      return { ok: false, error: `cannot read --client-list ${config.clientListFile}: ${fileError(err)}` };
+      return { ok: false, error: `cannot read --client-list ${config.clientListFile}: ${fileErrorText(err)}` };
     }
   }
   if (path !== '-') {
@@ -99,7 +99,7 @@ function prepareCapture(config: Config, path: string): Prepared {
       accessSync(path, constants.R_OK);
       if (statSync(path).isDirectory()) return { ok: false, error: `--monitor-log ${path} is a directory, not a capture file` };
     } catch (err) {
-      return { ok: false, error: `cannot read --monitor-log ${path}: ${fileError(err)}` };
+      return { ok: false, error: `cannot read --monitor-log ${path}: ${fileErrorText(err)}` };
     }
   }
   const clock = { now: 0 };

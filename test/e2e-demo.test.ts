@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { terminal } from './helpers/tmux.ts';
+import { CLI } from './helpers/cli.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DEMO = join(ROOT, 'data/demo/demo-session.jsonl.gz');
@@ -31,7 +32,7 @@ test('the demo recording is small and holds the promised mix of clients', async 
   assert.ok(statSync(DEMO).size < 3 * 1024 * 1024, 'a few MB at most');
   const out = join(mkdtempSync(join(tmpdir(), 'recon-demo-')), 'demo.json');
   const code = await new Promise<number>((resolve) =>
-    execFile(process.execPath, ['bin/redis-recon.js', '--replay', DEMO, '--speed', 'max', '--headless', '--export', out], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', RECON_ENV_FILE: '/nonexistent' } }, (err) =>
+    execFile(process.execPath, [...CLI, '--replay', DEMO, '--speed', 'max', '--headless', '--export', out], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', RECON_ENV_FILE: '/nonexistent' } }, (err) =>
       resolve(err ? Number(err.code ?? 1) : 0),
     ),
   );

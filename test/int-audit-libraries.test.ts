@@ -12,8 +12,7 @@ import { Redis as IORedis } from 'ioredis';
 import { Redis as IORedisOld } from 'ioredis-v5-3';
 import { Valkey } from 'iovalkey';
 import { startServer, waitFor, type TestServer } from './helpers/servers.ts';
-
-const CLI = new URL('../bin/redis-recon.js', import.meta.url).pathname;
+import { CLI } from './helpers/cli.ts';
 
 interface Client {
   close(): Promise<unknown>;
@@ -62,7 +61,7 @@ describe('library audit with real client libraries', () => {
     const dir = mkdtempSync(join(tmpdir(), 'recon-audit-'));
     const out = join(dir, 'inventory.json');
     const code = await new Promise<number>((resolve) =>
-      execFile(process.execPath, [CLI, '--url', server.url, '--headless', '--duration', '1s', '--export', out], { env: { PATH: process.env.PATH ?? '', RECON_ENV_FILE: '/nonexistent' } }, (err) =>
+      execFile(process.execPath, [...CLI, '--url', server.url, '--headless', '--duration', '1s', '--export', out], { env: { PATH: process.env.PATH ?? '', RECON_ENV_FILE: '/nonexistent' } }, (err) =>
         resolve(err ? Number(err.code ?? 1) : 0),
       ),
     );

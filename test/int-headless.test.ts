@@ -3,13 +3,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
-import { freePort, startServer, type TestServer } from './helpers/servers.ts';
-
-const CLI = new URL('../bin/redis-recon.js', import.meta.url).pathname;
+import { freePort, startServer, waitFor, type TestServer } from './helpers/servers.ts';
+import { CLI } from './helpers/cli.ts';
 
 interface Run {
   code: number;
@@ -21,7 +20,7 @@ function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> 
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [CLI, ...args],
+      [...CLI, ...args],
       // A clean environment: no .env from the checkout, no inherited REDIS_* settings.
       { env: { PATH: process.env.PATH ?? '', RECON_ENV_FILE: '/nonexistent/.env', ...env }, timeout: 30_000 },
       (err, stdout, stderr) => {
@@ -164,11 +163,39 @@ describe('headless CLI', () => {
     noStack(bad);
   });
 
-  test('an export path that cannot be written: exit 3, the summary still printed', async () => {
-    const out = join(dir, 'missing-dir', 'inventory.json');
-    const run = await runCli(['--url', server.url, '--headless', '--duration', '500ms', '--export', out]);
-    assert.equal(run.code, 3);
-    assert.match(run.stderr, /cannot write .*ENOENT/);
+  test('an export path that cannot be written is refused before the run: exit 3 at once, in words', async () => {
+    const missing = join(dir, 'missing-dir');
+    const t0 = Date.now();
+    const run = await runCli(['--url', server.url, '--headless', '--duration', '10m', '--export', join(missing, 'inventory.json')]);
+    assert.equal(run.code, 3, run.stderr);
+    assert.ok(Date.now() - t0 < 20_000, 'not after the ten minutes');
+    assert.equal(run.stderr, `redis-recon: cannot write --export ${join(missing, 'inventory.json')}: no such directory: ${missing}\n`);
+    mkdirSync(join(dir, 'a-dir.json'));
+    const isDir = await runCli(['--url', server.url, '--headless', '--duration', '10m', '--export', join(dir, 'a-dir.json')]);
+    assert.equal(isDir.code, 3);
+    assert.match(isDir.stderr, /a-dir\.json: is a directory\n$/);
+    noStack(run);
+  });
+
+  test('a --record file that cannot be created is refused before connecting: exit 1', async () => {
+    const run = await runCli(['--url', server.url, '--headless', '--duration', '10m', '--record', join(dir, 'nope', 'session.jsonl.gz')]);
+    assert.equal(run.code, 1, run.stderr);
+    assert.equal(run.stderr, `redis-recon: cannot write --record ${join(dir, 'nope', 'session.jsonl.gz')}: no such directory: ${join(dir, 'nope')}\n`);
+  });
+
+  test('an export that fails at the end of the run (its directory went away): exit 3, the summary still printed', async () => {
+    const gone = mkdtempSync(join(dir, 'goes-away-'));
+    const out = join(gone, 'inventory.json');
+    const probe = createClient({ url: server.url, RESP: 2 });
+    await probe.connect();
+    const running = runCli(['--url', server.url, '--headless', '--duration', '1500ms', '--poll-interval', '100ms', '--export', out]);
+    // Once its poller is connected the checks are behind it: take the directory away.
+    await waitFor(async () => /name=redis-recon-poll-/.test(String(await probe.sendCommand(['CLIENT', 'LIST']))), 'the run to start', 20_000);
+    rmSync(gone, { recursive: true });
+    const run = await running;
+    await probe.close();
+    assert.equal(run.code, 3, run.stderr);
+    assert.match(run.stderr, /cannot write .*inventory\.json: no such directory/);
     assert.match(run.stderr, /clients/);
     assert.ok(!existsSync(out));
     noStack(run);

@@ -12,14 +12,14 @@ import { startServer, waitFor, type TestServer } from './helpers/servers.ts';
 import { createReconStore } from '../src/store.ts';
 import { resolveConfig } from '../src/config.ts';
 import { prepareRun } from '../src/run.ts';
+import { CLI } from './helpers/cli.ts';
 
-const CLI = new URL('../bin/redis-recon.js', import.meta.url).pathname;
 const ENV = { PATH: process.env.PATH ?? '', RECON_ENV_FILE: '/nonexistent' };
 
 function cli(args: string[], input?: string): Promise<{ code: number; stderr: string; ms: number }> {
   const t0 = Date.now();
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [CLI, ...args], { env: ENV, timeout: 60_000 }, (err, _o, stderr) =>
+    const child = execFile(process.execPath, [...CLI, ...args], { env: ENV, timeout: 60_000 }, (err, _o, stderr) =>
       resolve({ code: err ? Number(err.code ?? 1) : 0, stderr, ms: Date.now() - t0 }),
     );
     if (input !== undefined) child.stdin!.end(input);
@@ -122,7 +122,7 @@ describe('record and replay', () => {
   test('a recorder killed without warning leaves a file that replays', async () => {
     const rec = join(dir, 'killed.jsonl.gz');
     await withTraffic(async () => {
-      const child = spawn(process.execPath, [CLI, '--url', server.url, '--headless', '--duration', '30s', '--record', rec], { env: ENV, stdio: 'ignore' });
+      const child = spawn(process.execPath, [...CLI, '--url', server.url, '--headless', '--duration', '30s', '--record', rec], { env: ENV, stdio: 'ignore' });
       // Let it record for a while (the recorder flushes every second), then kill it outright.
       await waitFor(() => {
         try {
@@ -204,7 +204,7 @@ describe('record and replay', () => {
     ];
     writeFileSync(rec, gzipSync(records.map((r) => JSON.stringify(r)).join('\n') + '\n'));
     const out = join(dir, 'slow-paced.json');
-    const child = spawn(process.execPath, [CLI, '--replay', rec, '--speed', '1', '--headless', '--export', out], { env: ENV, stdio: 'ignore' });
+    const child = spawn(process.execPath, [...CLI, '--replay', rec, '--speed', '1', '--headless', '--export', out], { env: ENV, stdio: 'ignore' });
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     // Time to start (tsx compiles on first run; CI machines are busy), then it waits a minute for the second batch.
     await new Promise((r) => setTimeout(r, 4000));

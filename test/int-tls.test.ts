@@ -5,11 +5,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { startTlsServer, type TestServer, type TlsFiles } from './helpers/servers.ts';
+import { CLI } from './helpers/cli.ts';
 
-const CLI = new URL('../bin/redis-recon.js', import.meta.url).pathname;
 const run = (args: string[]): Promise<{ code: number; stderr: string }> =>
   new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', RECON_ENV_FILE: '/nonexistent' }, timeout: 30_000 }, (err, _o, stderr) =>
+    execFile(process.execPath, [...CLI, ...args], { env: { PATH: process.env.PATH ?? '', RECON_ENV_FILE: '/nonexistent' }, timeout: 30_000 }, (err, _o, stderr) =>
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stderr }),
     );
   });

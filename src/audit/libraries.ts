@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import semver from 'semver';
 import { dataDir } from './dataDir.ts';
+import { fileErrorText } from '../fileErrors.ts';
 
 /** How one library spells its `lib-name`. Names are compared case-insensitively. */
 export interface LibraryMatcher {
@@ -125,7 +126,7 @@ export function loadLibraries(overridePath?: string): LibraryKB {
   try {
     text = readFileSync(overridePath, 'utf8');
   } catch (err) {
-    throw new LibraryDataError(`cannot read library file ${overridePath}: ${(err as Error).message}`);
+    throw new LibraryDataError(`cannot read library file ${overridePath}: ${fileErrorText(err)}`);
   }
   let json: unknown;
   try {

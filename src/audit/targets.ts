@@ -5,6 +5,7 @@
 
 import { readFileSync, readdirSync } from 'node:fs';
 import { dataDir } from './dataDir.ts';
+import { fileErrorText } from '../fileErrors.ts';
 
 /** How much a finding matters: `error` blocks the migration, `warning` needs a look, `info` is context. */
 export type Severity = 'error' | 'warning' | 'info';
@@ -85,10 +86,16 @@ export function loadTarget(id: string): TargetProfile {
 /** A profile from a user's file of the same shape. Throws TargetDataError. */
 export function loadTargetFile(path: string): TargetProfile {
   let json: unknown;
+  let text: string;
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new TargetDataError(`cannot read target file ${path}: ${(err as Error).message}`);
+    throw new TargetDataError(`cannot read target file ${path}: ${fileErrorText(err)}`);
+  }
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new TargetDataError(`${path} is not JSON: ${(err as Error).message}`);
   }
   return validateTarget(json, path);
 }

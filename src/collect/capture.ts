@@ -9,6 +9,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { LINE_CHARS_MAX } from '../bounds.ts';
 import type { Auditor } from '../analysis/session.ts';
 import { parseClientList } from '../parse/clientList.ts';
+import { fileErrorText } from '../fileErrors.ts';
 import type { ServerIdentity } from '../types.ts';
 import { NodeCore } from './nodeCore.ts';
 import { MonitorGate } from './monitorGate.ts';
@@ -165,7 +166,7 @@ export function startCaptureCollector(init: CollectorInit, spec: CaptureSpec, au
   const input: Readable = spec.path !== null ? createReadStream(spec.path, { highWaterMark: 1 << 20 }) : (fed = new PassThrough({ highWaterMark: 1 << 22 }));
   const finished = read(input).then(
     () => `end of capture (${lines.toLocaleString('en')} lines)`,
-    (err: unknown) => `reading stopped: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    (err: unknown) => `reading stopped: ${fileErrorText(err)}`,
   );
   void finished.then((summary) => {
     gate.connection('off');

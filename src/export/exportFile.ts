@@ -7,6 +7,7 @@ import { buildInventory, type Inventory } from './inventory.ts';
 import { formatForPath, inventoryChunks } from './formats.ts';
 import { writeFileAtomic } from './writeAtomic.ts';
 import { TOOL_VERSION } from '../version.ts';
+import { fileErrorText } from '../fileErrors.ts';
 
 export interface ExportContext {
   readonly includeSelf?: boolean;
@@ -35,6 +36,6 @@ export async function exportInventory(state: ReconState, path: string, ctx: Expo
     await writeFileAtomic(path, inventoryChunks(inventory, format));
     return { ok: true, path, inventory };
   } catch (err) {
-    return { ok: false, error: `cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, inventory };
+    return { ok: false, error: `cannot write ${path}: ${fileErrorText(err, 'write')}`, inventory };
   }
 }

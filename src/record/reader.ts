@@ -5,6 +5,7 @@ import { constants, createGunzip, gunzipSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { PENDING_LINES_MAX } from '../bounds.ts';
 import { RECORDING_VERSION, type HeaderRecord, type RecordingRecord } from './format.ts';
+import { fileErrorText } from '../fileErrors.ts';
 
 export type OpenResult = { ok: true; header: HeaderRecord } | { ok: false; error: string };
 
@@ -20,7 +21,7 @@ export function readHeader(path: string): OpenResult {
       closeSync(fd);
     }
   } catch (err) {
-    return { ok: false, error: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+    return { ok: false, error: `cannot read ${path}: ${fileErrorText(err)}` };
   }
   let text: string;
   try {

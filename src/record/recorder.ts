@@ -6,6 +6,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { constants, createGzip, type Gzip, type ZlibOptions } from 'node:zlib';
 import { RECORDING_VERSION, type RecordingRecord } from './format.ts';
 import { TOOL_VERSION } from '../version.ts';
+import { fileErrorText } from '../fileErrors.ts';
 
 /**
  * How much uncompressed text may wait for gzip before writes are refused. Well above one flush's
@@ -42,7 +43,7 @@ export function startRecorder(opts: RecorderOptions): Recorder {
   const fail = (err: Error): void => {
     if (failed) return;
     failed = true;
-    opts.onError?.(`recording to ${opts.path} stopped: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
+    opts.onError?.(`recording to ${opts.path} stopped: ${fileErrorText(err, 'write')}`);
   };
   file.on('error', fail);
   gzip.on('error', fail);

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import type { Config } from '../config.ts';
+import { fileErrorText } from '../fileErrors.ts';
 
 export type Role = 'poll' | 'monitor';
 
@@ -45,7 +46,7 @@ export function buildClient(config: Config, role: Role, retry: RetryPolicy): { c
     };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    return { error: `cannot read TLS file ${e.path ?? ''}: ${e.code ?? e.message}` };
+    return { error: `cannot read TLS file ${e.path ?? ''}: ${fileErrorText(e)}` };
   }
   const socket = config.socketPath
     ? { path: config.socketPath, connectTimeout: config.connectTimeoutMs, reconnectStrategy: retry.strategy }
