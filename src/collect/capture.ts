@@ -9,6 +9,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { LINE_CHARS_MAX } from '../bounds.ts';
 import type { Auditor } from '../analysis/session.ts';
 import { parseClientList } from '../parse/clientList.ts';
+import { parseMonitorLine } from '../parse/monitorLine.ts';
 import { fileErrorText } from '../fileErrors.ts';
 import type { ServerIdentity } from '../types.ts';
 import { NodeCore } from './nodeCore.ts';
@@ -124,6 +125,11 @@ export function startCaptureCollector(init: CollectorInit, spec: CaptureSpec, au
       }
       for (let nl = text.indexOf('\n', from); nl >= 0; nl = text.indexOf('\n', from)) {
         const end = nl > from && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+        // The saved CLIENT LIST holds from the capture's first line on (whichever partition owns it).
+        if (pendingList) {
+          const first = parseMonitorLine(text.slice(from, end));
+          if (first.ok) applyList(Math.round(first.event.ts * 1000));
+        }
         lines++;
         const o = lineOwner(text, from, end, k, owner);
         if (o >= 0) owner = o;
@@ -140,7 +146,6 @@ export function startCaptureCollector(init: CollectorInit, spec: CaptureSpec, au
         skipping = true;
       }
       core.flushNow();
-      if (pendingList) applyList(core.windowStart ?? 0);
       if (core.windowStart !== undefined && !started) {
         started = true;
         gate.connection('on', undefined, core.windowStart);

@@ -18,7 +18,7 @@ const WORKER_URL = new URL(FROM_SOURCE ? './worker.ts' : './worker.js', import.m
  * importing the TypeScript source (tsx is a development dependency: the package runs the .js).
  */
 function spawnWorker(init: CollectorInit): Worker {
-  const options = { workerData: init, stdout: true, stderr: true } as const;
+  const options = { workerData: init } as const;
   if (!FROM_SOURCE) return new Worker(WORKER_URL, options);
   const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
   return new Worker(boot, { ...options, eval: true });
@@ -46,11 +46,9 @@ export interface CollectorHost {
 }
 
 export function startCollector(init: CollectorInit, handlers: HostHandlers): CollectorHost {
-  // stdout/stderr piped, not relayed: the dashboard draws on our stdout.
+  // Its stdout and stderr are not piped (a piped stream would hold the process open): the worker
+  // silences them itself, since the dashboard draws on ours.
   const worker = spawnWorker(init);
-  // Discarded: a collector never writes there, and an unread stream would only hold memory.
-  worker.stdout.resume();
-  worker.stderr.resume();
   let exited = false;
   let resolveReady!: () => void;
   let rejectReady!: (e: Error) => void;

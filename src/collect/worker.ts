@@ -11,6 +11,12 @@ import type { CollectorInit, FromCollector, ToCollector } from './protocol.ts';
 const port = parentPort;
 if (!port) throw new Error('collector worker started outside a worker thread');
 
+// The main thread owns the terminal: anything written here would land in the middle of the
+// dashboard. Node's own warnings (deprecations) go too; failures reach the main thread as messages.
+process.stdout.write = () => true;
+process.stderr.write = () => true;
+process.removeAllListeners('warning');
+
 const send = (m: FromCollector): void => port.postMessage(m);
 const fatal = (err: unknown): void => {
   send({ t: 'fatal', message: (err as Error)?.message ?? String(err) });
