@@ -13,8 +13,15 @@ export interface PacedStore {
   dispose(): void;
 }
 
-/** Fields whose changes wait for the next paced slot; every other change is passed on at once. */
-const PACED: ReadonlyArray<keyof ReconState> = ['view', 'stream'];
+/**
+ * Fields whose changes wait for the next paced slot: what the collectors report. Every other change
+ * (the UI's own state, the MONITOR intent a key press sets) is passed on at once.
+ */
+const PACED: ReadonlyArray<keyof ReconState> = ['view', 'stream', 'nodes', 'poll', 'server', 'commandTable', 'notices', 'startedAt'];
+
+/** A change of `monitor` is data unless the intent changed (the `p` key). */
+const dataOnly = (s: ReconState, prev: ReconState, k: keyof ReconState): boolean =>
+  s[k] === prev[k] || PACED.includes(k) || (k === 'monitor' && s.monitor.desired === prev.monitor.desired && s.monitor.desiredReason === prev.monitor.desiredReason);
 
 export function pacedStore(source: ReconStore, intervalMs: number, now: () => number = Date.now): PacedStore {
   if (intervalMs <= 0) return { store: source, dataCommits: () => 0, dispose: () => {} };
@@ -35,7 +42,7 @@ export function pacedStore(source: ReconStore, intervalMs: number, now: () => nu
   };
 
   const unsubscribe = source.subscribe((s, prev) => {
-    const onlyData = (Object.keys(s) as (keyof ReconState)[]).every((k) => s[k] === prev[k] || PACED.includes(k));
+    const onlyData = (Object.keys(s) as (keyof ReconState)[]).every((k) => dataOnly(s, prev, k));
     if (!onlyData) return push();
     if (timer !== undefined) return;
     const wait = last + intervalMs - now();

@@ -65,6 +65,25 @@ export function startCollector(init: CollectorInit, handlers: HostHandlers): Col
   const stopped = new Promise<void>((res) => (resolveStopped = res));
   const syncs: Array<() => void> = [];
 
+  // A finite source read to its end holds the process no longer than a finished file read did;
+  // while a sync or a stop is awaited, it does (the answer must arrive).
+  let finished = false;
+  let awaited = 0;
+  const holdOpen = (): void => {
+    if (exited) return;
+    if (finished && awaited === 0) worker.unref();
+    else worker.ref();
+  };
+  const awaiting = async <T>(p: Promise<T>): Promise<T> => {
+    awaited++;
+    holdOpen();
+    try {
+      return await p;
+    } finally {
+      awaited--;
+      holdOpen();
+    }
+  };
   const post = (msg: ToCollector): void => {
     if (!exited) worker.postMessage(msg);
   };
@@ -94,9 +113,8 @@ export function startCollector(init: CollectorInit, handlers: HostHandlers): Col
         handlers.onChunkAck?.();
         break;
       case 'done':
-        // A finite source read to its end holds the process no longer than a finished file read
-        // did: it still answers (sync, stop) while anything else keeps the process alive.
-        worker.unref();
+        finished = true;
+        holdOpen();
         resolveDone(msg.summary);
         break;
       case 'stopped':
@@ -123,15 +141,17 @@ export function startCollector(init: CollectorInit, handlers: HostHandlers): Col
     send: post,
     sync() {
       if (exited) return Promise.resolve();
-      return new Promise<void>((res) => {
-        syncs.push(res);
-        post({ t: 'sync' });
-      });
+      return awaiting(
+        new Promise<void>((res) => {
+          syncs.push(res);
+          post({ t: 'sync' });
+        }),
+      );
     },
     async stop() {
       if (exited) return;
       post({ t: 'stop' });
-      await Promise.race([stopped, new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS).unref())]);
+      await awaiting(Promise.race([stopped, new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS).unref())]));
       clearInterval(heartbeat);
       await worker.terminate();
     },

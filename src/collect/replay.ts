@@ -58,10 +58,13 @@ export function startReplayCollector(init: CollectorInit, spec: ReplaySpec, audi
     clock: clock.now,
   });
 
+  const deltas = (force: boolean) =>
+    [...cores]
+      .filter(([node, c]) => node !== RECORDED_NODE || cores.size === 1 || c.stream.lines > 0 || c.server)
+      .map(([node, c]) => c.delta(status(node, c), force));
   const publish = (final = false): void => {
     if (!final && !courier.ready(PUBLISH_EVERY_MS)) return;
-    const nodes = [...cores].filter(([node, c]) => node !== RECORDED_NODE || cores.size === 1 || c.stream.lines > 0 || c.server);
-    courier.deliver(nodes.map(([node, c]) => c.delta(status(node, c), final)), final);
+    courier.deliver(deltas(final), final);
   };
 
   /** Waits while paused; returns the wall time spent waiting, to shift the pacing. */
@@ -69,7 +72,8 @@ export function startReplayCollector(init: CollectorInit, spec: ReplaySpec, audi
     if (gate.wanted === 'on') return 0;
     const t0 = performance.now();
     gate.connection('paused');
-    publish(true);
+    // Shown at once, whatever the credit: the user just pressed a key.
+    courier.deliver(deltas(false));
     await new Promise<void>((resolve) => {
       desireChanged = () => {
         if (gate.wanted === 'on' || stopping) resolve();
@@ -95,9 +99,15 @@ export function startReplayCollector(init: CollectorInit, spec: ReplaySpec, audi
         }
         return;
       }
-      publish();
-      const wait = wallStart + (at - recordedStart) / spec.speed - performance.now();
-      if (wait > 1) await sleep(wait, undefined, { signal: stopped.signal }).catch(() => {});
+      // Wait in short slices, showing what was applied so far and noticing a pause or a stop.
+      for (;;) {
+        publish();
+        if (stopping) return;
+        if (gate.wanted !== 'on') wallStart += await gateOpen();
+        const wait = wallStart + (at - recordedStart) / spec.speed - performance.now();
+        if (wait <= 1) return;
+        await sleep(Math.min(wait, PUBLISH_EVERY_MS), undefined, { signal: stopped.signal }).catch(() => {});
+      }
     };
     const stream = recordingStream(spec.path);
     stream.on('error', () => {}); // a truncated end: readLines sees the stream end
@@ -163,7 +173,7 @@ export function startReplayCollector(init: CollectorInit, spec: ReplaySpec, audi
           break;
         }
         case 'sync':
-          courier.deliver([...cores].map(([node, c]) => c.delta(status(node, c))), false, true);
+          courier.deliver(deltas(false), false, true);
           break;
         case 'stop':
           stopping = true;
