@@ -1,11 +1,23 @@
 // Runs the engine without a screen for a fixed time, then writes the inventory and one summary
-// line to stderr. Exit codes: 0 done, 2 could not connect or authenticate, 3 could not write the export.
+// line to stderr. Exit codes: 0 done, 2 could not connect or authenticate, 3 could not write the
+// export, 4 done but incomplete (MONITOR was off for part of the window, or lines were dropped: the
+// export says when and why), 128+n stopped early by signal n (the export is still written).
 import type { Config } from './config.ts';
 import type { AuditSpec } from './collect/protocol.ts';
 import { createReconStore, type ReconStore } from './store.ts';
 import { prepareRun } from './run.ts';
 import type { Inventory } from './export/inventory.ts';
 import { exportInventory, inventoryOf } from './export/exportFile.ts';
+import { signalExitCode, type StopSignal } from './signals.ts';
+import { escapeControls as clean } from './escape.ts';
+
+/**
+ * The run finished, but its counts are short: MONITOR was off for part of the window although it
+ * was wanted (held off by a safety check, its connection down), or lines were dropped. A script must
+ * not take such an inventory for a complete one without being told: the export says how long and
+ * why, stderr says so, and the exit code differs from a complete run's 0.
+ */
+export const EXIT_INCOMPLETE = 4;
 
 export interface HeadlessIo {
   /** The migration target and library knowledge base each collector judges clients against. */
@@ -13,8 +25,8 @@ export interface HeadlessIo {
   /** The migration target the findings were judged against, for the export. */
   readonly target?: { id: string; title: string };
   readonly stderr: (line: string) => void;
-  /** Resolves when the user asks to stop early (SIGINT/SIGTERM): the run still exports. */
-  readonly interrupted?: Promise<void>;
+  /** Resolves with the signal when the user asks to stop early: the run still exports, then exits 128+n. */
+  readonly interrupted?: Promise<StopSignal>;
   readonly now?: () => number;
 }
 
@@ -45,9 +57,9 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
   }
 
   const never = new Promise<never>(() => {});
-  await Promise.race([
-    done ?? never,
-    config.durationMs !== undefined ? sleep(config.durationMs) : never,
+  const signal = await Promise.race([
+    (done ?? never).then(() => undefined),
+    config.durationMs !== undefined ? sleep(config.durationMs).then(() => undefined) : never,
     io.interrupted ?? never,
   ]);
   await engine.stop();
@@ -73,9 +85,35 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
     return 2;
   }
   if (state.poll.lastError) io.stderr(`redis-recon: note: the last poll failed: ${state.poll.lastError}`);
+  const incomplete = incompleteNotes(inventory);
+  for (const n of incomplete) io.stderr(n);
   io.stderr(summary(inventory, store, wrote));
-  return 0;
+  if (signal !== undefined) return signalExitCode(signal);
+  return incomplete.length > 0 ? EXIT_INCOMPLETE : 0;
 }
+
+/** Off periods the notes list one by one (the export has them all). */
+const OFF_NOTES_MAX = 5;
+
+/** Notes that say the counts are short, how much and why; none for a complete run. */
+export function incompleteNotes(inv: Inventory): string[] {
+  const w = inv.window;
+  const notes: string[] = [];
+  if (w.monitorOff.length > 0) {
+    notes.push(
+      `redis-recon: note: incomplete: MONITOR was off for ${w.monitorOffSeconds}s of the ${windowSeconds(inv)}s window ` +
+        `(${w.monitorOff.length} period${w.monitorOff.length > 1 ? 's' : ''}); commands run then are not counted`,
+    );
+    for (const p of w.monitorOff.slice(0, OFF_NOTES_MAX)) notes.push(`redis-recon: note:   ${p.seconds}s from ${p.from}: ${clean(p.why)}`);
+    if (w.monitorOff.length > OFF_NOTES_MAX) notes.push(`redis-recon: note:   and ${w.monitorOff.length - OFF_NOTES_MAX} more (the JSON export lists them all)`);
+  }
+  if (w.droppedLines > 0) {
+    notes.push(`redis-recon: note: incomplete: ${w.droppedLines} MONITOR line(s) dropped because redis-recon fell behind`);
+  }
+  return notes;
+}
+
+const windowSeconds = (inv: Inventory): number => Math.round((Date.parse(inv.window.end) - Date.parse(inv.window.start)) / 100) / 10;
 
 /**
  * Resolves undefined once the first CLIENT LIST arrived; a sentence if connecting or that first
@@ -125,11 +163,13 @@ function summary(inv: Inventory, store: ReconStore, wrote: string): string {
   const unnamed = inv.clients.filter((c) => c.name === '').length;
   const m = s.monitor;
   const monitorNote = m.reason && m.desired !== 'on' ? ` (MONITOR: ${m.reason})` : m.phase === 'error' ? ` (MONITOR failed: ${m.reason})` : '';
+  const w = inv.window;
+  const off = w.monitorOff.length > 0 ? ` (MONITOR off ${w.monitorOffSeconds}s of ${windowSeconds(inv)}s: incomplete)` : '';
   return (
-    `redis-recon: ${where}: ${inv.clients.length} clients (${unnamed} unnamed), ` +
-    `${inv.window.monitorEvents} MONITOR events, ${inv.window.unparsedLines} unparsed, ${inv.prefixes.length} prefixes, ` +
+    `redis-recon: ${clean(where)}: ${inv.clients.length} clients (${unnamed} unnamed), ` +
+    `${w.monitorEvents} MONITOR events${off}, ${w.unparsedLines} unparsed, ${inv.prefixes.length} prefixes, ` +
     `${inv.summary.libraries.outdated + inv.summary.libraries.missing} libraries to upgrade` +
-    `${monitorNote}${wrote}`
+    `${clean(monitorNote)}${wrote}`
   );
 }
 
