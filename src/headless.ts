@@ -1,6 +1,6 @@
 // Runs the engine without a screen for a fixed time, then writes the inventory and one summary
 // line to stderr. Exit codes: 0 done, 2 could not connect or authenticate, 3 could not write the
-// export, 4 done but incomplete (MONITOR was off for part of the window, or lines were dropped: the
+// export or the recording, 4 done but incomplete (MONITOR was off for part of the window, or lines were dropped: the
 // export says when and why), 128+n stopped early by signal n (the export is still written).
 import type { Config } from './config.ts';
 import type { AuditSpec } from './collect/protocol.ts';
@@ -45,7 +45,7 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
     monitorMaxOmemBytes: config.monitorMaxOmemBytes,
     now,
   });
-  const { engine, done } = source.start(store, { audit: io.audit ?? null });
+  const { engine, done, recorder } = source.start(store, { audit: io.audit ?? null });
 
   if (source.kind === 'live') {
     const failed = await firstConnect(engine.ready, store, config.connectTimeoutMs);
@@ -77,7 +77,9 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
     }
     wrote = `; wrote ${result.path}`;
   }
-  for (const n of state.notices) io.stderr(`redis-recon: note: ${n}`);
+  // The recording is an output too: one cut short (a full disk) is a file that could not be written.
+  const recordError = recorder?.error;
+  for (const n of state.notices) if (n !== recordError) io.stderr(`redis-recon: note: ${n}`);
   if (state.stream.unparsed > 0) io.stderr(unparsedNote(state.stream.unparsed, state.stream.unparsedReasons));
   if (source.kind === 'live' && state.poll.polls === 0) {
     // Connected, but never read CLIENT LIST: the inventory would be empty and the guard was blind.
@@ -88,6 +90,10 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
   const incomplete = incompleteNotes(inventory);
   for (const n of incomplete) io.stderr(n);
   io.stderr(summary(inventory, store, wrote));
+  if (recordError) {
+    io.stderr(`redis-recon: ${recordError}`);
+    return 3;
+  }
   if (signal !== undefined) return signalExitCode(signal);
   return incomplete.length > 0 ? EXIT_INCOMPLETE : 0;
 }
@@ -101,16 +107,22 @@ export function incompleteNotes(inv: Inventory): string[] {
   const notes: string[] = [];
   if (w.monitorOff.length > 0) {
     notes.push(
-      `redis-recon: note: incomplete: MONITOR was off for ${w.monitorOffSeconds}s of the ${windowSeconds(inv)}s window ` +
-        `(${w.monitorOff.length} period${w.monitorOff.length > 1 ? 's' : ''}); commands run then are not counted`,
+      w.monitorOffSeconds > 0
+        ? `redis-recon: note: incomplete: MONITOR was off for ${w.monitorOffSeconds}s of the ${windowSeconds(inv)}s window; commands run then are not counted`
+        : 'redis-recon: note: incomplete: the server did not show MONITOR every command',
     );
-    for (const p of w.monitorOff.slice(0, OFF_NOTES_MAX)) notes.push(`redis-recon: note:   ${p.seconds}s from ${p.from}: ${clean(p.why)}`);
+    for (const p of w.monitorOff.slice(0, OFF_NOTES_MAX)) notes.push(`redis-recon: note:   ${offLine(p)}`);
     if (w.monitorOff.length > OFF_NOTES_MAX) notes.push(`redis-recon: note:   and ${w.monitorOff.length - OFF_NOTES_MAX} more (the JSON export lists them all)`);
   }
   if (w.droppedLines > 0) {
     notes.push(`redis-recon: note: incomplete: ${w.droppedLines} MONITOR line(s) dropped because redis-recon fell behind`);
   }
   return notes;
+}
+
+/** One period in words: how long MONITOR was off from when, or (none off) the span it concerns. */
+export function offLine(p: Inventory['window']['monitorOff'][number]): string {
+  return `${p.seconds > 0 ? `off ${p.seconds}s from ${p.from}` : `${p.from} to ${p.to}`}: ${clean(p.why)}`;
 }
 
 const windowSeconds = (inv: Inventory): number => Math.round((Date.parse(inv.window.end) - Date.parse(inv.window.start)) / 100) / 10;
@@ -164,7 +176,8 @@ function summary(inv: Inventory, store: ReconStore, wrote: string): string {
   const m = s.monitor;
   const monitorNote = m.reason && m.desired !== 'on' ? ` (MONITOR: ${m.reason})` : m.phase === 'error' ? ` (MONITOR failed: ${m.reason})` : '';
   const w = inv.window;
-  const off = w.monitorOff.length > 0 ? ` (MONITOR off ${w.monitorOffSeconds}s of ${windowSeconds(inv)}s: incomplete)` : '';
+  const off =
+    w.monitorOffSeconds > 0 ? ` (MONITOR off ${w.monitorOffSeconds}s of ${windowSeconds(inv)}s: incomplete)` : w.monitorOff.length > 0 ? ' (incomplete: see the notes)' : '';
   return (
     `redis-recon: ${clean(where)}: ${inv.clients.length} clients (${unnamed} unnamed), ` +
     `${w.monitorEvents} MONITOR events${off}, ${w.unparsedLines} unparsed, ${inv.prefixes.length} prefixes, ` +

@@ -93,6 +93,15 @@ export class MonitorGate {
     return this.holds.has(kind);
   }
 
+  /**
+   * MONITOR was on from `from` to `to` but the server did not show it everything (a CLIENT PAUSE on
+   * Valkey): on record like an off period, with no time off.
+   */
+  missed(from: number, to: number, why: string): void {
+    this.offPeriods.push({ from, to, offMs: 0, why });
+    this.note();
+  }
+
   /** Runs MONITOR in a duty cycle (on for `onMs`, off for `offMs`), or stops cycling (undefined). */
   setDuty(duty: DutyCycle | undefined, reason = ''): void {
     if (duty === undefined) {

@@ -174,9 +174,10 @@ function* markdownChunks(inv: Inventory): Generator<string> {
   yield `- Window: ${w.start} to ${w.end}; ${w.monitorEvents} MONITOR events (${w.unparsedLines} unparsed), MONITOR on for ${w.monitorOnSeconds}s\n`;
   if (w.monitorOff.length > 0 || w.droppedLines > 0) {
     // The counts below are short by whatever ran while MONITOR was off: say so first, and when.
-    const dropped = w.droppedLines > 0 ? `; ${w.droppedLines} lines dropped because redis-recon fell behind` : '';
-    yield `- **Incomplete**: MONITOR was off for ${w.monitorOffSeconds}s of the window${dropped}; traffic in those periods is not counted\n`;
-    for (const p of w.monitorOff.slice(0, OFF_PERIODS_LISTED)) yield `  - ${p.from} to ${p.to} (${p.seconds}s): ${md(p.why)}\n`;
+    const dropped = w.droppedLines > 0 ? `${w.droppedLines} lines dropped because redis-recon fell behind` : '';
+    const off = w.monitorOffSeconds > 0 ? `MONITOR was off for ${w.monitorOffSeconds}s of the window` : w.monitorOff.length > 0 ? 'the server did not show MONITOR every command' : '';
+    yield `- **Incomplete**: ${[off, dropped].filter(Boolean).join('; ')}: the counts below are short by what ran then\n`;
+    for (const p of w.monitorOff.slice(0, OFF_PERIODS_LISTED)) yield `  - ${p.from} to ${p.to}${p.seconds > 0 ? ` (off ${p.seconds}s)` : ''}: ${md(p.why)}\n`;
     if (w.monitorOff.length > OFF_PERIODS_LISTED) yield `  - and ${w.monitorOff.length - OFF_PERIODS_LISTED} more (see the JSON export)\n`;
   }
   yield `- Target: ${inv.target ? `${md(inv.target.title)} (\`${md(inv.target.id)}\`)` : 'none'}\n`;
