@@ -53,7 +53,7 @@ async function main(): Promise<number> {
     return 1;
   }
   if (config.headless) {
-    const exportProblem = config.exportFile !== undefined ? unwritablePath(config.exportFile) : undefined;
+    const exportProblem = config.exportFile !== undefined ? unwritablePath(config.exportFile, { replaces: true }) : undefined;
     if (exportProblem) {
       process.stderr.write(`redis-recon: cannot write --export ${config.exportFile}: ${exportProblem}\n`);
       return 3;

@@ -12,7 +12,7 @@ import type { Config } from './config.ts';
 import type { ReconStore } from './store.ts';
 import { runCollectors, startEngine, type Engine } from './engine.ts';
 import { readHeader } from './record/reader.ts';
-import { startRecorder } from './record/recorder.ts';
+import { startRecorder, type Recorder } from './record/recorder.ts';
 import type { AuditSpec, CollectorSpec } from './collect/protocol.ts';
 import { fileErrorText } from './fileErrors.ts';
 
@@ -23,6 +23,8 @@ export interface RunOptions {
 
 export interface Run {
   readonly engine: Engine;
+  /** The recording (live, with --record): whether it was written whole. */
+  readonly recorder?: Recorder;
   /** Resolves when a finite source (recording, capture) has been read to its end. */
   readonly done?: Promise<string>;
 }
@@ -63,7 +65,7 @@ function prepareLive(config: Config): PreparedRun {
             onError: (m) => store.getState().actions.notice(m),
           })
         : undefined;
-      return { engine: startEngine(config, store, { audit: opts.audit ?? null, recorder }) };
+      return { engine: startEngine(config, store, { audit: opts.audit ?? null, recorder }), ...(recorder ? { recorder } : {}) };
     },
   };
 }

@@ -3,8 +3,9 @@
 // Content may come as chunks (an export of a large fleet): they are gathered into writes of about
 // WRITE_CHUNK characters, so memory holds one such piece, not the whole file.
 import { rmSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { NOT_REGULAR } from '../paths.ts';
 
 const WRITE_CHUNK = 1 << 16;
 
@@ -28,6 +29,9 @@ export function removePendingTemps(): void {
 }
 
 export async function writeFileAtomic(path: string, content: string | Iterable<string> | AsyncIterable<string>): Promise<void> {
+  // The rename would replace whatever the path names: never a device, a FIFO or a socket.
+  const existing = await stat(path).catch(() => undefined);
+  if (existing && !existing.isFile() && !existing.isDirectory()) throw new Error(NOT_REGULAR);
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   if (!exitHook) {
     exitHook = true;
