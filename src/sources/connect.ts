@@ -137,7 +137,7 @@ export function describeError(err: unknown, config: Pick<Config, 'endpoint' | 'a
   } else if (/NOPERM/i.test(raw)) {
     const cmd = /command '([^']+)'|run the '([^']+)' command/i.exec(raw);
     const name = cmd?.[1] ?? cmd?.[2];
-    text = `permission denied${name ? ` for ${name.toUpperCase()}` : ''}: the ACL user needs +client|list +client|id +info +monitor +command (${firstLine(raw)})`;
+    text = `permission denied${name ? ` for ${name.toUpperCase()}` : ''}: the ACL user needs +client|list +client|id +client|setname +client|setinfo +info +monitor +command (${firstLine(raw)})`;
   } else if (code === 'ECONNREFUSED') {
     text = ctx.established
       ? `${at} stopped accepting connections (restarting?); reconnecting`
