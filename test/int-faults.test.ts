@@ -494,7 +494,7 @@ describe('signals, bad files, a full disk', { concurrency: 3 }, () => {
       assert.ok(json(out).window.monitorEvents > 0, 'the export holds what was seen');
       const records = gunzipSync(readFileSync(rec)).toString('utf8').trim().split('\n');
       assert.ok(records.length > 2 && records.every((l) => JSON.parse(l)), 'the recording is whole: gzip -t passes');
-      assert.ok(!readdirSync(dir).some((f) => f.endsWith('.tmp')), 'no temporary file left');
+      assert.ok(!readdirSync(dir).some((f) => f.startsWith(`.${sig}.json.`)), 'no temporary file left');
       measured(t, `headless ${sig}: exit ${r.code} ${Date.now() - sent} ms after the signal, export written, recording whole`);
     });
   }
@@ -544,7 +544,8 @@ describe('signals, bad files, a full disk', { concurrency: 3 }, () => {
     const r = await run.exited;
     const took = Date.now() - sent;
     assert.equal(r.code, 143, r.stderr);
-    assert.ok(took < 2000, `${took} ms after SIGTERM`);
+    // Before, it never ended (SIGKILL only). Bounded generously: the suite runs several CLIs at once.
+    assert.ok(took < 5000, `${took} ms after SIGTERM`);
     assert.equal(json(out).window.monitorEvents, 0);
     clean(r);
     measured(t, `FIFO with no writer: exit 143 ${took} ms after SIGTERM, export written`);
@@ -577,7 +578,7 @@ describe('signals, bad files, a full disk', { concurrency: 3 }, () => {
     run.child.kill('SIGINT');
     const r = await run.exited;
     assert.equal(r.code, 130, r.stderr);
-    assert.ok(Date.now() - sent < 2000);
+    assert.ok(Date.now() - sent < 5000, `${Date.now() - sent} ms after SIGINT`);
     assert.ok(existsSync(out));
     clean(r);
   });
