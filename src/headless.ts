@@ -48,7 +48,7 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
   const { engine, done, recorder } = source.start(store, { audit: io.audit ?? null });
 
   if (source.kind === 'live') {
-    const failed = await firstConnect(engine.ready, store, config.connectTimeoutMs);
+    const failed = await firstConnect(engine.ready, store, config.connectTimeoutMs, config.tls.enabled);
     if (failed !== undefined) {
       await engine.stop().catch(() => {});
       io.stderr(`redis-recon: ${failed}`);
@@ -131,7 +131,7 @@ const windowSeconds = (inv: Inventory): number => Math.round((Date.parse(inv.win
  * Resolves undefined once the first CLIENT LIST arrived; a sentence if connecting or that first
  * poll fails (a user without +client|list must hear it now, not after the whole run).
  */
-async function firstConnect(ready: Promise<void>, store: ReconStore, timeoutMs: number): Promise<string | undefined> {
+async function firstConnect(ready: Promise<void>, store: ReconStore, timeoutMs: number, tls: boolean): Promise<string | undefined> {
   let unsubscribe = (): void => {};
   const firstPoll = new Promise<string | undefined>((resolve) => {
     const check = (s: ReturnType<ReconStore['getState']>): void => {
@@ -145,7 +145,10 @@ async function firstConnect(ready: Promise<void>, store: ReconStore, timeoutMs: 
     return await Promise.race([
       ready.then(() => firstPoll),
       firstPoll,
-      sleep(timeoutMs + 2000).then(() => `no answer from ${store.getState().endpoint} within ${Math.round(timeoutMs / 1000)}s`),
+      // A TLS client facing a plain port waits for a handshake that never comes: say so here too.
+      sleep(timeoutMs + 2000).then(
+        () => `no answer from ${store.getState().endpoint} within ${Math.round(timeoutMs / 1000)}s${tls ? ': if that port is not TLS, drop --tls / use redis://' : ''}`,
+      ),
     ]);
   } catch (err) {
     return (err as Error).message;
