@@ -44,7 +44,7 @@ export function startEngine(config: Config, store: ReconStore, opts: EngineOptio
 /** Runs collectors for the given specs and joins them into the store. */
 export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore, config: Config, opts: EngineOptions = {}): Engine {
   const { actions } = store.getState();
-  const merger = new Merger();
+  const merger = new Merger(config.delimiter);
   let commitQueued = false;
   let stopped = false;
 

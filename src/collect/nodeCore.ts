@@ -8,7 +8,8 @@ import { parseMonitorLine } from '../parse/monitorLine.ts';
 import { clientListFeatures } from '../parse/clientList.ts';
 import { loadFallbackCommandTable } from '../commands/commandTable.ts';
 import type { ClientInfo, CommandClassifier, PollResult, ServerIdentity } from '../types.ts';
-import type { NodeDelta, NodeStatus, StreamState, TreeSnapshot } from './protocol.ts';
+import type { NodeDelta, NodeStatus, StreamState } from './protocol.ts';
+import type { PatternSnapshot } from '../analysis/keyPatterns.ts';
 import type { RecordTap } from './tap.ts';
 
 export type { PollResult };
@@ -208,7 +209,13 @@ export class NodeCore {
     if (poll) this.applyPoll(poll);
   }
 
+  /** Polls applied, and the source time of the last one (a replay's recorded polls, a capture's saved list). */
+  polls = 0;
+  lastPollAt: number | undefined;
+
   private applyPoll(poll: PollResult): void {
+    this.polls++;
+    this.lastPollAt = poll.at;
     this.opts.tap?.poll(poll);
     this.session.applyPoll(poll);
     this.server = poll.server;
@@ -260,12 +267,12 @@ export class NodeCore {
       remove.push(this.globalKey(key));
     }
     const treeDue = force || view.totals.keyed !== this.sentKeyed || now - this.sentTreeAt >= TREE_REFRESH_MS;
-    let tree: TreeSnapshot | undefined;
+    let tree: PatternSnapshot | undefined;
     let topKeys: readonly KeyCount[] | undefined;
     if (treeDue) {
       this.sentKeyed = view.totals.keyed;
       this.sentTreeAt = now;
-      tree = snapshotTree(view.tree.all(), this.opts.delimiter, view.totals.keyed);
+      tree = view.tree.snapshot();
       topKeys = view.topKeys;
     }
     return {
@@ -296,16 +303,4 @@ export class NodeCore {
     }
     return s;
   }
-}
-
-function snapshotTree(all: ReadonlyArray<{ prefix: string; reads: number; writes: number; count: number; rate: number }>, delimiter: string, total: number): TreeSnapshot {
-  return {
-    delimiter,
-    total,
-    nodes: all.map((n) => {
-      const body = n.prefix.slice(0, n.prefix.length - delimiter.length);
-      const at = body.lastIndexOf(delimiter);
-      return { prefix: n.prefix, segment: at < 0 ? body : body.slice(at + delimiter.length), count: n.count, reads: n.reads, writes: n.writes, rate: n.rate };
-    }),
-  };
 }

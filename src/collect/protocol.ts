@@ -7,6 +7,7 @@
 // simply covers more. The main thread's heartbeats let a collector see that the screen has stalled.
 import type { ClientView, KeyCount, SessionView } from '../analysis/session.ts';
 import type { ServerIdentity } from '../types.ts';
+import type { PatternSnapshot } from '../analysis/keyPatterns.ts';
 import type { Config } from '../config.ts';
 import type { HeaderRecord } from '../record/format.ts';
 
@@ -84,27 +85,12 @@ export interface NodeStatus {
   readonly clock: number;
 }
 
-/** One prefix-tree node as sent across; `parent` is the parent's prefix ('' for the root). */
-export interface TreeNodeStat {
-  readonly prefix: string;
-  readonly segment: string;
-  readonly count: number;
-  readonly reads: number;
-  readonly writes: number;
-  readonly rate: number;
-}
-
-export interface TreeSnapshot {
-  readonly delimiter: string;
-  readonly total: number;
-  readonly nodes: readonly TreeNodeStat[];
-}
-
 export interface NodeDelta {
   readonly status: NodeStatus;
   /** Client views that changed since the last acknowledged delta, and keys that were forgotten. */
   readonly clients?: { readonly upsert: readonly ClientView[]; readonly remove: readonly string[] };
-  readonly tree?: TreeSnapshot;
+  /** The node's key-pattern tree (heatmap), when it changed or its rates need refreshing. */
+  readonly tree?: PatternSnapshot;
   readonly topKeys?: readonly KeyCount[];
   readonly totals: SessionView['totals'];
 }
