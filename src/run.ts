@@ -2,7 +2,7 @@
 // gives the caller what it needs before it builds the store: the endpoint to show and the clock.
 // Headless runs and the dashboard both start every source through here; every source runs in
 // collector workers (src/collect) and reaches the store through the engine's merger.
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, createReadStream, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import type { Config } from './config.ts';
@@ -114,16 +114,14 @@ function prepareCapture(config: Config, path: string): Prepared {
         const specs: CollectorSpec[] = Array.from({ length: k }, (_, partition) => ({
           kind: 'capture',
           nodeId: 'capture',
-          path: path === '-' ? null : path,
+          source: path === '-' ? 'stdin' : path,
           partition,
           partitions: k,
           ...(clientList !== undefined ? { clientList } : {}),
         }));
-        const engine = runCollectors(specs, store, config, {
-          audit: opts.audit ?? null,
-          clock,
-          ...(path === '-' ? { feed: process.stdin } : {}),
-        });
+        // Read once, here, whatever it is (a file, stdin, a FIFO): the partitions get their lines.
+        const feed = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
+        const engine = runCollectors(specs, store, config, { audit: opts.audit ?? null, clock, feed });
         return { engine, ...(engine.done ? { done: engine.done } : {}) };
       },
     },

@@ -103,12 +103,11 @@ export class Session {
       let rec: ClientRecord;
       if (ev.source === 'lua') {
         // A script's own commands follow its call at once (scripts run atomically); the caller owns them.
-        rec = this.scriptCaller ?? ledger.specialRecord('lua', ev.ts * 1000, nowMs).rec;
+        rec = this.scriptCaller ?? ledger.specialRecord('lua', ev.ts * 1000, nowMs);
         this.atomic.command(rec, c, true);
       } else {
-        const r = ledger.resolve(ev, c, nowMs);
-        rec = r.rec;
-        if (r.unknown) unknownAddresses++;
+        rec = ledger.resolve(ev, c, nowMs);
+        if (ledger.lastUnknown) unknownAddresses++;
         this.scriptCaller = undefined;
         this.atomic.command(rec, c, false);
       }

@@ -108,8 +108,8 @@ export type CollectorSpec =
   | {
       readonly kind: 'capture';
       readonly nodeId: string;
-      /** The capture file, or null when the main thread feeds it (stdin). */
-      readonly path: string | null;
+      /** Where the capture comes from, for display (the main thread reads it and feeds the lines). */
+      readonly source: string;
       readonly partition: number;
       readonly partitions: number;
       readonly clientList?: string;
@@ -141,7 +141,10 @@ export type ToCollector =
   | { readonly t: 'poll' }
   /** Flush now and send a delta at once, whatever the credit (an export must see everything). */
   | { readonly t: 'sync' }
-  | { readonly t: 'chunk'; readonly data: Uint8Array }
+  /** A capture's first event time (its window starts there): a saved CLIENT LIST applies from then. */
+  | { readonly t: 'window'; readonly at: number }
+  /** A capture chunk in shared memory, and this partition's lines in it as [start, end) pairs. */
+  | { readonly t: 'lines'; readonly buf: Uint8Array; readonly offsets: Int32Array }
   | { readonly t: 'end' }
   | { readonly t: 'stop' };
 
@@ -150,7 +153,7 @@ export type FromCollector =
   | { readonly t: 'ready' }
   | { readonly t: 'connect-failed'; readonly message: string }
   | { readonly t: 'tap'; readonly text: string; readonly kind: 'poll' | 'batch' }
-  /** A chunk fed by the main thread (stdin) was taken: its flow control. */
+  /** A capture chunk was taken: the main thread's flow control. */
   | { readonly t: 'chunk-ack' }
   | { readonly t: 'done'; readonly summary: string }
   | { readonly t: 'stopped' }
