@@ -8,7 +8,7 @@ import { BoundedCounter } from './boundedCounter.ts';
 import { ClientPatterns } from './clientPatterns.ts';
 import { PatternTree } from './patternTree.ts';
 import { EwmaRate } from './rate.ts';
-import { SpaceSaving } from './spaceSaving.ts';
+import { keyHash, SpaceSaving } from './spaceSaving.ts';
 
 /** Databases counted per client (the busiest ones; more would say nothing new). */
 const DBS_PER_CLIENT = 16;
@@ -90,8 +90,10 @@ export function countEvent(client: ClientActivity, server: ServerActivity, c: Cl
     client.patterns.add(server.tree.add(key, touch.write), touch.write);
     // One copy of a new key serves both sketches: kept strings outlive young collections, so
     // on streams of one-off keys every extra copy is old-generation garbage.
-    const held = server.keys.offer(key);
-    client.keys.offer(held ?? key, 1, held !== undefined);
+    // Hashed once for both sketches (they share the hash function).
+    const hash = keyHash(key);
+    const held = server.keys.offer(key, 1, false, hash);
+    client.keys.offer(held ?? key, 1, held !== undefined, hash);
   }
 }
 

@@ -81,6 +81,8 @@ export function startCaptureCollector(init: CollectorInit, spec: CaptureSpec, au
     for (let i = 0; i < offsets.length; i += 2) {
       // MONITOR output is pure ASCII (the server escapes every other byte as \xHH): latin1 is exact.
       core.pushLine(b.toString('latin1', offsets[i]!, offsets[i + 1]!));
+      // A few hundred at a time, so lines and their events die young (see NodeCore's SUB_BATCH).
+      if ((i & 511) === 510) core.flushNow();
     }
     lines += offsets.length / 2;
     core.flushNow();

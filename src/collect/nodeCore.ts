@@ -34,7 +34,11 @@ export interface NodeCoreOptions {
 
 /** How long one slice of a flush may run before the worker lets its sockets and messages in. */
 const SLICE_MS = 12;
-const SLICE_LINES = 2048;
+/**
+ * Lines parsed and aggregated together. Small, so a batch's event objects die young: batches of
+ * thousands survived a scavenge each and garbage collection took a quarter of the time.
+ */
+const SUB_BATCH = 256;
 /** The tree and top keys are re-sent at least this often while rates decay, even without traffic. */
 const TREE_REFRESH_MS = 1000;
 
@@ -143,7 +147,7 @@ export class NodeCore {
   flushNow(): void {
     this.applyPendingPoll();
     const batch = this.takeLines();
-    this.parse(batch, 0, batch.length, this.opts.now());
+    for (let i = 0; i < batch.length; i += SUB_BATCH) this.parse(batch, i, Math.min(i + SUB_BATCH, batch.length), this.opts.now());
   }
 
   private takeLines(): string[] {
@@ -161,7 +165,7 @@ export class NodeCore {
     while (i < batch.length) {
       const deadline = performance.now() + SLICE_MS;
       while (i < batch.length && performance.now() < deadline) {
-        const end = Math.min(i + SLICE_LINES, batch.length);
+        const end = Math.min(i + SUB_BATCH, batch.length);
         this.parse(batch, i, end, t);
         i = end;
       }
