@@ -3,7 +3,7 @@
 //   node --import tsx bench/aggregates.ts [events=10000000] [distinctKeys=1000000] [modes=baseline,spaceSaving,prefixTree,both]
 //
 // Keys look like `svc3:entity123:456789`: 16 services, 700 entities per service (more than
-// BOUNDS.prefixChildren, so the OTHER bucket is exercised), 1,000,000 ids. Ranks are drawn
+// PREFIX_BOUNDS.prefixChildren, so the OTHER bucket is exercised), 1,000,000 ids. Ranks are drawn
 // log-uniformly (P(rank r) ~ 1/r, Zipf s = 1), one event in five is a write. As the socket reader
 // and parser would, the bench joins 1024 keys into a chunk of text, then cuts each key out of it
 // (`chunk.slice`): every key reaches the aggregates as a fresh string, hash not yet computed, its
@@ -11,7 +11,7 @@
 // Every 64 chunks RSS is sampled, and about 4 times a second (wall clock) the bench does what the
 // session does on a flush: tree.tick, top(200), children('') and all().
 import { BOUNDS } from '../src/bounds.ts';
-import { PrefixTree } from '../src/analysis/prefixTree.ts';
+import { PREFIX_BOUNDS, PrefixTree } from './baseline/prefixTree.ts';
 import { SpaceSaving } from '../src/analysis/spaceSaving.ts';
 
 const EVENTS = Number(process.argv[2] ?? 10_000_000);

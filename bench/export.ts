@@ -49,7 +49,7 @@ const inv: Inventory = {
   target: { id: 'elasticache-valkey-cluster', title: 'ElastiCache for Valkey (cluster mode)' },
   window: { start: iso, end: iso, monitorEvents: n * 12, unparsedLines: 0, droppedLines: 0, monitorOnSeconds: 60, monitorOffSeconds: 0, monitorOff: [] },
   clients,
-  prefixes: [{ prefix: 'user:', reads: n * 10, writes: 0, count: n * 10 }],
+  prefixes: [{ prefix: 'user:', kind: 'prefix', reads: n * 10, writes: 0, count: n * 10 }, { prefix: 'user:*', kind: 'leaf', reads: n * 10, writes: 0, count: n * 10 }],
   topKeys: [{ key: 'user:1', count: 10 }],
   summary: { clients: n, connected: n, unnamed: 0, services: 1, libraries: { ok: 0, outdated: n, unknown: 0, missing: 0, unavailable: 0 }, findings: { "cross-slot": n }, selfLeftOut: 0 },
 };

@@ -7,7 +7,7 @@
 // `sess:<22-char base62 token>:data` (the shape rules), `cart:{u<6 digits>}:items` (a hash tag:
 // core, rules, then the wild form's hash). Keys are built first and flattened (one string split),
 // a GC runs before each timed pass, and the median of `runs` passes is printed, CPU time.
-import { PrefixTree } from '../src/analysis/prefixTree.ts';
+import { PrefixTree } from './baseline/prefixTree.ts';
 import { PatternTree } from '../src/analysis/patternTree.ts';
 
 const N = Number(process.argv[2] ?? 1_000_000);

@@ -18,9 +18,9 @@
 // string; `baseline` does only that and is subtracted ("net"). `patternClients` also feeds a
 // ClientPatterns per client (64 clients, by key family and rank) with the returned handle, as the
 // session would; `prefixClients` is what the session does today for comparison: PrefixTree plus a
-// ReadWriteCounter(BOUNDS.prefixesPerClient) per client fed every delimiter-ended prefix (a slice each). Heap: `heapUsed` after a full GC with the structure alive, minus before (needs
+// ReadWriteCounter(PREFIX_BOUNDS.prefixesPerClient) per client fed every delimiter-ended prefix (a slice each). Heap: `heapUsed` after a full GC with the structure alive, minus before (needs
 // --expose-gc). Each mode runs `runs` times; the median is printed.
-import { PrefixTree } from '../src/analysis/prefixTree.ts';
+import { PREFIX_BOUNDS, PrefixTree } from './baseline/prefixTree.ts';
 import { PatternTree } from '../src/analysis/patternTree.ts';
 import { ClientPatterns } from '../src/analysis/clientPatterns.ts';
 import { ReadWriteCounter } from '../src/analysis/boundedCounter.ts';
@@ -124,7 +124,7 @@ function run(mode: Mode): Result {
   seed = 0x2545f491;
   const heap0 = heapNow();
   const prefixTree = mode === 'prefixTree' || mode === 'prefixClients' ? new PrefixTree(':') : null;
-  const prefixClients = mode === 'prefixClients' ? Array.from({ length: 64 }, () => new ReadWriteCounter(BOUNDS.prefixesPerClient)) : null;
+  const prefixClients = mode === 'prefixClients' ? Array.from({ length: 64 }, () => new ReadWriteCounter(PREFIX_BOUNDS.prefixesPerClient)) : null;
   const patternTree = mode === 'patternTree' || mode === 'patternClients' ? new PatternTree(':') : null;
   const clients = mode === 'patternClients' ? Array.from({ length: 64 }, () => new ClientPatterns()) : null;
   let sink = 0;
@@ -155,7 +155,7 @@ function run(mode: Mode): Result {
           let depth = 0;
           for (;;) {
             const at = key.indexOf(':', from);
-            if (at < 0 || ++depth > BOUNDS.prefixDepth) break;
+            if (at < 0 || ++depth > PREFIX_BOUNDS.prefixDepth) break;
             from = at + 1;
             if (from >= key.length) break;
             rec.add(key.slice(0, from), write);

@@ -5,7 +5,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { ageSeconds, idleSeconds, type ClientView } from '../src/analysis/session.ts';
 import { heatBar, splitBar } from '../src/ui/bars.ts';
 import { isFlagged } from '../src/ui/clients.ts';
-import { keyPasses } from '../src/ui/filters.ts';
+import { keyPasses, patternMayPassAny } from '../src/ui/filters.ts';
 import { formatBytes, formatCount, formatDuration, formatMs, formatRate } from '../src/ui/format.ts';
 import { selectActive } from '../src/ui/select.ts';
 import { clean, fit, wrapText } from '../src/ui/text.ts';
@@ -25,8 +25,8 @@ export function DetailPane({
   readonly focused: boolean;
   readonly clock?: () => number;
 }) {
-  const { client, active } = useRecon(
-    useShallow((s) => ({ client: s.view.clients.find((c) => c.key === s.ui.detail), active: selectActive(s) })),
+  const { client, active, delimiter } = useRecon(
+    useShallow((s) => ({ client: s.view.clients.find((c) => c.key === s.ui.detail), active: selectActive(s), delimiter: s.ui.delimiter })),
   );
   const now = useNow(1000, clock);
   const inner = Math.max(1, width - 2);
@@ -52,7 +52,7 @@ export function DetailPane({
           <Commands client={client} width={cmdW} lines={lines} />
         </Box>
         <Box width={restW} flexDirection="column">
-          <Touched client={client} width={restW} lines={lines} active={active} />
+          <Touched client={client} width={restW} lines={lines} active={active} delimiter={delimiter} />
         </Box>
       </Box>
     </Pane>
@@ -145,14 +145,16 @@ function Touched({
   width,
   lines,
   active,
+  delimiter,
 }: {
   readonly client: ClientView;
   readonly width: number;
   readonly lines: number;
   readonly active: readonly string[];
+  readonly delimiter: string;
 }) {
-  const prefixes = client.prefixes.filter((p) => keyPasses(p.prefix, active));
-  const keys = client.topKeys.filter((k) => keyPasses(k.key, active));
+  const prefixes = client.prefixes.filter((p) => patternMayPassAny(p.prefix, active, delimiter));
+  const keys = client.topKeys.filter((k) => keyPasses(k.key, active, delimiter));
   const avail = Math.max(0, lines - 2);
   const pLines = Math.min(prefixes.length, Math.max(Math.ceil(avail / 2), avail - keys.length));
   const kLines = Math.max(0, avail - pLines);

@@ -1,5 +1,6 @@
-// The key heatmap: the prefixes under the current drill prefix, busiest first, each with a heat bar
-// (its rate against the busiest sibling) split into reads and writes; below, the top keys there.
+// The key heatmap: the key patterns under the current drill pattern (`cart:{*}:`, and leaves such as
+// `cart:{*}:items`), busiest first, each with a heat bar (its rate against the busiest sibling) split
+// into reads and writes; below, the top keys there.
 import { useRef } from 'react';
 import { Text } from 'ink';
 import { useShallow } from 'zustand/react/shallow';
@@ -18,7 +19,7 @@ import { theme } from './theme.ts';
 type ColId = 'prefix' | 'heat' | 'rate' | 'share' | 'reads' | 'writes' | 'more';
 
 const COLUMNS: readonly Column<ColId>[] = [
-  { id: 'prefix', title: 'PREFIX', width: 16, min: 8, max: 48, priority: 0, grow: 2 },
+  { id: 'prefix', title: 'PATTERN', width: 16, min: 8, max: 48, priority: 0, grow: 2 },
   { id: 'heat', title: `HEAT ${READ_GLYPH}read ${WRITE_GLYPH}write`, width: 18, min: 8, max: 40, priority: 0, grow: 3 },
   { id: 'rate', title: '/s', width: 6, align: 'right', priority: 0 },
   { id: 'share', title: 'SHARE', width: 5, align: 'right', priority: 2 },
@@ -60,7 +61,7 @@ export function HeatmapPane({ width, height, focused }: { readonly width: number
   const info = [
     drill === '' ? 'all keys' : drill,
     filtered ? 'filtered' : '',
-    rows.length > prefixLines ? `${start.current + 1}-${Math.min(rows.length, start.current + prefixLines)}/${rows.length}` : `${rows.length} prefix${rows.length === 1 ? '' : 'es'}`,
+    rows.length > prefixLines ? `${start.current + 1}-${Math.min(rows.length, start.current + prefixLines)}/${rows.length}` : `${rows.length} pattern${rows.length === 1 ? '' : 's'}`,
   ]
     .filter(Boolean)
     .join(' · ');
@@ -76,7 +77,7 @@ export function HeatmapPane({ width, height, focused }: { readonly width: number
       <HeaderLine columns={cols} />
       {rows.length === 0 ? (
         <Text dimColor wrap="truncate">
-          {drill === '' ? (filtered ? ' No traffic on keys under the active filters yet.' : ' No keyed traffic yet.') : ' No deeper prefixes here.'}
+          {drill === '' ? (filtered ? ' No traffic on keys under the active filters yet.' : ' No keyed traffic yet.') : ' No deeper patterns here.'}
           {drill !== '' ? ' Esc goes back.' : ''}
         </Text>
       ) : (
@@ -133,7 +134,10 @@ function HeatLine({
 }) {
   const heat = cols.find((c) => c.id === 'heat');
   const bar = splitBar(byRate ? row.rate : row.count, max, row.reads, row.writes, heat?.w ?? 0);
-  const label = row.segment === OTHER_PREFIX ? `${OTHER_PREFIX} (other names)` : row.segment + delimiter;
+  // A prefix row ends with the delimiter (`{*}:`), a leaf is the whole key's last segment (`items`).
+  const label = row.kind === 'other' ? `${OTHER_PREFIX} (other names)` : row.kind === 'prefix' ? row.segment + delimiter : row.segment;
+  // Counts of rows a filter finer than the patterns cuts into are upper bounds.
+  const le = row.upperBound ? '≤' : '';
   return (
     <Text wrap="truncate" inverse={selected && focused} bold={selected && !focused}>
       <Line
@@ -157,10 +161,10 @@ function HeatLine({
       <Line
         columns={cols.filter((c) => c.at > (heat?.at ?? Infinity)).map((c, i, a) => ({ ...c, at: c.at - (a[0]?.at ?? 0) }))}
         cells={{
-          rate: { text: formatRate(row.rate), bold: row.rate > 0 },
+          rate: { text: le + formatRate(row.rate), bold: row.rate > 0 },
           share: formatPercent(row.count, total),
-          reads: { text: formatCount(row.reads), color: row.reads > 0 ? theme.read : undefined },
-          writes: { text: formatCount(row.writes), color: row.writes > 0 ? theme.write : undefined },
+          reads: { text: le + formatCount(row.reads), color: row.reads > 0 ? theme.read : undefined },
+          writes: { text: le + formatCount(row.writes), color: row.writes > 0 ? theme.write : undefined },
           more: { text: row.hasChildren ? '▸' : '', color: theme.muted },
         }}
         pointer=""

@@ -101,6 +101,16 @@ export function StatusBar({ clock }: { readonly clock?: () => number }) {
 }
 
 /** MONITOR's state in words, with its elapsed time and budget. */
+/** Who holds MONITOR off, in the status bar's words. */
+const HOLD_WORDS: Readonly<Record<NonNullable<MonitorStatus['hold']>, string>> = {
+  guard: 'the buffer guard',
+  blind: 'the buffer guard',
+  health: 'the health gate',
+  stall: 'the watchdog',
+  backlog: 'the watchdog',
+  duty: 'its duty cycle',
+};
+
 export function monitorWords(m: MonitorStatus, now: number): { icon: string; label: string; color: string; detail: string } {
   const elapsed = formatMs(Math.max(0, monitorElapsedMs(m, now)));
   const budget = m.budgetMs !== undefined ? ` of ${formatMs(m.budgetMs)} budget` : '';
@@ -110,14 +120,15 @@ export function monitorWords(m: MonitorStatus, now: number): { icon: string; lab
   if (m.desired === 'on') {
     if (m.phase === 'on') return { icon: '●', label: 'on', color: theme.good, detail: time };
     if (m.phase === 'reconnecting') return { icon: '◌', label: 'reconnecting', color: theme.warn, detail: reason };
+    // Held off by a safety check, not by the user: it comes back by itself.
+    if (m.hold !== undefined) return { icon: '‖', label: `held off by ${HOLD_WORDS[m.hold]}`, color: theme.warn, detail: `${reason} · back by itself · ${time}` };
     return { icon: '◌', label: 'connecting', color: theme.warn, detail: time };
   }
   if (m.desired === 'paused') {
     if (reason === '' || reason === 'paused by you') {
       return { icon: '‖', label: 'paused by you', color: theme.warn, detail: `after ${time} · p resumes` };
     }
-    const guard = reason.startsWith('buffer guard');
-    return { icon: '‖', label: guard ? 'paused by the buffer guard' : 'paused', color: theme.warn, detail: `${reason} · ${time}` };
+    return { icon: '‖', label: 'paused', color: theme.warn, detail: `${reason} · ${time}` };
   }
   // desired off: never started (--no-monitor), or stopped by its budget or at the end of the run.
   if (m.phase === 'off' && m.onBeforeMs === 0 && m.onSince === undefined) {

@@ -5,14 +5,6 @@ export const BOUNDS = {
   topKeys: 2000,
   /** Counters in each client's own key sketch. */
   topKeysPerClient: 64,
-  /** Prefix tree: how many delimiter levels deep it records. */
-  prefixDepth: 6,
-  /** Prefix tree: children kept under one node; later names are counted under `…` (OTHER_PREFIX). */
-  prefixChildren: 500,
-  /** Prefix tree: nodes in the whole tree. */
-  prefixNodes: 50_000,
-  /** Distinct prefixes remembered per client (reads and writes counted per prefix). */
-  prefixesPerClient: 256,
   /** Distinct command names counted per client. */
   commandsPerClient: 200,
   /** Clients remembered in the session ledger, connected or not; the oldest departed ones go first. */
@@ -50,7 +42,7 @@ export const BOUNDS = {
   keyLength: 512,
 } as const;
 
-/** Name of the bucket that takes prefixes beyond `prefixChildren`. */
+/** Name of the bucket that takes names beyond a bound (the pattern tree's last resort, the per-client counters'). */
 export const OTHER_PREFIX = '…';
 
 /** MONITOR lines waiting for the next flush. Beyond this the engine is not keeping up: lines are

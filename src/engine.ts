@@ -8,7 +8,7 @@ import type { ReconStore } from './store.ts';
 import { monitorElapsedMs } from './store.ts';
 import { startCollector, type CollectorHost } from './collect/host.ts';
 import { Merger } from './collect/merge.ts';
-import { CHUNKS_AHEAD } from './collect/capture.ts';
+import { feedCapture, type CaptureFeed } from './collect/captureFeed.ts';
 import type { AuditSpec, CollectorInit, CollectorSpec } from './collect/protocol.ts';
 import type { Recorder } from './record/recorder.ts';
 
@@ -29,7 +29,7 @@ export interface EngineOptions {
   readonly recorder?: Recorder;
   /** The main thread's view of the source's clock, kept up to date from the collectors (replay, capture). */
   readonly clock?: { now: number };
-  /** A capture fed through the main thread (stdin), split to every partition. */
+  /** A capture, read here once and split to the partitions (a file, stdin, a FIFO). */
   readonly feed?: Readable;
 }
 
@@ -44,7 +44,7 @@ export function startEngine(config: Config, store: ReconStore, opts: EngineOptio
 /** Runs collectors for the given specs and joins them into the store. */
 export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore, config: Config, opts: EngineOptions = {}): Engine {
   const { actions } = store.getState();
-  const merger = new Merger();
+  const merger = new Merger(config.delimiter);
   let commitQueued = false;
   let stopped = false;
 
@@ -76,7 +76,7 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
     desired: store.getState().monitor.desired,
   });
 
-  let outstanding = 0;
+  let feed: CaptureFeed | undefined;
   const hosts: CollectorHost[] = specs.map((spec) =>
     startCollector(initFor(spec), {
       onDelta(nodes) {
@@ -85,10 +85,7 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
         queueCommit();
       },
       onTap: (text, kind) => opts.recorder?.write(text, kind),
-      onChunkAck() {
-        outstanding--;
-        if (outstanding < CHUNKS_AHEAD * hosts.length) opts.feed?.resume();
-      },
+      onChunkAck: () => feed?.taken(spec.kind === 'capture' ? spec.partition : 0),
       onFailure: (message) => actions.notice(message),
     }),
   );
@@ -113,29 +110,16 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
   const budgetTimer = setInterval(checkBudget, 250);
   budgetTimer.unref();
 
-  // A capture on stdin: every partition sees every chunk (each keeps its own connections).
-  if (opts.feed) {
-    const feed = opts.feed;
-    feed.on('data', (chunk: Buffer) => {
-      for (const h of hosts) h.send({ t: 'chunk', data: new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength) });
-      outstanding += hosts.length;
-      if (outstanding >= CHUNKS_AHEAD * hosts.length) feed.pause();
-    });
-    feed.on('end', () => {
-      for (const h of hosts) h.send({ t: 'end' });
-    });
-    feed.on('error', () => {
-      for (const h of hosts) h.send({ t: 'end' });
-    });
-  }
+  // A capture: read once here, each partition given its own lines.
+  if (opts.feed) feed = feedCapture(opts.feed, hosts);
 
   const finite = specs.some((s) => s.kind !== 'live');
   const done = finite
     ? Promise.all(hosts.map((h) => h.done)).then(async (summaries) => {
         await Promise.all(hosts.map((h) => h.sync()));
         commit();
-        // Partitions of one capture each say how much they read; the first speaks for all.
-        const summary = summaries[0] ?? 'done';
+        // The partitions of a capture each say what they took; the feed says what the capture held.
+        const summary = feed ? `end of capture (${feed.lines.toLocaleString('en')} lines)` : (summaries[0] ?? 'done');
         actions.stopMonitor(summary);
         return summary;
       })
@@ -156,7 +140,7 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
       stopped = true;
       clearInterval(budgetTimer);
       unsubscribe();
-      opts.feed?.destroy();
+      feed?.stop();
       await Promise.all(hosts.map((h) => h.stop()));
       commit();
       await opts.recorder?.close();

@@ -119,7 +119,7 @@ function prepareCapture(config: Config, path: string): Prepared {
       return { ok: false, error: `cannot read --client-list ${config.clientListFile}: ${fileErrorText(err)}` };
     }
   }
-  /** A FIFO, a socket, a terminal or a device: read once, here, and fed to every partition like stdin. */
+  /** Not a regular file (a FIFO, a socket, a terminal, a device): opened now, without blocking. */
   let stream: Readable | undefined;
   if (path !== '-') {
     try {
@@ -140,21 +140,17 @@ function prepareCapture(config: Config, path: string): Prepared {
       kind: 'capture',
       start(store, opts) {
         const k = capturePartitions();
-        // A regular file is read by every partition itself; anything else can be read only once.
-        const feed = path === '-' ? process.stdin : stream;
         const specs: CollectorSpec[] = Array.from({ length: k }, (_, partition) => ({
           kind: 'capture',
           nodeId: 'capture',
-          path: feed ? null : path,
+          source: path === '-' ? 'stdin' : path,
           partition,
           partitions: k,
           ...(clientList !== undefined ? { clientList } : {}),
         }));
-        const engine = runCollectors(specs, store, config, {
-          audit: opts.audit ?? null,
-          clock,
-          ...(feed ? { feed } : {}),
-        });
+        // Read once, here, whatever it is (a file, stdin, a FIFO): the partitions get their lines.
+        const feed = path === '-' ? process.stdin : (stream ?? createReadStream(path, { highWaterMark: 1 << 20 }));
+        const engine = runCollectors(specs, store, config, { audit: opts.audit ?? null, clock, feed });
         return { engine, ...(engine.done ? { done: engine.done } : {}) };
       },
     },

@@ -40,7 +40,8 @@ async function withEngine<T>(url: string, extra: string[], body: (store: ReconSt
 
 const clients = (store: ReconStore): readonly ClientView[] => store.getState().view.clients;
 const named = (store: ReconStore, name: string): ClientView[] => clients(store).filter((c) => c.name === name);
-const prefixes = (c: ClientView | undefined): string[] => (c?.prefixes ?? []).map((p) => p.prefix).sort();
+/** A client's key-pattern prefixes (`a:`), without the leaves (`a:*`): where its traffic went. */
+const prefixes = (c: ClientView | undefined): string[] => (c?.prefixes ?? []).map((p) => p.prefix).filter((p) => p.endsWith(':')).sort();
 
 type App = ReturnType<typeof createClient>;
 async function app(url: string, name: string, socket: Record<string, unknown> = {}, database?: number): Promise<App> {

@@ -93,7 +93,7 @@ describe('headless CLI', () => {
 
     assert.ok(!inv.clients.some((c: { name: string }) => c.name.startsWith('redis-recon-')), 'own connections left out');
     const orders = inv.prefixes.find((p: { prefix: string }) => p.prefix === 'orders:');
-    assert.deepEqual(Object.keys(orders).sort(), ['count', 'prefix', 'reads', 'writes']);
+    assert.deepEqual(Object.keys(orders).sort(), ['count', 'kind', 'prefix', 'reads', 'writes']);
     assert.equal(orders.count, orders.reads + orders.writes);
     assert.ok(inv.topKeys.length > 0 && typeof inv.topKeys[0].key === 'string');
   });

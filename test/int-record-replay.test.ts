@@ -238,7 +238,13 @@ describe('record and replay', () => {
     assert.equal(inv.window.unparsedLines, 2, 'the garbage and the cut line are counted, not fatal');
     const svc0 = inv.clients.find((c: { name: string }) => c.name === 'svc-0');
     assert.equal(svc0.commands.GET, 2);
-    assert.deepEqual(svc0.prefixes.map((p: { prefix: string }) => p.prefix).sort(), ['prefixkey:', 'prefixkey:namespace3:', 'prefixkey:namespacea:']);
+    assert.deepEqual(svc0.prefixes.map((p: { prefix: string }) => p.prefix).sort(), [
+      'prefixkey:',
+      'prefixkey:namespace3:',
+      'prefixkey:namespace3:default_data',
+      'prefixkey:namespacea:',
+      'prefixkey:namespacea:default_data',
+    ]);
     assert.equal(inv.window.start, new Date(1774787120638).toISOString(), 'the window is the capture\'s own time');
   });
 

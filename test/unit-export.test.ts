@@ -83,11 +83,11 @@ test('Markdown: the reconnaissance summary migration owners read', async () => {
   const path = join(mkdtempSync(join(tmpdir(), 'recon-export-')), 'inv.md');
   assert.ok((await exportInventory(state, path, { target })).ok);
   const md = readFileSync(path, 'utf8');
-  for (const h of ['## Services identified', '## Unnamed clients', '## Libraries to upgrade', '## What will fail on', '## Prefixes by readers and writers']) {
+  for (const h of ['## Services identified', '## Unnamed clients', '## Libraries to upgrade', '## What will fail on', '## Key patterns by readers and writers']) {
     assert.ok(md.includes(h), h);
   }
   assert.match(md, /\| cross-slot /);
-  assert.match(md, /\| prefixkey: \| 3 \| 1 \|/);
+  assert.match(md, /\| prefixkey:namespacea:default_data \| 1 \| 0 \|/);
   assert.match(md, /\| \(unnamed\) [^|]+ \| - \| missing \|/);
 });
 

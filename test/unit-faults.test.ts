@@ -167,7 +167,7 @@ function inventory(over: Partial<Inventory['window']> = {}, keys: string[] = [])
   return {
     formatVersion: 1, tool: { name: 'redis-recon', version: 't' }, endpoint: 'e', server: null, target: null,
     window: { start: '2026-01-01T00:00:00.000Z', end: '2026-01-01T00:00:40.000Z', monitorEvents: 1, unparsedLines: 0, droppedLines: 0, monitorOnSeconds: 36, monitorOffSeconds: 0, monitorOff: [], ...over },
-    clients: [client], prefixes: keys.map((prefix) => ({ prefix, reads: 1, writes: 0, count: 1 })), topKeys: [],
+    clients: [client], prefixes: keys.map((prefix) => ({ prefix, kind: 'leaf' as const, reads: 1, writes: 0, count: 1 })), topKeys: [],
     summary: { clients: 1, connected: 1, unnamed: 0, services: 1, libraries: { ok: 0, outdated: 0, unknown: 0, missing: 0, unavailable: 0 }, findings: {}, selfLeftOut: 0 },
   };
 }

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { activePrefixes, addFilter, clientPasses, deactivateAll, keyPasses, MAX_FILTERS, presetFilters, toggleFilter } from '../src/ui/filters.ts';
-import { PrefixTree } from '../src/analysis/prefixTree.ts';
-import { heatRows, parentPrefix, passingFrontier, topKeysUnder } from '../src/ui/heatmap.ts';
+import { PatternTree } from '../src/analysis/keyPatterns.ts';
+import { heatRows, parentPrefix, topKeysUnder } from '../src/ui/heatmap.ts';
 
 const client = (prefixes: string[], keys: string[]) => ({
   prefixes: prefixes.map((prefix) => ({ prefix, reads: 1, writes: 0 })),
@@ -20,17 +20,24 @@ test('a key passes when it starts with any active prefix', () => {
   assert.equal(keyPasses('app:user:1', ['app:us']), true);
 });
 
-test('a client passes through its remembered prefixes or its top keys', () => {
-  // Through a prefix at or below the filter.
+test('a client passes through its key patterns or its top keys', () => {
+  // Through a pattern at or below the filter.
   assert.equal(clientPasses(client(['app:', 'app:user:'], []), ['app:user:']), true);
-  // A filter ending mid-segment matches through the deeper prefix.
+  // A filter ending mid-segment matches through the deeper pattern.
   assert.equal(clientPasses(client(['app:', 'app:user:'], []), ['app:us']), true);
-  // Only an ancestor prefix (app:) is not enough: it may have touched app:session: only.
+  // Only an ancestor pattern (app:) is not enough: it may have touched app:session: only.
   assert.equal(clientPasses(client(['app:', 'app:session:'], ['app:session:1']), ['app:user:']), false);
-  // A filter deeper than any remembered prefix matches through a top key.
+  // A filter deeper than any remembered pattern matches through a top key.
   assert.equal(clientPasses(client(['app:'], ['app:user42']), ['app:user4']), true);
   // A client with no activity does not pass an active filter.
   assert.equal(clientPasses(client([], []), ['app:']), false);
+  // A pattern filter: ids in the middle.
+  assert.equal(clientPasses(client(['cart:', 'cart:{*}:', 'cart:{*}:items'], []), ['cart:{*}:items']), true);
+  assert.equal(clientPasses(client(['user:', 'user:*:', 'user:*:cart'], []), ['user:*:cart']), true);
+  assert.equal(clientPasses(client(['user:', 'user:*:', 'user:*:profile'], []), ['user:*:cart']), false);
+  // A literal id under a pattern: the pattern only says it may have; the top keys decide.
+  assert.equal(clientPasses(client(['user:', 'user:*:', 'user:*:cart'], ['user:7:cart']), ['user:12345:']), false);
+  assert.equal(clientPasses(client(['user:', 'user:*:', 'user:*:cart'], ['user:12345:cart']), ['user:12345:']), true);
 });
 
 test('presets start inactive, deduplicated; typed filters append active, or re-activate', () => {
@@ -66,8 +73,8 @@ test('the filter list is bounded', () => {
   assert.equal(addFilter(list, 'more:').slot, 0);
 });
 
-function tree(): PrefixTree {
-  const t = new PrefixTree(':');
+function tree(): PatternTree {
+  const t = new PatternTree(':');
   for (let i = 0; i < 6; i++) t.add(`app:user:${i}`, false);
   for (let i = 0; i < 3; i++) t.add(`app:users:${i}`, true);
   for (let i = 0; i < 4; i++) t.add(`app:session:${i}`, true);
@@ -75,29 +82,37 @@ function tree(): PrefixTree {
   return t;
 }
 
-test('heatmap rows: whole picture without filters, busiest first', () => {
+test('heatmap rows: whole picture without filters, busiest first; ids are patterns', () => {
   const rows = heatRows(tree(), '', [], ':');
   assert.deepEqual(rows.map((r) => [r.prefix, r.count]), [['app:', 13], ['orders:', 2]]);
   assert.deepEqual(heatRows(tree(), 'app:', [], ':').map((r) => r.prefix), ['app:user:', 'app:session:', 'app:users:']);
+  // The numbers are ids: one leaf row each, not one row per key.
+  assert.deepEqual(heatRows(tree(), 'app:user:', [], ':').map((r) => [r.prefix, r.kind, r.count]), [['app:user:*', 'leaf', 6]]);
+  assert.deepEqual(heatRows(tree(), 'orders:', [], ':').map((r) => [r.prefix, r.count]), [['orders:*:', 2]]);
 });
 
 test('heatmap rows above an active filter count only the passing traffic below them', () => {
   const t = tree();
   const top = heatRows(t, '', ['app:user:'], ':');
-  assert.deepEqual(top.map((r) => [r.prefix, r.count, r.reads, r.writes, r.partial]), [['app:', 6, 6, 0, true]]);
+  assert.deepEqual(top.map((r) => [r.prefix, r.count, r.reads, r.writes, r.partial, r.upperBound]), [['app:', 6, 6, 0, true, false]]);
   const inside = heatRows(t, 'app:', ['app:user:'], ':');
   assert.deepEqual(inside.map((r) => [r.prefix, r.count, r.partial]), [['app:user:', 6, false]]);
   // Mid-segment filter: both app:user: and app:users: pass.
   const mid = heatRows(t, '', ['app:us'], ':');
   assert.deepEqual(mid.map((r) => [r.prefix, r.count]), [['app:', 9]]);
   // Two filters, one nested in the other: nothing counts twice.
-  assert.deepEqual(passingFrontier(t, ['app:', 'app:user:'], ':').map((n) => n.prefix), ['app:']);
-  // A filter elsewhere hides unrelated prefixes entirely.
+  assert.deepEqual(heatRows(t, '', ['app:', 'app:user:'], ':').map((r) => [r.prefix, r.count, r.partial]), [['app:', 13, false]]);
+  // A filter elsewhere hides unrelated patterns entirely.
   assert.deepEqual(heatRows(t, '', ['orders:'], ':').map((r) => r.prefix), ['orders:']);
   assert.deepEqual(heatRows(t, '', ['nothing:'], ':'), []);
+  // A pattern filter.
+  assert.deepEqual(heatRows(t, '', ['orders:*:x'], ':').map((r) => [r.prefix, r.count, r.partial]), [['orders:', 2, true]]);
+  // A literal id finer than the patterns: the rows that may hold it, their counts an upper bound.
+  const id = heatRows(t, '', ['app:user:3'], ':');
+  assert.deepEqual(id.map((r) => [r.prefix, r.count, r.partial, r.upperBound]), [['app:', 6, true, true]]);
 });
 
-test('top keys under a prefix and passing the filters; parent prefixes', () => {
+test('top keys under a pattern and passing the filters; parent patterns', () => {
   const keys = [
     { key: 'app:user:1', count: 9 },
     { key: 'app:session:1', count: 5 },
@@ -106,6 +121,7 @@ test('top keys under a prefix and passing the filters; parent prefixes', () => {
   assert.deepEqual(topKeysUnder(keys, 'app:', [], 10).map((k) => k.key), ['app:user:1', 'app:session:1']);
   assert.deepEqual(topKeysUnder(keys, '', ['orders:'], 10).map((k) => k.key), ['orders:1']);
   assert.deepEqual(topKeysUnder(keys, '', [], 1).length, 1);
+  assert.deepEqual(topKeysUnder(keys, 'app:*:', [], 10).map((k) => k.key), ['app:user:1', 'app:session:1']);
   assert.equal(parentPrefix('app:user:', ':'), 'app:');
   assert.equal(parentPrefix('app:', ':'), '');
   assert.equal(parentPrefix('', ':'), '');

@@ -1,13 +1,14 @@
-// What connections did: per-client counts (commands, reads and writes, prefixes, top keys,
-// databases, rate) and the server-wide aggregates (prefix tree, key sketch, totals), updated in
+// What connections did: per-client counts (commands, reads and writes, key patterns, top keys,
+// databases, rate) and the server-wide aggregates (pattern tree, key sketch, totals), updated in
 // place for each MONITOR event. Every structure is bounded (src/bounds.ts). Who the event belongs
 // to is decided before (ledger.ts); whether its keys are an access is decided here.
 import { BOUNDS } from '../bounds.ts';
 import type { Classified } from '../types.ts';
-import { BoundedCounter, ReadWriteCounter } from './boundedCounter.ts';
-import { PrefixTree } from './prefixTree.ts';
+import { BoundedCounter } from './boundedCounter.ts';
+import { ClientPatterns } from './clientPatterns.ts';
+import { PatternTree } from './patternTree.ts';
 import { EwmaRate } from './rate.ts';
-import { SpaceSaving } from './spaceSaving.ts';
+import { keyHash, SpaceSaving } from './spaceSaving.ts';
 
 /** Databases counted per client (the busiest ones; more would say nothing new). */
 const DBS_PER_CLIENT = 16;
@@ -21,7 +22,8 @@ export class ClientActivity {
   /** The rate last published, rounded: a view is rebuilt only when what it shows changes. */
   shownRate = 0;
   readonly commands = new BoundedCounter(BOUNDS.commandsPerClient);
-  readonly prefixes = new ReadWriteCounter(BOUNDS.prefixesPerClient);
+  /** Reads and writes per key pattern: depth 1 and 2 exact, deeper ones in a sketch. */
+  readonly patterns = new ClientPatterns();
   readonly keys = new SpaceSaving(BOUNDS.topKeysPerClient, { admission: 'randomized' });
   readonly dbs = new Map<number, number>();
 
@@ -34,10 +36,7 @@ export class ClientActivity {
     this.reads += other.reads;
     this.writes += other.writes;
     for (const e of other.commands.entries()) this.commands.add(e.key, e.count);
-    for (const e of other.prefixes.entries()) {
-      this.prefixes.add(e.key, false, e.reads);
-      this.prefixes.add(e.key, true, e.writes);
-    }
+    this.patterns.absorb(other.patterns);
     for (const k of other.keys.top()) this.keys.offer(k.key, k.count);
     for (const [db, n] of other.dbs) this.countDb(db, n);
   }
@@ -48,7 +47,8 @@ export class ClientActivity {
 }
 
 export class ServerActivity {
-  readonly tree: PrefixTree;
+  /** Traffic per key pattern: the heatmap. */
+  readonly tree: PatternTree;
   readonly keys = new SpaceSaving(BOUNDS.topKeys, { admission: 'randomized' });
   readonly rate = new EwmaRate();
   events = 0;
@@ -57,7 +57,7 @@ export class ServerActivity {
   keyed = 0;
 
   constructor(readonly delimiter: string) {
-    this.tree = new PrefixTree(delimiter);
+    this.tree = new PatternTree(delimiter);
   }
 }
 
@@ -81,27 +81,19 @@ export function countEvent(client: ClientActivity, server: ServerActivity, c: Cl
     server.writes++;
   }
   const keys = c.keys;
-  const delimiter = server.delimiter;
   for (let i = 0; i < keys.length; i++) {
     const touch = keys[i]!;
     const key = touch.key.length > BOUNDS.keyLength ? touch.key.slice(0, BOUNDS.keyLength) : touch.key;
     server.keyed++;
-    server.tree.add(key, touch.write);
+    // The key's pattern chain, counted for the server and (through the leaf's handle, used at
+    // once) for the client: no substring is made per prefix.
+    client.patterns.add(server.tree.add(key, touch.write), touch.write);
     // One copy of a new key serves both sketches: kept strings outlive young collections, so
     // on streams of one-off keys every extra copy is old-generation garbage.
-    const held = server.keys.offer(key);
-    client.keys.offer(held ?? key, 1, held !== undefined);
-    // Every proper delimiter-ended prefix of the key (the same ones the tree counts), so a
-    // client can be matched at any depth.
-    let from = 0;
-    let depth = 0;
-    for (;;) {
-      const at = key.indexOf(delimiter, from);
-      if (at < 0 || ++depth > BOUNDS.prefixDepth) break;
-      from = at + delimiter.length;
-      if (from >= key.length) break;
-      client.prefixes.add(key.slice(0, from), touch.write);
-    }
+    // Hashed once for both sketches (they share the hash function).
+    const hash = keyHash(key);
+    const held = server.keys.offer(key, 1, false, hash);
+    client.keys.offer(held ?? key, 1, held !== undefined, hash);
   }
 }
 

@@ -204,6 +204,30 @@ export class ClientPatterns {
       .sort((a, b) => b.reads + b.writes - (a.reads + a.writes) || (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : 0));
   }
 
+  /**
+   * Adds what `other` counted (a connection the ledger split off by mistake, folded back into the
+   * one it was). Names are taken as they are; the older of the two epochs is kept, so the next
+   * `entries` renames anything either of them recorded before a collapse.
+   */
+  absorb(other: ClientPatterns): void {
+    this.readSum += other.readSum;
+    this.writeSum += other.writeSum;
+    this.epoch = Math.min(this.epoch, other.epoch);
+    for (const [pattern, rw] of other.shallow) {
+      if (rw.reads > 0) this.count(pattern, rw.depth, false, rw.reads, 0);
+      if (rw.writes > 0) this.count(pattern, rw.depth, true, rw.writes, 0);
+    }
+    other.mid?.forEach((pattern, reads, writes, error) => {
+      if (reads > 0 || error > 0) this.count(pattern, 2, false, reads, error);
+      if (writes > 0) this.count(pattern, 2, true, writes, 0);
+    });
+    other.deep?.forEach((pattern, reads, writes, error) => {
+      const deep = (this.deep ??= new RWSketch(this.deepCapacity));
+      if (reads > 0 || error > 0) deep.offer(pattern, false, reads, error);
+      if (writes > 0) deep.offer(pattern, true, writes);
+    });
+  }
+
   /** Renames every kept pattern through `tree.canonical`, merging those that now share a name. */
   compact(tree: PatternNames): void {
     this.epoch = tree.epoch;

@@ -375,10 +375,18 @@ export class Ledger {
   // MONITOR lines
 
   /**
-   * The record a line belongs to (not `lua` lines: the session gives those to the script's caller).
-   * `unknown`: a connection no poll has listed yet begins here, so a poll would tell more.
+   * Set by `resolve` and `specialRecord`: the line just resolved begins a connection no poll has
+   * listed yet, so a poll would tell more. (A field, not a returned pair: this runs per event.)
    */
-  resolve(ev: MonitorEvent, c: Classified, nowMs: number): { rec: ClientRecord; unknown: boolean } {
+  lastUnknown = false;
+
+  private found(rec: ClientRecord, unknown: boolean): ClientRecord {
+    this.lastUnknown = unknown;
+    return rec;
+  }
+
+  /** The record a line belongs to (not `lua` lines: the session gives those to the script's caller). */
+  resolve(ev: MonitorEvent, c: Classified, nowMs: number): ClientRecord {
     const te = ev.ts * 1000;
     if (te > this.latestLine) this.latestLine = te;
     const addr = ev.source;
@@ -398,20 +406,20 @@ export class Ledger {
   }
 
   /** The record for script lines no script call claims (`lua`), or lines with no address. */
-  specialRecord(addr: string, te: number, nowMs: number): { rec: ClientRecord; unknown: boolean } {
+  specialRecord(addr: string, te: number, nowMs: number): ClientRecord {
     const known = this.special.get(addr);
-    if (known !== undefined) return { rec: known, unknown: false };
+    if (known !== undefined) return this.found(known, false);
     const rec = this.provisional(addr, te, nowMs);
     this.special.set(addr, rec);
-    return { rec, unknown: false };
+    return this.found(rec, false);
   }
 
-  private resolveTcp(addr: string, te: number, c: Classified, nowMs: number): { rec: ClientRecord; unknown: boolean } {
+  private resolveTcp(addr: string, te: number, c: Classified, nowMs: number): ClientRecord {
     const chain = this.byAddr.get(addr);
     if (chain === undefined || chain.length === 0) {
       const rec = this.provisional(addr, te, nowMs);
       this.byAddr.set(addr, [{ rec, from: te }]);
-      return { rec, unknown: true };
+      return this.found(rec, true);
     }
     let i = chain.length - 1;
     while (i > 0 && te < chain[i]!.from) i--;
@@ -428,19 +436,19 @@ export class Ledger {
         te >= latest.openedAtServer - SECOND
       ) {
         last.from = te;
-        return { rec: latest, unknown: false };
+        return this.found(latest, false);
       }
-      return { rec: chain[i]!.rec, unknown: false };
+      return this.found(chain[i]!.rec, false);
     }
     const rec = last.rec;
     if (NEW_CONNECTION_COMMANDS.has(c.command) && this.setUp(rec, te)) {
-      return { rec: this.split(chain, addr, te, nowMs), unknown: true };
+      return this.found(this.split(chain, addr, te, nowMs), true);
     }
     if (!rec.connected && rec.goneAtServer !== undefined && te >= rec.goneAtServer) {
       // The poll that saw it leave ran before this line: a new connection holds the address.
-      return { rec: this.split(chain, addr, rec.goneAtServer, nowMs), unknown: true };
+      return this.found(this.split(chain, addr, rec.goneAtServer, nowMs), true);
     }
-    return { rec, unknown: false };
+    return this.found(rec, false);
   }
 
   /** It has worked, or been open too long for a setup command to be its own. */
@@ -455,19 +463,19 @@ export class Ledger {
     return rec;
   }
 
-  private resolveUnix(addr: string, db: number, te: number, nowMs: number): { rec: ClientRecord; unknown: boolean } {
+  private resolveUnix(addr: string, db: number, te: number, nowMs: number): ClientRecord {
     const g = this.unixGroups.get(addr);
     if (g === undefined || g.all.length === 0) {
       const loose = this.unixLoose.get(addr);
-      if (loose !== undefined && (loose.connected || loose.goneAtServer === undefined || te < loose.goneAtServer)) return { rec: loose, unknown: false };
+      if (loose !== undefined && (loose.connected || loose.goneAtServer === undefined || te < loose.goneAtServer)) return this.found(loose, false);
       const rec = this.provisional(addr, te, nowMs);
       this.unixLoose.set(addr, rec);
-      return { rec, unknown: true };
+      return this.found(rec, true);
     }
     // One connection on the socket: it (whatever database it moved to since the poll).
-    if (g.all.length === 1) return { rec: g.all[0]!, unknown: false };
+    if (g.all.length === 1) return this.found(g.all[0]!, false);
     const inDb = g.byDb.get(db);
-    if (inDb !== undefined && inDb.length === 1) return { rec: inDb[0]!, unknown: false };
+    if (inDb !== undefined && inDb.length === 1) return this.found(inDb[0]!, false);
     // Several in this database, or none listed in it (one moved with SELECT since): an entry for them.
     const sharedDb = inDb !== undefined ? db : undefined;
     const key = sharedDb !== undefined ? `shared:${addr}#${db}` : `shared:${addr}`;
@@ -486,7 +494,7 @@ export class Ledger {
       sh.shared = (inDb ?? g.all).length;
       sh.dirty = true;
     }
-    return { rec: sh, unknown: false };
+    return this.found(sh, false);
   }
 
   /** A connection known only from MONITOR so far, its lines starting at server time `from`. */

@@ -62,6 +62,7 @@ export class Session {
   /** The client whose script call came last: the `lua` lines that follow are its script's. */
   private scriptCaller: ClientRecord | undefined;
   private version = 0;
+  private viewedEpoch = 0;
   private clientViews: readonly ClientView[] = [];
 
   constructor(private readonly opts: SessionOptions) {
@@ -102,12 +103,11 @@ export class Session {
       let rec: ClientRecord;
       if (ev.source === 'lua') {
         // A script's own commands follow its call at once (scripts run atomically); the caller owns them.
-        rec = this.scriptCaller ?? ledger.specialRecord('lua', ev.ts * 1000, nowMs).rec;
+        rec = this.scriptCaller ?? ledger.specialRecord('lua', ev.ts * 1000, nowMs);
         this.atomic.command(rec, c, true);
       } else {
-        const r = ledger.resolve(ev, c, nowMs);
-        rec = r.rec;
-        if (r.unknown) unknownAddresses++;
+        rec = ledger.resolve(ev, c, nowMs);
+        if (ledger.lastUnknown) unknownAddresses++;
         this.scriptCaller = undefined;
         this.atomic.command(rec, c, false);
       }
@@ -145,9 +145,14 @@ export class Session {
   /** An immutable view; unchanged clients keep their previous view object. */
   view(): SessionView {
     let changed = this.ledger.changed;
+    // A collapse in the pattern tree renamed patterns (`tenant:acme:` → `tenant:*:`): every client
+    // that counted any must show the new names.
+    const epoch = this.server.tree.epoch;
+    const renamed = epoch !== this.viewedEpoch;
+    this.viewedEpoch = epoch;
     for (const rec of this.ledger.values()) {
-      if (rec.dirty || rec.view === undefined) {
-        rec.view = buildView(rec, this.opts.audit);
+      if (rec.dirty || rec.view === undefined || (renamed && rec.activity.patterns.size > 0)) {
+        rec.view = buildView(rec, this.opts.audit, this.server.tree);
         rec.dirty = false;
         changed = true;
       }

@@ -51,26 +51,26 @@ class Counter {
  * replacement only moves a few slots. On the Zipf bench, where half the events replace a counter,
  * the sketch runs about twice as fast as with a Map.
  */
+/** One seed per process: no fixed set of keys collides in every run, and every sketch agrees on a key's hash. */
+const SEED = (Math.random() * 0x100000000) | 0;
+
+/**
+ * FNV-1a over the UTF-16 code units, seeded, with a final mix so that the low bits spread. The same
+ * for every sketch, so a key offered to two sketches (the server's and its client's) is hashed once.
+ */
+export function keyHash(key: string): number {
+  let h = SEED ^ 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  return h ^ (h >>> 13);
+}
+
 class KeyIndex {
   private mask = 7;
   private hashes = new Int32Array(8);
   private slots: Array<Counter | null> = new Array<Counter | null>(8).fill(null);
   private count = 0;
-  private readonly seed: number;
-
-  constructor() {
-    // A seed per table: no fixed set of keys collides in every run.
-    this.seed = (Math.random() * 0x100000000) | 0;
-  }
-
-  /** FNV-1a over the UTF-16 code units, seeded, with a final mix so that the low bits spread. */
-  hash(key: string): number {
-    let h = this.seed ^ 0x811c9dc5;
-    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b);
-    return h ^ (h >>> 13);
-  }
 
   get(key: string, hash: number): Counter | null {
     const { hashes, slots, mask } = this;
@@ -179,12 +179,12 @@ export class SpaceSaving {
    * Counts `weight` (> 0 and finite; other values are ignored) occurrences of `item`. Returns the
    * string the sketch holds for it (a detached copy), or undefined when it is not monitored, so a
    * second sketch fed the same key can take the held copy as `owned` and skip a copy of its own.
+   * `hash` (keyHash(item)) may be passed when the caller already has it.
    */
-  offer(item: string, weight = 1, owned = false): string | undefined {
+  offer(item: string, weight = 1, owned = false, hash = keyHash(item)): string | undefined {
     if (!(weight > 0 && weight !== Infinity)) return undefined;
     this.sum += weight;
     const index = this.index;
-    const hash = index.hash(item);
     const counter = index.get(item, hash);
     if (counter !== null) {
       this.increment(counter, weight);
@@ -239,7 +239,7 @@ export class SpaceSaving {
 
   /** The counter of `item` if it is monitored. */
   get(item: string): HeavyHitter | undefined {
-    const c = this.index.get(item, this.index.hash(item));
+    const c = this.index.get(item, keyHash(item));
     return c === null ? undefined : Object.freeze({ key: c.key, count: c.bucket.count, error: c.error });
   }
 

@@ -5,7 +5,7 @@
 import type { ClientAuditInput, Finding } from '../audit/findings.ts';
 import type { CrossSlotUnits } from './atomicity.ts';
 import type { ClientRecord } from './ledger.ts';
-import { PrefixTree } from './prefixTree.ts';
+import { PatternTree, type PatternNames, type PatternTreeReader } from './keyPatterns.ts';
 import { BOUNDS } from '../bounds.ts';
 
 export type { CrossSlotUnits };
@@ -15,6 +15,7 @@ export interface KeyCount {
   readonly count: number;
 }
 
+/** Reads and writes of one client under one key pattern (`prefix` holds the pattern: `cart:{*}:`). */
 export interface PrefixCount {
   readonly prefix: string;
   readonly reads: number;
@@ -99,8 +100,11 @@ export interface LibraryAudit {
   readonly minimum?: string;
 }
 
-/** Read-only access to the prefix tree, which is read in place rather than copied per flush. */
-export type PrefixTreeReader = Pick<PrefixTree, 'children' | 'node' | 'all'>;
+/**
+ * Read-only access to the key-pattern tree (the heatmap): a live tree read in place, or several
+ * collectors' trees merged.
+ */
+export type PrefixTreeReader = PatternTreeReader;
 
 export interface SessionView {
   /** Bumped on every publish, so selectors can memoise work on the tree. */
@@ -117,7 +121,7 @@ export interface SessionView {
   };
 }
 
-const EMPTY_TREE: PrefixTreeReader = new PrefixTree(':');
+const EMPTY_TREE: PrefixTreeReader = new PatternTree(':');
 export const emptyView = (): SessionView => ({
   version: 0,
   clients: [],
@@ -155,7 +159,7 @@ export function connectedClients(clients: readonly ClientView[], includeSelf: bo
 }
 
 /** The view of one ledger record, judged by the auditor unless it is ours or stands for several connections. */
-export function buildView(rec: ClientRecord, audit: Auditor | undefined): ClientView {
+export function buildView(rec: ClientRecord, audit: Auditor | undefined, names: PatternNames): ClientView {
   const info = rec.info;
   const act = rec.activity;
   const addr = info?.addr ?? rec.addrKey;
@@ -206,7 +210,7 @@ export function buildView(rec: ClientRecord, audit: Auditor | undefined): Client
     writes: act.writes,
     opsPerSec: act.shownRate,
     commands,
-    prefixes: act.prefixes.entries().map((e) => ({ prefix: e.key, reads: e.reads, writes: e.writes })),
+    prefixes: act.patterns.entries(names).map((e) => ({ prefix: e.pattern, reads: e.reads, writes: e.writes })),
     topKeys: act.keys.top(BOUNDS.topKeysPerClient).map(({ key, count }) => ({ key, count })),
     dbs,
     crossSlot,

@@ -38,7 +38,8 @@ export interface CollectorHost {
   readonly ready: Promise<void>;
   /** Finite sources: resolves with a summary once read to the end. */
   readonly done: Promise<string>;
-  send(msg: ToCollector): void;
+  /** Posts a message; `transfer` moves buffers instead of copying them. */
+  send(msg: ToCollector, transfer?: readonly ArrayBuffer[]): void;
   /** Resolves once the collector's newest state has been applied (an export waits for this). */
   sync(): Promise<void>;
   /** Ends the collector: its last delta (final poll, flush) is applied before this resolves. */
@@ -84,8 +85,8 @@ export function startCollector(init: CollectorInit, handlers: HostHandlers): Col
       holdOpen();
     }
   };
-  const post = (msg: ToCollector): void => {
-    if (!exited) worker.postMessage(msg);
+  const post = (msg: ToCollector, transfer?: readonly ArrayBuffer[]): void => {
+    if (!exited) worker.postMessage(msg, transfer as ArrayBuffer[] | undefined);
   };
   const heartbeat = setInterval(() => post({ t: 'hb' }), HEARTBEAT_MS);
   heartbeat.unref();

@@ -7,6 +7,7 @@
 // simply covers more. The main thread's heartbeats let a collector see that the screen has stalled.
 import type { ClientView, KeyCount, SessionView } from '../analysis/session.ts';
 import type { ServerIdentity } from '../types.ts';
+import type { PatternSnapshot } from '../analysis/keyPatterns.ts';
 import type { Config } from '../config.ts';
 import type { HeaderRecord } from '../record/format.ts';
 
@@ -87,27 +88,12 @@ export interface NodeStatus {
   readonly clock: number;
 }
 
-/** One prefix-tree node as sent across; `parent` is the parent's prefix ('' for the root). */
-export interface TreeNodeStat {
-  readonly prefix: string;
-  readonly segment: string;
-  readonly count: number;
-  readonly reads: number;
-  readonly writes: number;
-  readonly rate: number;
-}
-
-export interface TreeSnapshot {
-  readonly delimiter: string;
-  readonly total: number;
-  readonly nodes: readonly TreeNodeStat[];
-}
-
 export interface NodeDelta {
   readonly status: NodeStatus;
   /** Client views that changed since the last acknowledged delta, and keys that were forgotten. */
   readonly clients?: { readonly upsert: readonly ClientView[]; readonly remove: readonly string[] };
-  readonly tree?: TreeSnapshot;
+  /** The node's key-pattern tree (heatmap), when it changed or its rates need refreshing. */
+  readonly tree?: PatternSnapshot;
   readonly topKeys?: readonly KeyCount[];
   readonly totals: SessionView['totals'];
 }
@@ -125,8 +111,8 @@ export type CollectorSpec =
   | {
       readonly kind: 'capture';
       readonly nodeId: string;
-      /** The capture file, or null when the main thread feeds it (stdin). */
-      readonly path: string | null;
+      /** Where the capture comes from, for display (the main thread reads it and feeds the lines). */
+      readonly source: string;
       readonly partition: number;
       readonly partitions: number;
       readonly clientList?: string;
@@ -158,7 +144,10 @@ export type ToCollector =
   | { readonly t: 'poll' }
   /** Flush now and send a delta at once, whatever the credit (an export must see everything). */
   | { readonly t: 'sync' }
-  | { readonly t: 'chunk'; readonly data: Uint8Array }
+  /** A capture's first event time (its window starts there): a saved CLIENT LIST applies from then. */
+  | { readonly t: 'window'; readonly at: number }
+  /** A capture chunk in shared memory, and this partition's lines in it as [start, end) pairs. */
+  | { readonly t: 'lines'; readonly buf: Uint8Array; readonly offsets: Int32Array }
   | { readonly t: 'end' }
   | { readonly t: 'stop' };
 
@@ -167,7 +156,7 @@ export type FromCollector =
   | { readonly t: 'ready' }
   | { readonly t: 'connect-failed'; readonly message: string }
   | { readonly t: 'tap'; readonly text: string; readonly kind: 'poll' | 'batch' }
-  /** A chunk fed by the main thread (stdin) was taken: its flow control. */
+  /** A capture chunk was taken: the main thread's flow control. */
   | { readonly t: 'chunk-ack' }
   | { readonly t: 'done'; readonly summary: string }
   | { readonly t: 'stopped' }

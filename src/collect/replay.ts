@@ -50,7 +50,7 @@ export function startReplayCollector(init: CollectorInit, spec: ReplaySpec, audi
     id: node,
     addr: spec.header.endpoint,
     ...(core.server ? { server: core.server } : {}),
-    poll: { polls: 0, intervalMs: 0 },
+    poll: { polls: core.polls, ...(core.lastPollAt !== undefined ? { lastAt: core.lastPollAt } : {}), intervalMs: 0 },
     monitor: gate.status({ guard: 'idle' }),
     stream: core.stream,
     commandTable: core.commandTable,

@@ -3,9 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { setupAudit } from '../audit/auditor.ts';
 import type { Auditor } from '../analysis/session.ts';
-import { startLiveCollector, type Collector } from './live.ts';
-import { startCaptureCollector } from './capture.ts';
-import { startReplayCollector } from './replay.ts';
+import type { Collector } from './live.ts';
 import type { CollectorInit, FromCollector, ToCollector } from './protocol.ts';
 
 const port = parentPort;
@@ -31,10 +29,25 @@ if (init.audit) {
   if (a.ok) auditor = a.auditor;
 }
 
-let collector: Collector;
-const spec = init.spec;
-if (spec.kind === 'live') collector = startLiveCollector(init, spec.config, spec.nodeId, auditor, send);
-else if (spec.kind === 'capture') collector = startCaptureCollector(init, spec, auditor, send);
-else collector = startReplayCollector(init, spec, auditor, send);
+// Messages that arrive while the collector's modules load wait here, in order.
+const early: ToCollector[] = [];
+let collector: Collector | undefined;
+port.on('message', (msg: ToCollector) => {
+  if (collector) collector.onMessage(msg);
+  else early.push(msg);
+});
 
-port.on('message', (msg: ToCollector) => collector.onMessage(msg));
+// Only the kind of collector asked for is loaded: a capture or a replay never loads the Redis
+// client library (most of a live collector's start-up time).
+const spec = init.spec;
+if (spec.kind === 'live') {
+  const { startLiveCollector } = await import('./live.ts');
+  collector = startLiveCollector(init, spec.config, spec.nodeId, auditor, send);
+} else if (spec.kind === 'capture') {
+  const { startCaptureCollector } = await import('./capture.ts');
+  collector = startCaptureCollector(init, spec, auditor, send);
+} else {
+  const { startReplayCollector } = await import('./replay.ts');
+  collector = startReplayCollector(init, spec, auditor, send);
+}
+for (const msg of early.splice(0)) collector.onMessage(msg);

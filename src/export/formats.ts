@@ -245,13 +245,14 @@ function* markdownChunks(inv: Inventory): Generator<string> {
       e.count += f.count;
     }
   }
-  yield `\n## What will fail on ${inv.target?.title ?? 'the target'}\n\n`;
+  yield `\n## What will fail on ${md(inv.target?.title ?? 'the target')}\n\n`;
   yield* table(
     ['finding', 'severity', 'calls', 'clients', 'why'],
     [...failing.values()].map((e) => [`${e.finding.code}${e.finding.example ? ` ${e.finding.example}` : ''}`, e.finding.severity, e.count, tally(e.clients), e.finding.message]),
   );
 
-  yield '\n## Prefixes by readers and writers\n\n';
+  yield '\n## Key patterns by readers and writers\n\n';
+  yield 'Each key is counted under one pattern (ids became `*`).\n\n';
   const readers = new Map<string, Set<string>>();
   const writers = new Map<string, Set<string>>();
   for (const c of inv.clients) {
@@ -260,9 +261,9 @@ function* markdownChunks(inv: Inventory): Generator<string> {
       if (p.writes > 0) writers.set(p.prefix, (writers.get(p.prefix) ?? new Set()).add(who(c)));
     }
   }
-  const prefixes = [...inv.prefixes].sort((a, b) => b.count - a.count).slice(0, 50);
+  const prefixes = inv.prefixes.filter((p) => p.kind !== 'prefix').sort((a, b) => b.count - a.count).slice(0, 50);
   yield* table(
-    ['prefix', 'reads', 'writes', 'readers', 'writers'],
+    ['pattern', 'reads', 'writes', 'readers', 'writers'],
     prefixes.map((p) => [p.prefix, p.reads, p.writes, [...(readers.get(p.prefix) ?? [])].join(', ') || '-', [...(writers.get(p.prefix) ?? [])].join(', ') || '-']),
   );
 }

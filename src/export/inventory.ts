@@ -71,7 +71,11 @@ export interface Inventory {
     monitorOff: MonitorOffPeriod[];
   };
   clients: ExportClient[];
-  prefixes: Array<{ prefix: string; reads: number; writes: number; count: number }>;
+  /**
+   * Traffic per key pattern (`cart:{*}:` prefixes and `cart:{*}:items` leaves; ids became `*`):
+   * every key is counted in its prefixes and in exactly one leaf (or `other` bucket).
+   */
+  prefixes: Array<{ prefix: string; kind: 'prefix' | 'leaf' | 'other'; reads: number; writes: number; count: number }>;
   topKeys: Array<{ key: string; count: number }>;
   summary: InventorySummary;
 }
@@ -118,7 +122,7 @@ export function buildInventory(state: ReconState, opts: InventoryOptions): Inven
     },
     target: opts.target ?? null,
     clients,
-    prefixes: state.view.tree.all().map(({ prefix, reads, writes, count }) => ({ prefix, reads, writes, count })),
+    prefixes: state.view.tree.all().map(({ prefix, kind, reads, writes, count }) => ({ prefix, kind, reads, writes, count })),
     topKeys: state.view.topKeys.map(({ key, count }) => ({ key, count })),
     summary: summarize(clients, connected, selfLeftOut),
   };

@@ -117,12 +117,14 @@ export interface ClientRowsInput {
   readonly showSelf: boolean;
   readonly sort: SortSpec;
   readonly grouping: Grouping;
+  /** The key delimiter, for matching filters against key patterns. */
+  readonly delimiter?: string;
 }
 
 /** Clients that show: not our own connections (unless asked), and touching a passing key. */
-export function visibleClients(clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean): ClientView[] {
+export function visibleClients(clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, delimiter = ':'): ClientView[] {
   const active = activePrefixes(filters);
-  return clients.filter((c) => (showSelf || !c.self) && clientPasses(c, active));
+  return clients.filter((c) => (showSelf || !c.self) && clientPasses(c, active, delimiter));
 }
 
 /**
@@ -133,7 +135,7 @@ export function buildClientRows(input: ClientRowsInput): { rows: ClientRow[]; sh
   const total = input.showSelf ? input.clients.length : input.clients.filter((c) => !c.self).length;
   // The count the status bar and the export give too.
   const { connected } = connectedClients(input.clients, input.showSelf);
-  const list = visibleClients(input.clients, input.filters, input.showSelf).sort(compareClients(input.sort));
+  const list = visibleClients(input.clients, input.filters, input.showSelf, input.delimiter).sort(compareClients(input.sort));
   if (input.grouping === 'none') {
     return { rows: list.map((c) => ({ kind: 'client', id: c.key, client: c })), shown: list.length, total, connected };
   }

@@ -1,19 +1,20 @@
-// Key-prefix filters. Each filter is active or not. With none active everything shows; otherwise a
-// key passes when it starts with any active prefix, and every pane narrows to passing keys:
+// Key filters: literal prefixes (`cart:`, `app:us`, `user:12345:`) or key patterns with `*`
+// segments (`user:*:cart`, `cart:{*}:`). Each filter is active or not. With none active everything
+// shows; otherwise a key passes when it passes any active filter, and every pane narrows to
+// passing keys:
 //
-// - Clients: a client passes when any key it is remembered to have touched passes, where "remembered"
-//   is the union of its prefix counter (every delimiter-ended prefix of every key it touched, up to
-//   BOUNDS.prefixDepth) and its top-keys sketch. So filter `app:user:` matches a client through its
-//   prefix `app:user:` (or deeper), and a filter that ends mid-segment (`app:us`) matches through
-//   `app:user:` too. (The rule "an active prefix starts with one of its prefixes and one of its top
-//   keys starts with the active prefix" adds nothing: that top key already passes.) Both memories are
-//   bounded, so a client whose only touch of a filtered key fell out of them, deeper than the prefix
-//   depth, does not show: an approximation that comes with bounded memory.
-// - Heatmap: a prefix node whose prefix passes shows with its own counts; a node above an active
-//   filter (an active prefix starts with it) shows only the traffic of its passing descendants.
-// - Detail: the client's prefixes and keys that pass.
+// - Clients: a client passes when one of its key patterns passes a filter entirely (every key of
+//   `cart:{*}:items` passes `cart:`), or one of its top keys passes. A literal filter deeper than the
+//   patterns (`user:12345:` where the client's pattern is `user:*:cart`) is matched through the top
+//   keys only: the pattern says it may have touched that user, not that it did, and no match is
+//   better than a wrong one.
+// - Heatmap: a pattern row that passes shows its own counts; a row that may hold passing keys
+//   shows the traffic of its descendants that pass, or its own counts marked partial when none of
+//   them passes entirely (a literal filter deeper than the patterns).
+// - Detail: the client's patterns and keys that pass (or may).
 // - Libraries: built from the clients that pass.
 import type { ClientView } from '../analysis/session.ts';
+import { keyPassesAny, patternMayPass, patternPasses } from '../analysis/keyPatterns.ts';
 
 export interface Filter {
   readonly prefix: string;
@@ -43,24 +44,30 @@ export function activePrefixes(filters: readonly Filter[]): readonly string[] {
   return out;
 }
 
-/** Whether a key (or a delimiter-ended prefix, which stands for all keys under it) passes. */
-export function keyPasses(key: string, active: readonly string[]): boolean {
+/** Whether a key passes the active filters ([] lets everything pass). */
+export function keyPasses(key: string, active: readonly string[], delimiter = ':'): boolean {
+  return keyPassesAny(key, active, delimiter);
+}
+
+/** Whether every key of a pattern (a heatmap row, a client's pattern) passes an active filter. */
+export function patternPassesAny(pattern: string, active: readonly string[], delimiter = ':'): boolean {
   if (active.length === 0) return true;
-  for (const a of active) if (key.startsWith(a)) return true;
+  for (const a of active) if (patternPasses(pattern, a, delimiter)) return true;
   return false;
 }
 
-/** Whether `prefix` lies above an active filter: some passing keys live under it, maybe not all. */
-export function prefixLeadsToFilter(prefix: string, active: readonly string[]): boolean {
-  for (const a of active) if (a.startsWith(prefix)) return true;
+/** Whether some key of a pattern may pass an active filter (the row holds passing traffic, maybe not all). */
+export function patternMayPassAny(pattern: string, active: readonly string[], delimiter = ':'): boolean {
+  if (active.length === 0) return true;
+  for (const a of active) if (patternMayPass(pattern, a, delimiter)) return true;
   return false;
 }
 
 /** Whether a client touched a passing key (see the rule at the top of this file). */
-export function clientPasses(client: Pick<ClientView, 'prefixes' | 'topKeys'>, active: readonly string[]): boolean {
+export function clientPasses(client: Pick<ClientView, 'prefixes' | 'topKeys'>, active: readonly string[], delimiter = ':'): boolean {
   if (active.length === 0) return true;
-  for (const p of client.prefixes) if (keyPasses(p.prefix, active)) return true;
-  for (const k of client.topKeys) if (keyPasses(k.key, active)) return true;
+  for (const p of client.prefixes) if (patternPassesAny(p.prefix, active, delimiter)) return true;
+  for (const k of client.topKeys) if (keyPassesAny(k.key, active, delimiter)) return true;
   return false;
 }
 

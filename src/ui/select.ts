@@ -34,16 +34,16 @@ export function memoLast<A extends unknown[], R>(fn: (...args: A) => R): (...arg
 }
 
 const clientRowsMemo = memoLast(
-  (clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, sort: SortSpec, grouping: Grouping) =>
-    buildClientRows({ clients, filters, showSelf, sort, grouping }),
+  (clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, sort: SortSpec, grouping: Grouping, delimiter: string) =>
+    buildClientRows({ clients, filters, showSelf, sort, grouping, delimiter }),
 );
 export const selectClientRows = (s: SelectInput): { rows: ClientRow[]; shown: number; total: number; connected: number } =>
-  clientRowsMemo(s.view.clients, s.ui.filters, s.ui.showSelf, s.ui.sort, s.ui.grouping);
+  clientRowsMemo(s.view.clients, s.ui.filters, s.ui.showSelf, s.ui.sort, s.ui.grouping, s.ui.delimiter);
 
-const visibleMemo = memoLast((clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean) =>
-  visibleClients(clients, filters, showSelf),
+const visibleMemo = memoLast((clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, delimiter: string) =>
+  visibleClients(clients, filters, showSelf, delimiter),
 );
-export const selectVisibleClients = (s: SelectInput): ClientView[] => visibleMemo(s.view.clients, s.ui.filters, s.ui.showSelf);
+export const selectVisibleClients = (s: SelectInput): ClientView[] => visibleMemo(s.view.clients, s.ui.filters, s.ui.showSelf, s.ui.delimiter);
 
 const libraryMemo = memoLast((visible: readonly ClientView[]) => buildLibraryRows(visible));
 export const selectLibraryRows = (s: SelectInput): LibraryRow[] => libraryMemo(selectVisibleClients(s));
@@ -62,10 +62,10 @@ export const selectHeatRows = (s: SelectInput): HeatRow[] =>
 
 /** Top keys published per view are at most a few hundred; the pane shows what fits. */
 export const TOP_KEYS_SHOWN = 50;
-const topMemo = memoLast((top: readonly KeyCount[], drill: string, active: readonly string[]) =>
-  topKeysUnder(top, drill, active, TOP_KEYS_SHOWN),
+const topMemo = memoLast((top: readonly KeyCount[], drill: string, active: readonly string[], delimiter: string) =>
+  topKeysUnder(top, drill, active, TOP_KEYS_SHOWN, delimiter),
 );
-export const selectTopKeys = (s: SelectInput): KeyCount[] => topMemo(s.view.topKeys, s.ui.drill, selectActive(s));
+export const selectTopKeys = (s: SelectInput): KeyCount[] => topMemo(s.view.topKeys, s.ui.drill, selectActive(s), s.ui.delimiter);
 
 export type ListPane = 'clients' | 'keys' | 'libraries';
 

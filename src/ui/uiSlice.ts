@@ -202,7 +202,8 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
       const s = input();
       const rows = selectHeatRows(s);
       const row = rows[selectedIndex(rows.map((r) => r.id), s.ui.selection.keys)];
-      if (!row || row.segment === '') return;
+      // Only a prefix pattern has rows below it; a leaf is the key's whole pattern.
+      if (!row || row.segment === '' || !row.hasChildren) return;
       patch({ drill: row.prefix, selection: { ...s.ui.selection, keys: undefined } });
     },
     drillOut() {

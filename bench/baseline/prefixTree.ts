@@ -1,3 +1,6 @@
+// The literal prefix tree the heatmap used before key patterns (src/analysis/keyPatterns.ts)
+// replaced it, kept only as the reference the benches compare against. Not used by the product.
+//
 // Traffic per key prefix, as a tree cut at a delimiter. Key `app:user:42` with delimiter `:` counts
 // at the root and at the nodes `app:` and `app:user:`: every proper prefix that ends just after a
 // delimiter (a prefix always includes its trailing delimiter; the whole key is never a node).
@@ -26,9 +29,13 @@
 //
 // Rates: `tick(nowMs)` turns counts into events per second with an exponentially-weighted moving
 // average, 5 s half-life (see rate.ts for why that rather than a window).
-import { BOUNDS, OTHER_PREFIX } from '../bounds.ts';
-import { detach } from './boundedCounter.ts';
-import { ewmaAlpha, RATE_HALF_LIFE_MS } from './rate.ts';
+import { OTHER_PREFIX } from '../../src/bounds.ts';
+import { detach } from '../../src/analysis/boundedCounter.ts';
+import { ewmaAlpha, RATE_HALF_LIFE_MS } from '../../src/analysis/rate.ts';
+
+/** The bounds this tree had in the product (src/bounds.ts held them until key patterns replaced it). */
+export const PREFIX_BOUNDS = { prefixDepth: 6, prefixChildren: 500, prefixNodes: 50_000, prefixesPerClient: 256 } as const;
+const BOUNDS = PREFIX_BOUNDS;
 
 export interface PrefixLimits {
   /** Delimiter levels recorded (a node of depth d has d delimiters in its prefix). */
