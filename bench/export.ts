@@ -47,7 +47,7 @@ const inv: Inventory = {
   endpoint: 'bench:6379',
   server: { name: 'valkey', version: '8.0.1', mode: 'standalone', role: 'master' },
   target: { id: 'elasticache-valkey-cluster', title: 'ElastiCache for Valkey (cluster mode)' },
-  window: { start: iso, end: iso, monitorEvents: n * 12, unparsedLines: 0, droppedLines: 0, monitorOnSeconds: 60 },
+  window: { start: iso, end: iso, monitorEvents: n * 12, unparsedLines: 0, droppedLines: 0, monitorOnSeconds: 60, monitorOffSeconds: 0, monitorOff: [] },
   clients,
   prefixes: [{ prefix: 'user:', kind: 'prefix', reads: n * 10, writes: 0, count: n * 10 }, { prefix: 'user:*', kind: 'leaf', reads: n * 10, writes: 0, count: n * 10 }],
   topKeys: [{ key: 'user:1', count: 10 }],

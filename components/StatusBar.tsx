@@ -135,7 +135,8 @@ export function monitorWords(m: MonitorStatus, now: number): { icon: string; lab
     return { icon: '○', label: 'off', color: theme.muted, detail: reason };
   }
   const byBudget = reason.startsWith('budget');
-  return { icon: '■', label: byBudget ? 'stopped by its budget' : 'stopped', color: theme.bad, detail: `${reason} · ${time}` };
+  // The key is the dashboard's to mention: the same reason reaches headless summaries, which have no keys.
+  return { icon: '■', label: byBudget ? 'stopped by its budget' : 'stopped', color: theme.bad, detail: `${reason} · ${time}${byBudget ? ' · p for another' : ''}` };
 }
 
 function MonitorState({ monitor, now }: { readonly monitor: MonitorStatus; readonly now: number }) {

@@ -9,6 +9,7 @@ import { exportInventory } from '../src/export/exportFile.ts';
 import type { AuditSpec } from '../src/collect/protocol.ts';
 import { pacedStore } from './pacedStore.ts';
 import { enterScreen, forgetCiForInk } from './terminal.ts';
+import { isTerminalGone, listenForStop, signalExitCode, terminalGone } from '../src/signals.ts';
 
 export interface DashboardOptions {
   readonly stdin?: NodeJS.ReadStream;
@@ -32,8 +33,11 @@ export interface DashboardOptions {
 export const DEFAULT_MAX_FPS = 30;
 export const DEFAULT_PACE_MS = 100;
 
-const SIGNALS = { SIGTERM: 15, SIGINT: 2, SIGHUP: 1 } as const;
-const STOP_TIMEOUT_MS = 3000;
+/** Error codes that mean the terminal is gone (it hung up, or was closed under us). */
+const TERMINAL_GONE = /^(EIO|EPIPE|EBADF|ENXIO)$/;
+
+/** The engine's own stop is bounded (a collector gets 5 s); this is the backstop. */
+const STOP_TIMEOUT_MS = 6000;
 
 export async function runDashboard(config: Config, opts: DashboardOptions = {}): Promise<number> {
   const stdin = opts.stdin ?? process.stdin;
@@ -68,13 +72,15 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
   const { engine } = source.start(store, { audit: opts.audit ?? null });
   // The export key asks through the store; the file is written here, at the edge.
   let exportSeq = 0;
+  /** The export being written: quitting waits for it, so it is never cut off half written. */
+  let exporting: Promise<void> = Promise.resolve();
   const stopExports = store.subscribe((s) => {
     const request = s.ui.exportRequest;
     if (!request || request.seq === exportSeq) return;
     exportSeq = request.seq;
     const notify = (message: string): void => store.getState().ui.actions.notify(message);
     // Wait for the flush round under way, so the export never mixes a half-applied batch.
-    void engine
+    exporting = engine
       .sync()
       .then(() => exportInventory(store.getState(), request.path, { includeSelf: config.showSelf, target: opts.target, now: source.now }))
       .then((r) => {
@@ -90,15 +96,31 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
   const screen = enterScreen(stdout, stdin);
   const paced = pacedStore(store, opts.paceMs ?? DEFAULT_PACE_MS);
   let exitCode = 0;
-  const onSignal = (sig: keyof typeof SIGNALS) => () => {
-    exitCode = 128 + SIGNALS[sig];
+  // A signal quits like q does (SIGHUP: the terminal is gone, so nothing more is drawn); a second
+  // one ends the process at once (src/signals.ts).
+  const signals = listenForStop((sig) => {
+    exitCode = signalExitCode(sig);
+    store.getState().ui.actions.quit();
+  });
+  // The terminal can fail before its SIGHUP arrives (a read or write gets EIO): the same hangup.
+  const hungUp = (): void => {
+    terminalGone();
+    if (exitCode === 0) exitCode = signalExitCode('SIGHUP');
     store.getState().ui.actions.quit();
   };
-  const signalHandlers = (Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]).map((sig) => [sig, onSignal(sig)] as const);
-  for (const [sig, h] of signalHandlers) process.on(sig, h);
+  const onTerminalError = (err: NodeJS.ErrnoException): void => {
+    if (TERMINAL_GONE.test(err?.code ?? '')) hungUp();
+  };
+  stdin.on('error', onTerminalError);
+  stdout.on('error', onTerminalError);
   // A crash anywhere (engine, a socket callback) must not leave the terminal in raw mode on the
   // alternate screen: restore it, say what happened, and exit.
   const onFatal = (err: unknown): void => {
+    // The terminal hung up: reads and writes fail from now on, and that is no internal error.
+    if (TERMINAL_GONE.test(String((err as NodeJS.ErrnoException)?.code ?? ''))) {
+      hungUp();
+      return;
+    }
     screen.restore();
     stderr.write(`redis-recon: internal error: ${(err as Error)?.message ?? String(err)}\n`);
     if (process.env.RECON_DEBUG) stderr.write(`${(err as Error)?.stack ?? ''}\n`);
@@ -137,12 +159,17 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
       /* already unmounted */
     }
     paced.dispose();
-    screen.restore();
-    for (const [sig, h] of signalHandlers) process.off(sig, h);
+    if (!isTerminalGone()) screen.restore();
   }
-  // The terminal is the user's again; now close our connections (bounded: a dead server must not
-  // hold the shell).
-  await Promise.race([engine.stop().catch(() => {}), new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS).unref())]);
+  // The terminal is the user's again; now finish an export under way and close our connections and
+  // the recording (bounded: a dead server must not hold the shell).
+  await Promise.race([
+    exporting.then(() => engine.stop()).catch(() => {}),
+    new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS).unref()),
+  ]);
+  signals.dispose();
+  stdin.off('error', onTerminalError);
+  stdout.off('error', onTerminalError);
   stopExports();
   process.off('uncaughtException', onFatal);
   process.off('unhandledRejection', onFatal);

@@ -9,6 +9,7 @@ import { setupAudit } from './audit/auditor.ts';
 import { TOOL_VERSION } from './version.ts';
 import { fileErrorText } from './fileErrors.ts';
 import { unwritablePath } from './paths.ts';
+import { isTerminalGone, listenForStop, releaseTerminal } from './signals.ts';
 
 function loadEnv(): Record<string, string | undefined> {
   const file = process.env.RECON_ENV_FILE ?? '.env';
@@ -52,16 +53,14 @@ async function main(): Promise<number> {
     return 1;
   }
   if (config.headless) {
-    const exportProblem = config.exportFile !== undefined ? unwritablePath(config.exportFile) : undefined;
+    const exportProblem = config.exportFile !== undefined ? unwritablePath(config.exportFile, { replaces: true }) : undefined;
     if (exportProblem) {
       process.stderr.write(`redis-recon: cannot write --export ${config.exportFile}: ${exportProblem}\n`);
       return 3;
     }
-    const interrupted = new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
-    });
-    return runHeadless(config, { stderr: (l) => process.stderr.write(`${l}\n`), interrupted,
+    // SIGINT, SIGTERM and SIGHUP stop the run; it still exports, then exits 128+n. A second one ends it at once.
+    const stop = listenForStop();
+    return runHeadless(config, { stderr: (l) => process.stderr.write(`${l}\n`), interrupted: stop.first,
       audit: { target: config.target, ...(config.librariesFile ? { librariesFile: config.librariesFile } : {}) },
       target: { id: audit.target.id, title: audit.target.title },
     });
@@ -78,11 +77,16 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => {
+    // After a hangup the terminal is gone: let go of it, or Node's exit aborts restoring its modes.
+    if (isTerminalGone()) releaseTerminal();
+    process.exit(code);
+  },
   (err: unknown) => {
     // Last resort: a bug, not a user error. Say so in one line; the stack only on request.
     process.stderr.write(`redis-recon: internal error: ${(err as Error)?.message ?? String(err)}\n`);
     if (process.env.RECON_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+    if (isTerminalGone()) releaseTerminal();
     process.exit(70);
   },
 );

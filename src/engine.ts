@@ -104,7 +104,7 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
     const m = store.getState().monitor;
     if (m.budgetMs === undefined || m.desired !== 'on') return;
     if (monitorElapsedMs(m, Date.now()) >= m.budgetMs) {
-      actions.stopMonitor(`budget of ${Math.round(m.budgetMs / 1000)}s used up; press p for another`);
+      actions.stopMonitor(`budget of ${Math.round(m.budgetMs / 1000)}s used up`);
     }
   };
   const budgetTimer = setInterval(checkBudget, 250);

@@ -1,11 +1,23 @@
 // Runs the engine without a screen for a fixed time, then writes the inventory and one summary
-// line to stderr. Exit codes: 0 done, 2 could not connect or authenticate, 3 could not write the export.
+// line to stderr. Exit codes: 0 done, 2 could not connect or authenticate, 3 could not write the
+// export or the recording, 4 done but incomplete (MONITOR was off for part of the window, or lines were dropped: the
+// export says when and why), 128+n stopped early by signal n (the export is still written).
 import type { Config } from './config.ts';
 import type { AuditSpec } from './collect/protocol.ts';
 import { createReconStore, type ReconStore } from './store.ts';
 import { prepareRun } from './run.ts';
 import type { Inventory } from './export/inventory.ts';
 import { exportInventory, inventoryOf } from './export/exportFile.ts';
+import { signalExitCode, type StopSignal } from './signals.ts';
+import { escapeControls as clean } from './escape.ts';
+
+/**
+ * The run finished, but its counts are short: MONITOR was off for part of the window although it
+ * was wanted (held off by a safety check, its connection down), or lines were dropped. A script must
+ * not take such an inventory for a complete one without being told: the export says how long and
+ * why, stderr says so, and the exit code differs from a complete run's 0.
+ */
+export const EXIT_INCOMPLETE = 4;
 
 export interface HeadlessIo {
   /** The migration target and library knowledge base each collector judges clients against. */
@@ -13,8 +25,8 @@ export interface HeadlessIo {
   /** The migration target the findings were judged against, for the export. */
   readonly target?: { id: string; title: string };
   readonly stderr: (line: string) => void;
-  /** Resolves when the user asks to stop early (SIGINT/SIGTERM): the run still exports. */
-  readonly interrupted?: Promise<void>;
+  /** Resolves with the signal when the user asks to stop early: the run still exports, then exits 128+n. */
+  readonly interrupted?: Promise<StopSignal>;
   readonly now?: () => number;
 }
 
@@ -33,10 +45,10 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
     monitorMaxOmemBytes: config.monitorMaxOmemBytes,
     now,
   });
-  const { engine, done } = source.start(store, { audit: io.audit ?? null });
+  const { engine, done, recorder } = source.start(store, { audit: io.audit ?? null });
 
   if (source.kind === 'live') {
-    const failed = await firstConnect(engine.ready, store, config.connectTimeoutMs);
+    const failed = await firstConnect(engine.ready, store, config.connectTimeoutMs, config.tls.enabled);
     if (failed !== undefined) {
       await engine.stop().catch(() => {});
       io.stderr(`redis-recon: ${failed}`);
@@ -45,9 +57,9 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
   }
 
   const never = new Promise<never>(() => {});
-  await Promise.race([
-    done ?? never,
-    config.durationMs !== undefined ? sleep(config.durationMs) : never,
+  const signal = await Promise.race([
+    (done ?? never).then(() => undefined),
+    config.durationMs !== undefined ? sleep(config.durationMs).then(() => undefined) : never,
     io.interrupted ?? never,
   ]);
   await engine.stop();
@@ -65,7 +77,9 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
     }
     wrote = `; wrote ${result.path}`;
   }
-  for (const n of state.notices) io.stderr(`redis-recon: note: ${n}`);
+  // The recording is an output too: one cut short (a full disk) is a file that could not be written.
+  const recordError = recorder?.error;
+  for (const n of state.notices) if (n !== recordError) io.stderr(`redis-recon: note: ${n}`);
   if (state.stream.unparsed > 0) io.stderr(unparsedNote(state.stream.unparsed, state.stream.unparsedReasons));
   if (source.kind === 'live' && state.poll.polls === 0) {
     // Connected, but never read CLIENT LIST: the inventory would be empty and the guard was blind.
@@ -73,15 +87,51 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
     return 2;
   }
   if (state.poll.lastError) io.stderr(`redis-recon: note: the last poll failed: ${state.poll.lastError}`);
+  const incomplete = incompleteNotes(inventory);
+  for (const n of incomplete) io.stderr(n);
   io.stderr(summary(inventory, store, wrote));
-  return 0;
+  if (recordError) {
+    io.stderr(`redis-recon: ${recordError}`);
+    return 3;
+  }
+  if (signal !== undefined) return signalExitCode(signal);
+  return incomplete.length > 0 ? EXIT_INCOMPLETE : 0;
 }
+
+/** Off periods the notes list one by one (the export has them all). */
+const OFF_NOTES_MAX = 5;
+
+/** Notes that say the counts are short, how much and why; none for a complete run. */
+export function incompleteNotes(inv: Inventory): string[] {
+  const w = inv.window;
+  const notes: string[] = [];
+  if (w.monitorOff.length > 0) {
+    notes.push(
+      w.monitorOffSeconds > 0
+        ? `redis-recon: note: incomplete: MONITOR was off for ${w.monitorOffSeconds}s of the ${windowSeconds(inv)}s window; commands run then are not counted`
+        : 'redis-recon: note: incomplete: the server did not show MONITOR every command',
+    );
+    for (const p of w.monitorOff.slice(0, OFF_NOTES_MAX)) notes.push(`redis-recon: note:   ${offLine(p)}`);
+    if (w.monitorOff.length > OFF_NOTES_MAX) notes.push(`redis-recon: note:   and ${w.monitorOff.length - OFF_NOTES_MAX} more (the JSON export lists them all)`);
+  }
+  if (w.droppedLines > 0) {
+    notes.push(`redis-recon: note: incomplete: ${w.droppedLines} MONITOR line(s) dropped because redis-recon fell behind`);
+  }
+  return notes;
+}
+
+/** One period in words: how long MONITOR was off from when, or (none off) the span it concerns. */
+export function offLine(p: Inventory['window']['monitorOff'][number]): string {
+  return `${p.seconds > 0 ? `off ${p.seconds}s from ${p.from}` : `${p.from} to ${p.to}`}: ${clean(p.why)}`;
+}
+
+const windowSeconds = (inv: Inventory): number => Math.round((Date.parse(inv.window.end) - Date.parse(inv.window.start)) / 100) / 10;
 
 /**
  * Resolves undefined once the first CLIENT LIST arrived; a sentence if connecting or that first
  * poll fails (a user without +client|list must hear it now, not after the whole run).
  */
-async function firstConnect(ready: Promise<void>, store: ReconStore, timeoutMs: number): Promise<string | undefined> {
+async function firstConnect(ready: Promise<void>, store: ReconStore, timeoutMs: number, tls: boolean): Promise<string | undefined> {
   let unsubscribe = (): void => {};
   const firstPoll = new Promise<string | undefined>((resolve) => {
     const check = (s: ReturnType<ReconStore['getState']>): void => {
@@ -95,7 +145,10 @@ async function firstConnect(ready: Promise<void>, store: ReconStore, timeoutMs: 
     return await Promise.race([
       ready.then(() => firstPoll),
       firstPoll,
-      sleep(timeoutMs + 2000).then(() => `no answer from ${store.getState().endpoint} within ${Math.round(timeoutMs / 1000)}s`),
+      // A TLS client facing a plain port waits for a handshake that never comes: say so here too.
+      sleep(timeoutMs + 2000).then(
+        () => `no answer from ${store.getState().endpoint} within ${Math.round(timeoutMs / 1000)}s${tls ? ': if that port is not TLS, drop --tls / use redis://' : ''}`,
+      ),
     ]);
   } catch (err) {
     return (err as Error).message;
@@ -125,11 +178,14 @@ function summary(inv: Inventory, store: ReconStore, wrote: string): string {
   const unnamed = inv.clients.filter((c) => c.name === '').length;
   const m = s.monitor;
   const monitorNote = m.reason && m.desired !== 'on' ? ` (MONITOR: ${m.reason})` : m.phase === 'error' ? ` (MONITOR failed: ${m.reason})` : '';
+  const w = inv.window;
+  const off =
+    w.monitorOffSeconds > 0 ? ` (MONITOR off ${w.monitorOffSeconds}s of ${windowSeconds(inv)}s: incomplete)` : w.monitorOff.length > 0 ? ' (incomplete: see the notes)' : '';
   return (
-    `redis-recon: ${where}: ${inv.clients.length} clients (${unnamed} unnamed), ` +
-    `${inv.window.monitorEvents} MONITOR events, ${inv.window.unparsedLines} unparsed, ${inv.prefixes.length} prefixes, ` +
+    `redis-recon: ${clean(where)}: ${inv.clients.length} clients (${unnamed} unnamed), ` +
+    `${w.monitorEvents} MONITOR events${off}, ${w.unparsedLines} unparsed, ${inv.prefixes.length} prefixes, ` +
     `${inv.summary.libraries.outdated + inv.summary.libraries.missing} libraries to upgrade` +
-    `${monitorNote}${wrote}`
+    `${clean(monitorNote)}${wrote}`
   );
 }
 

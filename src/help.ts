@@ -11,12 +11,13 @@ const EXAMPLES: ReadonlyArray<readonly [command: string, what: string]> = [
 ];
 
 const EXIT_CODES: ReadonlyArray<readonly [code: string, meaning: string]> = [
-  ['0', 'done (a headless run stopped by SIGINT or SIGTERM still exports and exits 0)'],
+  ['0', 'done'],
   ['1', 'bad flags or settings (a --target or --libraries file, a --record path that cannot be written)'],
   ['2', 'cannot connect, authenticate, or read the source (server, recording, capture, TLS files)'],
-  ['3', 'the --export file cannot be written (checked before the run, and when writing it)'],
+  ['3', 'an output cannot be written: the --export file (checked before the run, and when writing it), or the --record file stopped (a full disk)'],
+  ['4', 'done, but incomplete: MONITOR was off for part of the window although wanted (its connection lost, a safety hold), or lines were dropped; the export and stderr say when and why'],
   ['70', 'internal error, a bug (RECON_DEBUG=1 shows the stack)'],
-  ['128+n', 'the dashboard was ended by signal n (143 for SIGTERM, 129 for SIGHUP)'],
+  ['128+n', 'stopped by signal n: 130 SIGINT, 143 SIGTERM, 129 SIGHUP (the recording is finished and a headless run still writes its export first)'],
 ];
 
 export function helpText(): string {

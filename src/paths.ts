@@ -12,15 +12,22 @@ export function expandHome(path: string, home: string = homedir()): string {
   return path;
 }
 
+/** Why an export may not replace what its path names. */
+export const NOT_REGULAR = 'is not a regular file (an export replaces the file it names)';
+
 /**
  * Why a file could not be written at `path`, in words, or undefined when it can: its directory
  * exists and is writable and the path is not a directory. Files are written to a temporary file
  * beside the target and renamed into place, so it is the directory that must be writable.
  */
-export function unwritablePath(path: string): string | undefined {
+export function unwritablePath(path: string, opts: { replaces?: boolean } = {}): string | undefined {
   const target = resolve(path);
   try {
-    if (statSync(target).isDirectory()) return 'is a directory';
+    const st = statSync(target);
+    if (st.isDirectory()) return 'is a directory';
+    // An export is renamed over the path it names: over a device, a FIFO or a socket that would
+    // replace the node itself (as root, /dev/stdout or /dev/full).
+    if (opts.replaces && !st.isFile()) return NOT_REGULAR;
   } catch (err) {
     // Missing (or under a file): the directory check below says which directory is wrong.
     const code = (err as NodeJS.ErrnoException).code;

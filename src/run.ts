@@ -2,14 +2,17 @@
 // gives the caller what it needs before it builds the store: the endpoint to show and the clock.
 // Headless runs and the dashboard both start every source through here; every source runs in
 // collector workers (src/collect) and reaches the store through the engine's merger.
-import { accessSync, constants, createReadStream, readFileSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, createReadStream, openSync, readFileSync, statSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
+import type { Readable } from 'node:stream';
+import { isatty, ReadStream as TtyReadStream } from 'node:tty';
 import type { Config } from './config.ts';
 import type { ReconStore } from './store.ts';
 import { runCollectors, startEngine, type Engine } from './engine.ts';
 import { readHeader } from './record/reader.ts';
-import { startRecorder } from './record/recorder.ts';
+import { startRecorder, type Recorder } from './record/recorder.ts';
 import type { AuditSpec, CollectorSpec } from './collect/protocol.ts';
 import { fileErrorText } from './fileErrors.ts';
 
@@ -20,6 +23,8 @@ export interface RunOptions {
 
 export interface Run {
   readonly engine: Engine;
+  /** The recording (live, with --record): whether it was written whole. */
+  readonly recorder?: Recorder;
   /** Resolves when a finite source (recording, capture) has been read to its end. */
   readonly done?: Promise<string>;
 }
@@ -60,7 +65,7 @@ function prepareLive(config: Config): PreparedRun {
             onError: (m) => store.getState().actions.notice(m),
           })
         : undefined;
-      return { engine: startEngine(config, store, { audit: opts.audit ?? null, recorder }) };
+      return { engine: startEngine(config, store, { audit: opts.audit ?? null, recorder }), ...(recorder ? { recorder } : {}) };
     },
   };
 }
@@ -85,6 +90,26 @@ function prepareReplay(config: Config, path: string): Prepared {
   };
 }
 
+/**
+ * Opens a capture that is not a regular file so that reading it never blocks a thread: a FIFO
+ * without a writer yet (a plain open would wait for one inside libuv's thread pool, where no signal
+ * can reach it and the process could not exit) is opened non-blocking and read through the event
+ * loop, so it waits for its writer and still stops at once on SIGINT or SIGTERM.
+ */
+function openStream(path: string): Readable {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = statSync(path);
+    if (st.isFIFO() || st.isSocket()) return new Socket({ fd, readable: true, writable: false });
+    if (isatty(fd)) return new TtyReadStream(fd);
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  // A character device (/dev/zero, /dev/urandom): reads never wait.
+  return createReadStream(path, { fd, highWaterMark: 1 << 20 });
+}
+
 function prepareCapture(config: Config, path: string): Prepared {
   let clientList: string | undefined;
   if (config.clientListFile) {
@@ -94,10 +119,14 @@ function prepareCapture(config: Config, path: string): Prepared {
       return { ok: false, error: `cannot read --client-list ${config.clientListFile}: ${fileErrorText(err)}` };
     }
   }
+  /** Not a regular file (a FIFO, a socket, a terminal, a device): opened now, without blocking. */
+  let stream: Readable | undefined;
   if (path !== '-') {
     try {
       accessSync(path, constants.R_OK);
-      if (statSync(path).isDirectory()) return { ok: false, error: `--monitor-log ${path} is a directory, not a capture file` };
+      const st = statSync(path);
+      if (st.isDirectory()) return { ok: false, error: `--monitor-log ${path} is a directory, not a capture file` };
+      if (!st.isFile()) stream = openStream(path);
     } catch (err) {
       return { ok: false, error: `cannot read --monitor-log ${path}: ${fileErrorText(err)}` };
     }
@@ -120,7 +149,7 @@ function prepareCapture(config: Config, path: string): Prepared {
           ...(clientList !== undefined ? { clientList } : {}),
         }));
         // Read once, here, whatever it is (a file, stdin, a FIFO): the partitions get their lines.
-        const feed = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
+        const feed = path === '-' ? process.stdin : (stream ?? createReadStream(path, { highWaterMark: 1 << 20 }));
         const engine = runCollectors(specs, store, config, { audit: opts.audit ?? null, clock, feed });
         return { engine, ...(engine.done ? { done: engine.done } : {}) };
       },

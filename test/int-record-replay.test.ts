@@ -12,7 +12,7 @@ import { startServer, waitFor, type TestServer } from './helpers/servers.ts';
 import { createReconStore } from '../src/store.ts';
 import { resolveConfig } from '../src/config.ts';
 import { prepareRun } from '../src/run.ts';
-import { CLI } from './helpers/cli.ts';
+import { CLI, waitForStopHandlers } from './helpers/cli.ts';
 
 const ENV = { PATH: process.env.PATH ?? '', RECON_ENV_FILE: '/nonexistent' };
 
@@ -206,15 +206,17 @@ describe('record and replay', () => {
     const out = join(dir, 'slow-paced.json');
     const child = spawn(process.execPath, [...CLI, '--replay', rec, '--speed', '1', '--headless', '--export', out], { env: ENV, stdio: 'ignore' });
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    // Time to start (tsx compiles on first run; CI machines are busy), then it waits a minute for the second batch.
-    await new Promise((r) => setTimeout(r, 4000));
+    // Once it listens for signals (tsx compiles on first run; CI machines are busy), it waits a minute
+    // for the second batch: give it a moment to apply the first.
+    await waitForStopHandlers(child.pid!);
+    await new Promise((r) => setTimeout(r, 1000));
     const t0 = Date.now();
     child.kill('SIGINT');
     const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     const code = await exited;
     clearTimeout(killer);
     const took = Date.now() - t0;
-    assert.equal(code, 0);
+    assert.equal(code, 130, 'stopped by SIGINT: 128 + 2, after exporting');
     assert.ok(took < 2000, `exited ${took} ms after Ctrl-C`);
     assert.equal(json(out).window.monitorEvents, 1);
   });

@@ -2,7 +2,11 @@
 // the safety around MONITOR, all local to the node and failing closed:
 // - the buffer guard reads our MONITOR connection's `omem` at every poll; past the limit MONITOR
 //   closes and comes back after a cool-down that grows if it keeps tripping;
-// - blind: without a CLIENT LIST answer the guard cannot see, so MONITOR closes until polls answer;
+// - blind: without a CLIENT LIST answer the guard cannot see, so MONITOR closes until polls answer,
+//   once the server is seen serving meanwhile (MONITOR lines arrive, or it refuses the poll). A
+//   server that answers nothing at all (CLIENT PAUSE, DEBUG SLEEP, a long script, a restart) sends
+//   MONITOR nothing either, so nothing can pile up for it: MONITOR stays open through the stall and
+//   misses nothing when the server wakes;
 // - hidden: where CLIENT LIST does not show our MONITOR connection (some proxies), MONITOR runs in a
 //   short duty cycle, with a warning, unless the user accepted the risk (--monitor-unguarded);
 // - the health gate: memory pressure, loading, failover, resync, climbing latency;
@@ -12,7 +16,7 @@ import type { Config } from '../config.ts';
 import bytes from 'bytes';
 import { commandTableFromServer } from '../commands/commandTable.ts';
 import { healthProblem, RttTracker } from '../analysis/health.ts';
-import { adaptiveInterval, clientListStat, usecPerCall, type CommandStat } from '../analysis/pollCost.ts';
+import { adaptiveInterval, clientListStat, parseCommandStat, usecPerCall, type CommandStat } from '../analysis/pollCost.ts';
 import type { Auditor } from '../analysis/session.ts';
 import { startPoller, type Poller } from '../sources/poller.ts';
 import { monitorConnection, type MonitorConnection } from '../sources/monitor.ts';
@@ -31,6 +35,8 @@ export const HIDDEN_DUTY = { onMs: 10_000, offMs: 50_000 } as const;
 /** Heartbeats steady this long after a stall before MONITOR comes back. */
 const STEADY_MS = 2000;
 const GATE_TICK_MS = 250;
+/** How long the last poll of a run may take before the run ends without it. */
+const FINAL_POLL_MS = 1500;
 
 export interface Collector {
   onMessage(msg: ToCollector): void;
@@ -52,18 +58,35 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
   /** Polls answered since MONITOR last came on that did not list our MONITOR connection. */
   let unseenPolls = 0;
   let monitorOnAt: number | undefined;
+  /** MONITOR lines since the last watch tick: the server is serving (and sending us output). */
+  let linesSinceWatch = 0;
+  /** When the server last answered a poll with an error (it is up, but refuses us CLIENT LIST). */
+  let pollRefusedAt: number | undefined;
+  /** Time without a CLIENT LIST answer during which the server was seen serving: the blind clock. */
+  let unwatchedMs = 0;
+  let lastWatchAt = now();
+  /** Consecutive polls whose PING was slow: one slow answer is a stall that is over, two are a trend. */
+  let slowPolls = 0;
+  /** CLIENT PAUSE calls at the last poll (INFO commandstats), the server's run and when it was read. */
+  let lastPauses: number | undefined;
+  let lastRunId: string | undefined;
+  let lastPollAt: number | undefined;
+  /** What the MONITOR connection last reported. */
+  let monitorPhase: MonitorPhase = 'off';
   let failed = false;
   let stopping = false;
   let lastPhase: MonitorPhase = 'off';
 
   const monitor: MonitorConnection = monitorConnection(config, {
     onLine(line) {
+      linesSinceWatch++;
       if (!core.pushLine(line) || core.backlog > BACKLOG_HOLD_LINES) {
         gate.hold('backlog', `redis-recon fell behind (${core.backlog.toLocaleString('en')} lines waiting): MONITOR closed so the server buffers nothing`, true);
         reconcile();
       }
     },
     onPhase(phase, reason) {
+      monitorPhase = phase;
       if (phase === 'off') {
         gate.connection('off');
         monitorOnAt = undefined;
@@ -73,6 +96,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
       if (phase === 'on') {
         monitorOnAt = now();
         unseenPolls = 0;
+        unwatchedMs = 0;
         // Poll soon, so the guard sees the new connection at once.
         poller.pollSoon();
       }
@@ -104,6 +128,8 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
 
   const afterPoll = (p: PollResult): void => {
     poll = { ...poll, lastAt: p.at, polls: poll.polls + 1, lastError: undefined, gaveUp: false };
+    unwatchedMs = 0;
+    pollRefusedAt = undefined;
     gate.release('blind');
     // The buffer guard: our MONITOR connection, by id (known from CLIENT ID) or by name.
     if (monitor.isOpen && monitorOnAt !== undefined && p.startedAt >= monitorOnAt) {
@@ -131,8 +157,24 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
     // The health gate.
     if (p.rttMs !== undefined) rtt.add(p.rttMs);
     const problem = healthProblem(p.info, p.rttMs, rtt.usual);
-    if (problem) gate.hold('health', problem);
+    // Latency alone must last two polls: a single slow PING measured a stall that is already over
+    // (a CLIENT PAUSE, a DEBUG SLEEP, one slow command), and closing MONITOR now would only lose the
+    // traffic that follows it.
+    const latencyOnly = problem !== undefined && healthProblem(p.info) === undefined;
+    slowPolls = latencyOnly ? slowPolls + 1 : 0;
+    if (problem && (!latencyOnly || slowPolls >= 2)) gate.hold('health', problem);
     else gate.release('health');
+    // CLIENT PAUSE since the last poll: Valkey runs the command each client sent during the pause
+    // once it ends, and never shows that command to MONITOR (measured on 8.0; Redis 7.0 shows it).
+    // MONITOR cannot see it, so the run says so.
+    const pauses = parseCommandStat(p.commandstats?.['cmdstat_client|pause'])?.calls;
+    const runId = p.info['run_id'];
+    if (pauses !== undefined && lastPauses !== undefined && runId === lastRunId && pauses > lastPauses && lastPollAt !== undefined && p.server.name === 'valkey') {
+      gate.missed(lastPollAt, p.at, 'CLIENT PAUSE ran on the server: Valkey never shows MONITOR a command postponed by a pause, so up to one command per client that was waiting is not counted');
+    }
+    if (p.commandstats) lastPauses = pauses ?? 0;
+    lastRunId = runId;
+    lastPollAt = p.at;
     // What CLIENT LIST costs decides how often it may run.
     const stat = p.commandstats ? clientListStat(p.commandstats) : undefined;
     const usec = usecPerCall(lastStat, stat);
@@ -149,10 +191,17 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
       core.pushPoll(p);
       afterPoll(p);
     },
-    onError(message, fatal) {
+    onError(message, fatal, answered) {
       poll = { ...poll, lastError: message, lastErrorAt: now(), gaveUp: fatal };
+      if (answered) pollRefusedAt = now();
     },
     onReady(client) {
+      // The server is back (the poll connection reconnected): a MONITOR connection still waiting out
+      // its own backoff reconnects now, so it misses as little of the traffic that resumes as it can.
+      if (monitorPhase === 'reconnecting' && monitor.isOpen) {
+        monitor.close();
+        reconcile();
+      }
       if (tableRequested) return;
       tableRequested = true;
       void commandTableFromServer(client).then(({ table, source, warning }) => core.useCommandTable(table, source, warning));
@@ -164,7 +213,14 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
       send({ t: 'ready' });
       reconcile();
     },
-    (err: unknown) => send({ t: 'connect-failed', message: (err as Error).message }),
+    (err: unknown) => {
+      // The poll connection gave up (wrong password, TLS refused): MONITOR will not start either, and
+      // must not sit at "connecting" on screen for ever.
+      const message = (err as Error).message;
+      failed = true;
+      gate.connection('error', `not started: ${message}`);
+      send({ t: 'connect-failed', message });
+    },
   );
 
   const status = (): NodeStatus => ({
@@ -188,12 +244,19 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
     } else if (gate.isHeld('stall') && courier.steadyFor(STEADY_MS)) {
       gate.release('stall');
     }
+    const t = now();
+    const dt = t - lastWatchAt;
+    lastWatchAt = t;
     if (monitor.isOpen && monitorOnAt !== undefined) {
       const since = Math.max(poll.lastAt ?? 0, monitorOnAt);
-      if (now() - since > blindAfterMs) {
-        gate.hold('blind', `buffer guard: no CLIENT LIST answer for ${Math.round((now() - since) / 1000)}s (${poll.lastError ?? 'no answer'}), so the server's buffer for MONITOR cannot be watched`);
+      // The blind clock runs only while the server is seen serving (see the top of this file).
+      const serving = linesSinceWatch > 0 || (pollRefusedAt !== undefined && pollRefusedAt >= since);
+      if (serving) unwatchedMs += dt;
+      if (unwatchedMs > blindAfterMs) {
+        gate.hold('blind', `buffer guard: no CLIENT LIST answer for ${Math.round((t - since) / 1000)}s while the server kept serving (${poll.lastError ?? 'no answer'}), so the server's buffer for MONITOR cannot be watched`);
       }
     }
+    linesSinceWatch = 0;
     reconcile();
   };
 
@@ -225,7 +288,9 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
     clearInterval(gateTimer);
     gate.setDesired('off', 'the run ended');
     monitor.close();
-    await poller.pollNow().catch(() => {});
+    // The last picture, but bounded: a server that does not answer (paused, asleep, gone) must not
+    // keep the last lines from being counted, nor the run from ending.
+    await Promise.race([poller.pollNow().catch(() => {}), new Promise((r) => setTimeout(r, FINAL_POLL_MS))]);
     while (flushing) await new Promise((r) => setTimeout(r, 5));
     await core.flush();
     noteRecordedPhase();

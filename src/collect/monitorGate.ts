@@ -42,7 +42,9 @@ export class MonitorGate {
   private onMs = 0;
   private onSince: number | undefined;
   private offPeriods: OffPeriod[] = [];
-  private openOff: { from: number; why: string } | undefined;
+  private openOff: { from: number; why: string; cause: OffCause } | undefined;
+  /** MONITOR has been on at least once: a connection that is not on since then is a gap in the stream. */
+  private everOn = false;
 
   constructor(desired: MonitorDesire, private readonly now: () => number) {
     this.desired = desired;
@@ -91,6 +93,15 @@ export class MonitorGate {
     return this.holds.has(kind);
   }
 
+  /**
+   * MONITOR was on from `from` to `to` but the server did not show it everything (a CLIENT PAUSE on
+   * Valkey): on record like an off period, with no time off.
+   */
+  missed(from: number, to: number, why: string): void {
+    this.offPeriods.push({ from, to, offMs: 0, why });
+    this.note();
+  }
+
   /** Runs MONITOR in a duty cycle (on for `onMs`, off for `offMs`), or stops cycling (undefined). */
   setDuty(duty: DutyCycle | undefined, reason = ''): void {
     if (duty === undefined) {
@@ -128,6 +139,7 @@ export class MonitorGate {
   /** The connection's own phase (connecting, on, reconnecting, error), as its callbacks report it. */
   connection(phase: MonitorPhase, reason?: string, at?: number): void {
     const t = at ?? this.now();
+    if (phase === 'on') this.everOn = true;
     if (phase === 'on' && this.onSince === undefined) this.onSince = t;
     if (phase !== 'on' && this.onSince !== undefined) {
       this.onMs += t - this.onSince;
@@ -135,7 +147,7 @@ export class MonitorGate {
     }
     this.connPhase = phase;
     this.connReason = reason;
-    this.note();
+    this.note(t);
   }
 
   status(extra: Pick<NodeMonitor, 'omem' | 'guard'>): NodeMonitor {
@@ -193,25 +205,63 @@ export class MonitorGate {
     }
   }
 
-  /** Opens or closes the current off-period record as holds come and go. */
-  private note(): void {
-    const t = this.now();
+  /**
+   * Why MONITOR is not streaming although the user wants it: a hold, or (once it has been on) its
+   * connection being down or reopening. Undefined while it streams, or when the user does not want it.
+   */
+  private offCause(): { cause: OffCause; why: string } | undefined {
+    if (this.desired !== 'on') return undefined;
     const { hold, reason } = this.describe();
-    const why = hold && this.desired === 'on' ? reason ?? hold : undefined;
-    if (why === undefined) {
+    if (hold) return { cause: hold, why: reason ?? hold };
+    switch (this.connPhase) {
+      case 'on':
+        return undefined;
+      case 'error':
+        return { cause: 'connection', why: this.connReason ?? 'MONITOR failed' };
+      case 'reconnecting':
+        return { cause: 'connection', why: this.connReason ?? 'the MONITOR connection was lost; reconnecting' };
+      default:
+        // Opening: at start-up that is not a gap; after a hold or a lost connection it is the gap's tail.
+        return this.everOn ? { cause: 'reopen', why: 'MONITOR reopening' } : undefined;
+    }
+  }
+
+  /**
+   * Opens or closes the current off-period record as holds and the connection come and go. A period
+   * keeps the cause that opened it (a hold's text changes as it goes on: "no answer for 5s", "6s")
+   * and lasts until MONITOR streams again, reopening included.
+   */
+  private note(at?: number): void {
+    const t = at ?? this.now();
+    const off = this.offCause();
+    if (off === undefined) {
       if (this.openOff) {
-        this.offPeriods.push({ from: this.openOff.from, to: t, why: this.openOff.why });
+        if (t > this.openOff.from) this.offPeriods.push({ from: this.openOff.from, to: t, why: this.openOff.why });
         this.openOff = undefined;
       }
     } else if (!this.openOff) {
-      this.openOff = { from: t, why };
-    } else if (this.openOff.why !== why && !why.startsWith(this.openOff.why.split(';')[0]!)) {
+      // Reopening only ever continues a gap (a hold or a lost connection opened it): MONITOR closed
+      // by the user or at the end of the run is no gap.
+      if (off.cause !== 'reopen') this.openOff = { from: t, why: off.why, cause: off.cause };
+    } else if (off.cause !== this.openOff.cause && off.cause !== 'reopen') {
       this.offPeriods.push({ from: this.openOff.from, to: t, why: this.openOff.why });
-      this.openOff = { from: t, why };
+      this.openOff = { from: t, why: off.why, cause: off.cause };
     }
     if (this.offPeriods.length > OFF_PERIODS_MAX) {
+      // The oldest two become one, keeping how long MONITOR was really off within it.
       const [a, b, ...rest] = this.offPeriods;
-      this.offPeriods = [{ from: a!.from, to: b!.to, why: `${a!.why} (and more)` }, ...rest];
+      const offMs = offDuration(a!) + offDuration(b!);
+      this.offPeriods = [{ from: a!.from, to: b!.to, offMs, why: a!.why.endsWith(' (and more)') ? a!.why : `${a!.why} (and more)` }, ...rest];
     }
   }
 }
+
+/** How long MONITOR was off in a period (a merged one says; an open one runs until `now`). */
+export function offDuration(p: OffPeriod, now?: number): number {
+  if (p.offMs !== undefined) return p.offMs;
+  const to = p.to ?? now ?? p.from;
+  return Math.max(0, to - p.from);
+}
+
+/** What opened an off period: a hold, the connection, or MONITOR reopening after either. */
+type OffCause = HoldKind | 'connection' | 'reopen';

@@ -41,8 +41,11 @@ export interface NodeMonitor {
 
 export interface OffPeriod {
   readonly from: number;
+  /** Undefined while the period is still open. */
   readonly to?: number;
   readonly why: string;
+  /** Set on a period that stands for several (the oldest merged): how long MONITOR was off within it. */
+  readonly offMs?: number;
 }
 
 export interface PollState {

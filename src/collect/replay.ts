@@ -123,18 +123,28 @@ export function startReplayCollector(init: CollectorInit, spec: ReplaySpec, audi
             if (line !== '') damaged++;
             continue;
           }
+          if ('at' in r) {
+            // A time no real recording holds (a damaged or forged file: before its start, centuries
+            // ahead, not a number) would stall the pacing for ever and make durations absurd: the
+            // record is skipped and counted. Time that steps back (a wall clock corrected) holds still.
+            if (!plausibleTime(r.at, spec.header.startedAt)) {
+              damaged++;
+              continue;
+            }
+            clock.now = Math.max(clock.now, r.at);
+          }
           records++;
-          if ('at' in r) clock.now = r.at;
           if (r.t === 'header') recordedStart = r.startedAt;
           else if (r.t === 'poll') {
             const { clients, unparsed } = parseClientList(r.clientList);
             coreFor(r.node ?? RECORDED_NODE).pushPoll({ startedAt: r.startedAt, at: r.at, clients, unparsed, server: r.server, info: { ...r.info }, rawClientList: r.clientList });
           } else if (r.t === 'batch') {
-            await pace(r.at);
+            const at = clock.now;
+            await pace(at);
             if (stopping) return;
-            clock.now = r.at;
+            clock.now = at;
             const reasons = r.unparsed ?? new Array<string>(r.bad ?? 0).fill(NOT_RECORDED);
-            coreFor(r.node ?? RECORDED_NODE).applyEvents(r.at, r.events.map(toEvent), reasons.map(() => NOT_RECORDED));
+            coreFor(r.node ?? RECORDED_NODE).applyEvents(at, r.events.map(toEvent), reasons.map(() => NOT_RECORDED));
           } else if (r.t === 'gap') {
             droppedBatches += r.droppedBatches;
             coreFor(RECORDED_NODE).notice("the recording has gaps: the recorder's disk fell behind and some batches were never written");
@@ -186,6 +196,14 @@ export function startReplayCollector(init: CollectorInit, spec: ReplaySpec, audi
       }
     },
   };
+}
+
+/** A recording spans at most this long (a year and a month); its records start no earlier than a minute before its header. */
+const RECORDING_SPAN_MAX_MS = 400 * 24 * 3600_000;
+
+/** Whether a record's time can belong to a recording that started at `startedAt`. */
+export function plausibleTime(at: number, startedAt: number): boolean {
+  return Number.isFinite(at) && at >= startedAt - 60_000 && at <= startedAt + RECORDING_SPAN_MAX_MS;
 }
 
 function toEvent(r: EventRecord): IngestEvent {

@@ -7,6 +7,7 @@ import { extname } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { ExportClient, Inventory } from './inventory.ts';
 import type { Finding } from '../audit/findings.ts';
+import { escapeControls } from '../escape.ts';
 
 export type ExportFormat = 'json' | 'csv' | 'md';
 
@@ -96,7 +97,9 @@ function* csvChunks(inv: Inventory): Generator<string> {
   for (let i = 0; i < inv.clients.length; i += CSV_BATCH) {
     // Client names and keys come from the server, and any application can set them: a name like
     // =HYPERLINK(...) must open as text in a spreadsheet, never as a formula.
-    yield stringify(inv.clients.slice(i, i + CSV_BATCH).map(csvRow), { header: i === 0, escape_formulas: true });
+    // Control and bidirectional characters are escaped as on screen: a key holding ESC must not
+    // reach the terminal of whoever runs `cat` on the file.
+    yield stringify(inv.clients.slice(i, i + CSV_BATCH).map(csvRow), { header: i === 0, escape_formulas: true, cast: { string: escapeControls } });
   }
 }
 
@@ -131,7 +134,9 @@ function tally(counts: ReadonlyMap<string, number>): string {
   return [...counts].map(([n, c]) => (c > 1 ? `${n} ×${c}` : n)).join(', ');
 }
 
-const cell = (s: string | number): string => String(s).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+/** Server text in a Markdown line: control and bidirectional characters escaped (a newline too). */
+const md = (s: string | number): string => escapeControls(String(s));
+const cell = (s: string | number): string => md(s).replace(/\|/g, '\\|');
 const who = (c: ExportClient): string => (c.name !== '' ? c.name : `(unnamed) ${c.addr}`);
 
 /** A Markdown table, one chunk per row. */
@@ -149,6 +154,9 @@ function* table(head: readonly string[], rows: Iterable<ReadonlyArray<string | n
 
 const lib = (c: ExportClient): string => [c.libName, c.libVer].filter(Boolean).join(' ');
 
+/** Off periods the Markdown lists one by one; the JSON has them all. */
+const OFF_PERIODS_LISTED = 10;
+
 /** Findings that say what will fail on the target (the others are about who the client is). */
 const FAILING: ReadonlySet<string> = new Set(['unsupported-command', 'cross-slot', 'cross-slot-transaction', 'cross-slot-script', 'select-db']);
 
@@ -159,11 +167,20 @@ const FAILING: ReadonlySet<string> = new Set(['unsupported-command', 'cross-slot
  */
 function* markdownChunks(inv: Inventory): Generator<string> {
   const s = inv.summary;
-  const server = inv.server ? `${inv.server.name} ${inv.server.version} (${inv.server.mode}, ${inv.server.role})` : 'unknown server';
-  yield `# redis-recon reconnaissance: ${inv.endpoint}\n\n`;
+  const server = inv.server ? md(`${inv.server.name} ${inv.server.version} (${inv.server.mode}, ${inv.server.role})`) : 'unknown server';
+  const w = inv.window;
+  yield `# redis-recon reconnaissance: ${md(inv.endpoint)}\n\n`;
   yield `- Server: ${server}\n`;
-  yield `- Window: ${inv.window.start} to ${inv.window.end}; ${inv.window.monitorEvents} MONITOR events (${inv.window.unparsedLines} unparsed), MONITOR on for ${inv.window.monitorOnSeconds}s\n`;
-  yield `- Target: ${inv.target ? `${inv.target.title} (\`${inv.target.id}\`)` : 'none'}\n`;
+  yield `- Window: ${w.start} to ${w.end}; ${w.monitorEvents} MONITOR events (${w.unparsedLines} unparsed), MONITOR on for ${w.monitorOnSeconds}s\n`;
+  if (w.monitorOff.length > 0 || w.droppedLines > 0) {
+    // The counts below are short by whatever ran while MONITOR was off: say so first, and when.
+    const dropped = w.droppedLines > 0 ? `${w.droppedLines} lines dropped because redis-recon fell behind` : '';
+    const off = w.monitorOffSeconds > 0 ? `MONITOR was off for ${w.monitorOffSeconds}s of the window` : w.monitorOff.length > 0 ? 'the server did not show MONITOR every command' : '';
+    yield `- **Incomplete**: ${[off, dropped].filter(Boolean).join('; ')}: the counts below are short by what ran then\n`;
+    for (const p of w.monitorOff.slice(0, OFF_PERIODS_LISTED)) yield `  - ${p.from} to ${p.to}${p.seconds > 0 ? ` (off ${p.seconds}s)` : ''}: ${md(p.why)}\n`;
+    if (w.monitorOff.length > OFF_PERIODS_LISTED) yield `  - and ${w.monitorOff.length - OFF_PERIODS_LISTED} more (see the JSON export)\n`;
+  }
+  yield `- Target: ${inv.target ? `${md(inv.target.title)} (\`${md(inv.target.id)}\`)` : 'none'}\n`;
   const self = s.selfLeftOut ? `; ${s.selfLeftOut} redis-recon connection(s) left out` : '';
   yield `- Clients: ${s.clients} (${s.connected} still connected${self}), ${s.services} named services, ${s.unnamed} unnamed\n`;
   yield `- Libraries: ${Object.entries(s.libraries).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') || 'none judged'}\n\n`;
@@ -228,7 +245,7 @@ function* markdownChunks(inv: Inventory): Generator<string> {
       e.count += f.count;
     }
   }
-  yield `\n## What will fail on ${inv.target?.title ?? 'the target'}\n\n`;
+  yield `\n## What will fail on ${md(inv.target?.title ?? 'the target')}\n\n`;
   yield* table(
     ['finding', 'severity', 'calls', 'clients', 'why'],
     [...failing.values()].map((e) => [`${e.finding.code}${e.finding.example ? ` ${e.finding.example}` : ''}`, e.finding.severity, e.count, tally(e.clients), e.finding.message]),

@@ -3,6 +3,8 @@
 import type { ReconState } from '../store.ts';
 import { ageSeconds, connectedClients, idleSeconds, type ClientView, type LibraryAudit, type LibraryVerdictKind } from '../analysis/session.ts';
 import type { Finding, FindingCode } from '../audit/findings.ts';
+import { offDuration } from '../collect/monitorGate.ts';
+import type { OffPeriod } from '../collect/protocol.ts';
 
 export const EXPORT_FORMAT_VERSION = 1;
 
@@ -56,7 +58,18 @@ export interface Inventory {
   endpoint: string;
   server: { name: string; version: string; mode: string; role: string } | null;
   target: { id: string; title: string } | null;
-  window: { start: string; end: string; monitorEvents: number; unparsedLines: number; droppedLines: number; monitorOnSeconds: number };
+  window: {
+    start: string;
+    end: string;
+    monitorEvents: number;
+    unparsedLines: number;
+    droppedLines: number;
+    monitorOnSeconds: number;
+    /** Time MONITOR was off although it was wanted (held off, or its connection down), in the window. */
+    monitorOffSeconds: number;
+    /** When and why: traffic in these periods was not seen, so the counts are short by it. */
+    monitorOff: MonitorOffPeriod[];
+  };
   clients: ExportClient[];
   /**
    * Traffic per key pattern (`cart:{*}:` prefixes and `cart:{*}:items` leaves; ids became `*`):
@@ -65,6 +78,15 @@ export interface Inventory {
   prefixes: Array<{ prefix: string; kind: 'prefix' | 'leaf' | 'other'; reads: number; writes: number; count: number }>;
   topKeys: Array<{ key: string; count: number }>;
   summary: InventorySummary;
+}
+
+export interface MonitorOffPeriod {
+  from: string;
+  /** The end of the window for a period still open when the run ended. */
+  to: string;
+  /** How long MONITOR was off in it (less than to − from for a period that stands for several). */
+  seconds: number;
+  why: string;
 }
 
 export interface InventoryOptions {
@@ -95,7 +117,8 @@ export function buildInventory(state: ReconState, opts: InventoryOptions): Inven
       unparsedLines: state.stream.unparsed,
       // Lines the engine dropped because it fell behind: an export with these is incomplete.
       droppedLines: state.stream.dropped,
-      monitorOnSeconds: Math.round(opts.monitorOnMs / 100) / 10,
+      monitorOnSeconds: Math.round(Math.max(0, opts.monitorOnMs) / 100) / 10,
+      ...monitorOff(state.monitor.offPeriods, opts.endMs),
     },
     target: opts.target ?? null,
     clients,
@@ -104,6 +127,20 @@ export function buildInventory(state: ReconState, opts: InventoryOptions): Inven
     summary: summarize(clients, connected, selfLeftOut),
   };
 }
+
+/** The periods MONITOR was held off or down, and their total, as the export states them. */
+export function monitorOff(periods: readonly OffPeriod[], endMs: number): { monitorOffSeconds: number; monitorOff: MonitorOffPeriod[] } {
+  let total = 0;
+  const list: MonitorOffPeriod[] = [];
+  for (const p of periods) {
+    const ms = offDuration(p, endMs);
+    total += ms;
+    list.push({ from: iso(p.from), to: iso(p.to ?? endMs), seconds: tenths(ms), why: p.why });
+  }
+  return { monitorOffSeconds: tenths(total), monitorOff: list };
+}
+
+const tenths = (ms: number): number => Math.round(ms / 100) / 10;
 
 function summarize(clients: readonly ExportClient[], connected: number, selfLeftOut: number): InventorySummary {
   const libraries: Record<LibraryVerdictKind, number> = { ok: 0, outdated: 0, unknown: 0, missing: 0, unavailable: 0 };

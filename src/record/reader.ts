@@ -53,6 +53,8 @@ function headerProblem(h: Record<string, unknown>): string | undefined {
   if (typeof h.endpoint !== 'string') return 'no endpoint';
   if (typeof h.delimiter !== 'string' || h.delimiter === '') return 'no key delimiter';
   if (!isNumber(h.startedAt)) return 'no start time';
+  // A time a Date cannot hold (or before 1970) makes every age and duration in the replay absurd.
+  if (h.startedAt < 0 || Number.isNaN(new Date(h.startedAt).getTime())) return 'a start time no clock can show';
   return undefined;
 }
 

@@ -32,6 +32,8 @@ export interface Recorder {
    */
   write(text: string, kind: 'poll' | 'batch'): void;
   close(): Promise<void>;
+  /** Why the recording stopped early (the disk filled, the file went away); undefined while it is whole. */
+  readonly error: string | undefined;
 }
 
 export function startRecorder(opts: RecorderOptions): Recorder {
@@ -40,10 +42,12 @@ export function startRecorder(opts: RecorderOptions): Recorder {
   const gzip: Gzip = createGzip(gzipOptions);
   gzip.pipe(file);
   let failed = false;
+  let error: string | undefined;
   const fail = (err: Error): void => {
     if (failed) return;
     failed = true;
-    opts.onError?.(`recording to ${opts.path} stopped: ${fileErrorText(err, 'write')}`);
+    error = `recording to ${opts.path} stopped: ${fileErrorText(err, 'write')}`;
+    opts.onError?.(error);
   };
   file.on('error', fail);
   gzip.on('error', fail);
@@ -83,6 +87,9 @@ export function startRecorder(opts: RecorderOptions): Recorder {
   timer.unref();
 
   return {
+    get error() {
+      return error;
+    },
     write(text, kind) {
       if (failed) return;
       if (blocked) {

@@ -55,7 +55,7 @@ export function monitorConnection(config: Config, handlers: MonitorHandlers): Mo
     let started = false;
     c.on('error', (err: unknown) => {
       if (gen !== generation) return;
-      handlers.onPhase(fatal ? 'error' : 'reconnecting', describeError(err, config));
+      handlers.onPhase(fatal ? 'error' : 'reconnecting', describeError(err, config, { established: started }));
     });
     // node-redis re-issues MONITOR after a reconnect by itself; 'ready' tells us it is back.
     c.on('ready', () => {

@@ -6,13 +6,18 @@ import type { Config } from '../config.ts';
 import type { PollResult } from '../types.ts';
 import { parseClientList } from '../parse/clientList.ts';
 import { parseInfo, serverIdentity } from '../parse/info.ts';
+import { ErrorReply } from 'redis';
 import { backoff, buildClient, describeError, isFatal, type Redis } from './connect.ts';
 
 export type { PollResult };
 
 export interface PollerHandlers {
   onResult(result: PollResult): void;
-  onError(message: string, fatal: boolean): void;
+  /**
+   * A poll or the connection failed. `answered`: the server itself replied with an error (NOPERM,
+   * ERR…), so it is up and serving; false for timeouts and lost connections.
+   */
+  onError(message: string, fatal: boolean, answered: boolean): void;
   /** The connection is up (first time or after a reconnect). */
   onReady?(client: Redis): void;
 }
@@ -55,10 +60,13 @@ export function startPoller(config: Config, handlers: PollerHandlers, now: () =>
     };
   }
   const client = built.client;
+  /** The connection has been up: later errors are a lost connection, not a misconfiguration. */
+  let established = false;
   client.on('error', (err: unknown) => {
-    if (!stopped) handlers.onError(describeError(err, config), fatal);
+    if (!stopped) handlers.onError(describeError(err, config, { established }), fatal, false);
   });
   client.on('ready', () => {
+    established = true;
     // A reconnect is a fresh start: the backoff of the failures before it must not delay the next
     // poll (a 3 s restart would otherwise leave the guard blind for the whole backoff).
     if (failures > 0) {
@@ -125,7 +133,7 @@ export function startPoller(config: Config, handlers: PollerHandlers, now: () =>
         });
       } catch (err) {
         failures++;
-        if (!stopped) handlers.onError(describeError(err, config), fatal || isFatal(err));
+        if (!stopped) handlers.onError(describeError(err, config, { established }), fatal || isFatal(err), err instanceof ErrorReply);
       } finally {
         inFlight = undefined;
         const delay = failures === 0 ? intervalMs : Math.min(intervalMs * 2 ** failures, MAX_BACKOFF_MS);

@@ -3,15 +3,13 @@
 // MONITOR decodes escapes into real bytes, and a key holding ESC or a newline must never reach the
 // terminal as a control sequence.
 import stringWidth from 'string-width';
+import { escapeControls } from '../escape.ts';
 
-/** C0 controls, DEL and C1 controls become visible `\xHH` escapes. */
-export function clean(text: string): string {
-  // Fast path: most names and keys are plain printable text.
-  // eslint-disable-next-line no-control-regex
-  if (!/[\u0000-\u001f\u007f-\u009f]/.test(text)) return text;
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
+/**
+ * Control, bidirectional and invisible characters become visible escapes (`\x1b`, `\u202e`): the
+ * same function the Markdown and CSV exports use (src/escape.ts).
+ */
+export const clean = escapeControls;
 
 /** Printable ASCII only: one column per character, no need to ask string-width. */
 // eslint-disable-next-line no-control-regex

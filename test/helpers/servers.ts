@@ -16,8 +16,11 @@ export interface TestServer {
   readonly dir: string;
   /** Stops the process (and waits for it). */
   stop(): Promise<void>;
-  /** Stops and starts again on the same port, like a server restart during a migration window. */
-  restart(): Promise<void>;
+  /**
+   * Stops and starts again on the same port, like a server restart during a migration window;
+   * `downMs` keeps it down that long first (a restart that takes a while).
+   */
+  restart(downMs?: number): Promise<void>;
 }
 
 export const SERVER_BINARIES: Record<ServerKind, string> = { redis: 'redis-server', valkey: 'valkey-server' };
@@ -54,8 +57,9 @@ export async function startServer(kind: ServerKind, extraArgs: string[] = []): P
       await kill(child);
       rmSync(dir, { recursive: true, force: true });
     },
-    async restart() {
+    async restart(downMs = 0) {
       await kill(child);
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
       child = await launch(kind, args, port);
     },
   };
@@ -118,41 +122,67 @@ export async function waitFor<T>(check: () => T | undefined | false | Promise<T 
 
 export interface TlsFiles {
   readonly ca: string;
+  /** The server certificate, for `localhost` and 127.0.0.1. */
   readonly cert: string;
   readonly key: string;
+  /** A client certificate signed by the same CA (mutual TLS). */
+  readonly clientCert: string;
+  readonly clientKey: string;
+  /** A server certificate from the same CA for another name (`other.example`): a name mismatch. */
+  readonly otherCert: string;
+  readonly otherKey: string;
 }
 
-/** A throwaway CA and a server certificate for `localhost`/127.0.0.1, made with the openssl CLI. */
+/** A throwaway CA, a server certificate for `localhost`/127.0.0.1 and the others above, made with the openssl CLI. */
 export async function makeTlsFiles(dir: string): Promise<TlsFiles> {
   const { execFileSync } = await import('node:child_process');
+  const { writeFileSync } = await import('node:fs');
   const f = (n: string): string => join(dir, n);
   const ssl = (...args: string[]): void => {
     execFileSync('openssl', args, { stdio: 'ignore' });
   };
   ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=recon-test-ca', '-keyout', f('ca.key'), '-out', f('ca.pem'));
-  ssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', f('server.key'), '-out', f('server.csr'));
-  const { writeFileSync } = await import('node:fs');
-  writeFileSync(f('ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-  ssl('x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', f('ext.cnf'), '-out', f('server.pem'));
-  return { ca: f('ca.pem'), cert: f('server.pem'), key: f('server.key') };
+  const sign = (name: string, subject: string, ext: string | undefined): void => {
+    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', subject, '-keyout', f(`${name}.key`), '-out', f(`${name}.csr`));
+    if (ext) writeFileSync(f(`${name}.cnf`), ext);
+    ssl('x509', '-req', '-in', f(`${name}.csr`), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '2', ...(ext ? ['-extfile', f(`${name}.cnf`)] : []), '-out', f(`${name}.pem`));
+  };
+  sign('server', '/CN=localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  sign('client', '/CN=recon-test-client', undefined);
+  sign('other', '/CN=other.example', 'subjectAltName=DNS:other.example\n');
+  return {
+    ca: f('ca.pem'), cert: f('server.pem'), key: f('server.key'),
+    clientCert: f('client.pem'), clientKey: f('client.key'),
+    otherCert: f('other.pem'), otherKey: f('other.key'),
+  };
+}
+
+export interface TlsServerOptions {
+  /** Require a client certificate (`--tls-auth-clients yes`): mutual TLS. */
+  readonly authClients?: boolean;
+  /** Serve the certificate for `other.example` instead of localhost: a name mismatch. */
+  readonly wrongName?: boolean;
 }
 
 /** A server that speaks only TLS, on a free port. `url` is the rediss:// URL. */
-export async function startTlsServer(kind: ServerKind): Promise<TestServer & { tls: TlsFiles }> {
+export async function startTlsServer(kind: ServerKind, opts: TlsServerOptions = {}): Promise<TestServer & { tls: TlsFiles }> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), `recon-${kind}-tls-`));
   const tls = await makeTlsFiles(dir);
   const args = [
     '--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-    '--dir', dir, '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca,
-    '--tls-auth-clients', 'no', '--daemonize', 'no', '--logfile', join(dir, 'server.log'),
+    '--dir', dir, '--tls-cert-file', opts.wrongName ? tls.otherCert : tls.cert, '--tls-key-file', opts.wrongName ? tls.otherKey : tls.key,
+    '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', opts.authClients ? 'yes' : 'no', '--daemonize', 'no', '--logfile', join(dir, 'server.log'),
   ];
   const child = spawn(SERVER_BINARIES[kind], args, { stdio: 'ignore' });
   const { connect } = await import('node:tls');
+  const { readFileSync } = await import('node:fs');
+  // Up once a handshake completes (with the client certificate, where the server asks for one).
+  const client = opts.authClients ? { cert: readFileSync(tls.clientCert), key: readFileSync(tls.clientKey) } : {};
   await waitFor(
     () =>
       new Promise<boolean>((resolve) => {
-        const s = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+        const s = connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ...client }, () => {
           s.destroy();
           resolve(true);
         });
