@@ -22,7 +22,8 @@ import { NodeCore } from './nodeCore.ts';
 import { MonitorGate } from './monitorGate.ts';
 import { Courier } from './courier.ts';
 import { recordTap } from './tap.ts';
-import type { CollectorInit, FromCollector, MonitorPhase, NodeMonitor, NodeStatus, PollState, ToCollector } from './protocol.ts';
+import { keyspaceSampler, DEFAULT_KEYSPACE_RATE } from './keyspace.ts';
+import type { CollectorInit, FromCollector, MonitorPhase, NodeDelta, NodeMonitor, NodeStatus, PollState, ToCollector } from './protocol.ts';
 
 /** MONITOR lines waiting in the collector beyond which it is falling behind: MONITOR closes. */
 export const BACKLOG_HOLD_LINES = 500_000;
@@ -55,6 +56,9 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
   let failed = false;
   let stopping = false;
   let lastPhase: MonitorPhase = 'off';
+  // The keyspace sampler: its own connection, opened when first started (--keyspace or the key).
+  const keyspace = init.keyspace ?? { rate: DEFAULT_KEYSPACE_RATE, sample: 0, run: false };
+  const sampler = keyspaceSampler(config, keyspace, { delimiter: init.delimiter, now, requestPoll: () => poller.pollSoon() });
 
   const monitor: MonitorConnection = monitorConnection(config, {
     onLine(line) {
@@ -130,6 +134,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
     }
     // The health gate.
     if (p.rttMs !== undefined) rtt.add(p.rttMs);
+    sampler.observe(p, rtt.usual);
     const problem = healthProblem(p.info, p.rttMs, rtt.usual);
     if (problem) gate.hold('health', problem);
     else gate.release('health');
@@ -163,6 +168,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
     () => {
       send({ t: 'ready' });
       reconcile();
+      if (keyspace.run && !stopping) sampler.start();
     },
     (err: unknown) => send({ t: 'connect-failed', message: (err as Error).message }),
   );
@@ -199,6 +205,13 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
 
   const gateTimer = setInterval(watch, GATE_TICK_MS);
 
+  /** The node's delta, with the keyspace sampler's report when it has news (all of it when `force`). */
+  const delta = (force = false): NodeDelta => {
+    const d = core.delta(status());
+    const report = sampler.report(force);
+    return report ? { ...d, keyspace: report } : d;
+  };
+
   let flushing = false;
   let syncWanted = false;
   const tick = async (): Promise<void> => {
@@ -210,8 +223,8 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
       tap?.drain();
       if (syncWanted) {
         syncWanted = false;
-        courier.deliver([core.delta(status())], false, true);
-      } else if (courier.ready()) courier.deliver([core.delta(status())]);
+        courier.deliver([delta(true)], false, true);
+      } else if (courier.ready()) courier.deliver([delta()]);
     } finally {
       flushing = false;
     }
@@ -225,12 +238,13 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
     clearInterval(gateTimer);
     gate.setDesired('off', 'the run ended');
     monitor.close();
+    await sampler.close();
     await poller.pollNow().catch(() => {});
     while (flushing) await new Promise((r) => setTimeout(r, 5));
     await core.flush();
     noteRecordedPhase();
     tap?.drain();
-    courier.deliver([core.delta(status())], true);
+    courier.deliver([delta(true)], true);
     await poller.stop();
     send({ t: 'stopped' });
   };
@@ -251,6 +265,11 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
           break;
         case 'poll':
           poller.pollSoon();
+          break;
+        case 'keyspace':
+          if (stopping) break;
+          if (msg.run) sampler.start();
+          else sampler.stop(msg.reason ?? 'stopped by you');
           break;
         case 'sync':
           syncWanted = true;
