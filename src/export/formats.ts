@@ -7,6 +7,7 @@ import { extname } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { ExportClient, Inventory } from './inventory.ts';
 import type { Finding } from '../audit/findings.ts';
+import { keyspaceMarkdown } from './keyspace.ts';
 
 export type ExportFormat = 'json' | 'csv' | 'md';
 
@@ -249,4 +250,5 @@ function* markdownChunks(inv: Inventory): Generator<string> {
     ['pattern', 'reads', 'writes', 'readers', 'writers'],
     prefixes.map((p) => [p.prefix, p.reads, p.writes, [...(readers.get(p.prefix) ?? [])].join(', ') || '-', [...(writers.get(p.prefix) ?? [])].join(', ') || '-']),
   );
+  if (inv.keyspace) yield* keyspaceMarkdown(inv.keyspace, inv.window.monitorOnSeconds);
 }
