@@ -6,6 +6,7 @@ import type { Config } from '../src/config.ts';
 import { createReconStore, type ReconStore } from '../src/store.ts';
 import { prepareRun } from '../src/run.ts';
 import { exportInventory } from '../src/export/exportFile.ts';
+import { exportPlan } from '../src/export/plan.ts';
 import type { AuditSpec } from '../src/collect/protocol.ts';
 import { pacedStore } from './pacedStore.ts';
 import { enterScreen, forgetCiForInk } from './terminal.ts';
@@ -63,6 +64,7 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
     showSelf: config.showSelf,
     delimiter: config.delimiter,
     viewport: { columns: stdout.columns || 80, rows: stdout.rows || 24 },
+    keyspace: source.kind !== 'live' ? 'unavailable' : config.keyspace ? 'on' : 'off',
   });
   opts.onStore?.(store);
   const { engine } = source.start(store, { audit: opts.audit ?? null });
@@ -74,6 +76,17 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
     exportSeq = request.seq;
     const notify = (message: string): void => store.getState().ui.actions.notify(message);
     // Wait for the flush round under way, so the export never mixes a half-applied batch.
+    if (request.kind === 'plan') {
+      void engine
+        .sync()
+        .then(() => exportPlan(store.getState(), request.path, { includeSelf: config.showSelf, now: source.now }))
+        .then((r) => {
+          const n = r.plan.patterns.length;
+          notify(r.ok ? `wrote the extraction plan to ${r.path}: ${n} pattern${n === 1 ? '' : 's'}, ${new Set([...r.plan.services.readers, ...r.plan.services.writers]).size} services to repoint` : r.error);
+        })
+        .catch((err: unknown) => notify(`plan export failed: ${(err as Error).message}`));
+      return;
+    }
     void engine
       .sync()
       .then(() => exportInventory(store.getState(), request.path, { includeSelf: config.showSelf, target: opts.target, now: source.now }))
@@ -143,6 +156,10 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
   // The terminal is the user's again; now close our connections (bounded: a dead server must not
   // hold the shell).
   await Promise.race([engine.stop().catch(() => {}), new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS).unref())]);
+  if (config.planFile) {
+    const r = await exportPlan(store.getState(), config.planFile, { includeSelf: config.showSelf, now: source.now }).catch((err: unknown) => ({ ok: false as const, error: (err as Error).message }));
+    if (!r.ok) stderr.write(`redis-recon: ${r.error}\n`);
+  }
   stopExports();
   process.off('uncaughtException', onFatal);
   process.off('unhandledRejection', onFatal);

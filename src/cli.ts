@@ -57,6 +57,11 @@ async function main(): Promise<number> {
       process.stderr.write(`redis-recon: cannot write --export ${config.exportFile}: ${exportProblem}\n`);
       return 3;
     }
+    const planProblem = config.planFile !== undefined ? unwritablePath(config.planFile) : undefined;
+    if (planProblem) {
+      process.stderr.write(`redis-recon: cannot write --plan ${config.planFile}: ${planProblem}\n`);
+      return 3;
+    }
     const interrupted = new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());

@@ -6,6 +6,8 @@ import { createReconStore, type ReconStore } from './store.ts';
 import { prepareRun } from './run.ts';
 import type { Inventory } from './export/inventory.ts';
 import { exportInventory, inventoryOf } from './export/exportFile.ts';
+import { exportPlan } from './export/plan.ts';
+import { countText } from './export/keyspace.ts';
 
 export interface HeadlessIo {
   /** The migration target and library knowledge base each collector judges clients against. */
@@ -32,6 +34,7 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
     monitorBudgetMs: config.monitorBudgetMs,
     monitorMaxOmemBytes: config.monitorMaxOmemBytes,
     now,
+    keyspace: source.kind !== 'live' ? 'unavailable' : config.keyspace ? 'on' : 'off',
   });
   const { engine, done } = source.start(store, { audit: io.audit ?? null });
 
@@ -45,11 +48,15 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
   }
 
   const never = new Promise<never>(() => {});
+  // --keyspace without --duration: the run lasts as long as the scan.
+  const scanned = source.kind === 'live' && config.keyspace && config.durationMs === undefined ? scanEnded(store) : never;
   await Promise.race([
     done ?? never,
     config.durationMs !== undefined ? sleep(config.durationMs) : never,
+    scanned,
     io.interrupted ?? never,
   ]);
+  store.getState().actions.stopKeyspace('the run ended');
   await engine.stop();
   const state = store.getState();
   const ctx = { includeSelf: config.showSelf, target: io.target, now };
@@ -64,6 +71,15 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
       return 3;
     }
     wrote = `; wrote ${result.path}`;
+  }
+  if (config.planFile) {
+    const result = await exportPlan(store.getState(), config.planFile, { includeSelf: config.showSelf, now });
+    if (!result.ok) {
+      io.stderr(`redis-recon: ${result.error}`);
+      io.stderr(summary(inventory, store, wrote));
+      return 3;
+    }
+    wrote += `; wrote the plan to ${result.path}`;
   }
   for (const n of state.notices) io.stderr(`redis-recon: note: ${n}`);
   if (state.stream.unparsed > 0) io.stderr(unparsedNote(state.stream.unparsed, state.stream.unparsedReasons));
@@ -125,12 +141,33 @@ function summary(inv: Inventory, store: ReconStore, wrote: string): string {
   const unnamed = inv.clients.filter((c) => c.name === '').length;
   const m = s.monitor;
   const monitorNote = m.reason && m.desired !== 'on' ? ` (MONITOR: ${m.reason})` : m.phase === 'error' ? ` (MONITOR failed: ${m.reason})` : '';
+  const k = inv.keyspace;
+  const keyspaceNote = k
+    ? `, keyspace: ${countText(k.sampled)} of ${countText(k.dbsize)} keys in ${k.patterns.length} patterns (${k.complete ? 'complete' : k.end === 'sample' ? 'sample size reached' : k.end === 'error' ? `failed: ${k.reason ?? 'error'}` : 'partial'})`
+    : '';
   return (
     `redis-recon: ${where}: ${inv.clients.length} clients (${unnamed} unnamed), ` +
     `${inv.window.monitorEvents} MONITOR events, ${inv.window.unparsedLines} unparsed, ${inv.prefixes.length} prefixes, ` +
     `${inv.summary.libraries.outdated + inv.summary.libraries.missing} libraries to upgrade` +
-    `${monitorNote}${wrote}`
+    `${keyspaceNote}${monitorNote}${wrote}`
   );
+}
+
+/** Resolves once the keyspace scan has ended (read to the end, the sample size, an error). */
+function scanEnded(store: ReconStore): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (st: ReturnType<ReconStore['getState']>): boolean => {
+      const phase = st.view.keyspace?.summary.phase;
+      return phase === 'done' || phase === 'error';
+    };
+    if (check(store.getState())) return resolve();
+    const unsubscribe = store.subscribe((st) => {
+      if (check(st)) {
+        unsubscribe();
+        resolve();
+      }
+    });
+  });
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
