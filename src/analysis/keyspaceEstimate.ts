@@ -62,7 +62,7 @@ export function wilson(x: number, n: number, N: number, z = Z): { low: number; h
   const denom = 1 + z2 / n;
   const center = (p + z2 / (2 * n)) / denom;
   const h = Math.sqrt((z2 * p * (1 - p)) / n + (z2 * z2) / (4 * n * n)) / denom;
-  return { low: Math.max(0, center - h), high: Math.min(1, center + h) };
+  return { low: x === 0 ? 0 : Math.max(0, center - h), high: x === n ? 1 : Math.min(1, center + h) };
 }
 
 /**

@@ -108,6 +108,8 @@ export function keyspaceSampler(config: Config, settings: KeyspaceSettings, opts
   let treeSent = { size: -1, epoch: -1 };
   let closed = false;
   const pollWaiters: Array<{ after: number; resolve: () => void }> = [];
+  /** The scan loop under way (settled when none is). */
+  let loop: Promise<void> = Promise.resolve();
   const wakers = new Set<() => void>();
 
   const changed = (urgent = false): void => {
@@ -408,9 +410,13 @@ export function keyspaceSampler(config: Config, settings: KeyspaceSettings, opts
       pace.restart();
       const g = ++gen;
       setPhase('starting', 'connecting; the scan begins after the next poll');
-      void run(g).catch((err: unknown) => {
-        if (g === gen && !closed) finish('error', `internal error: ${(err as Error).message}`);
-      });
+      const previous = loop;
+      // One scan loop at a time: a restart waits for the stopped one's last round trip.
+      loop = previous
+        .then(() => (g === gen && !closed ? run(g) : undefined))
+        .catch((err: unknown) => {
+          if (g === gen && !closed) finish('error', `internal error: ${(err as Error).message}`);
+        });
     },
     stop(why) {
       if (phase !== 'running' && phase !== 'held' && phase !== 'starting') return;
@@ -466,6 +472,8 @@ export function keyspaceSampler(config: Config, settings: KeyspaceSettings, opts
         end = 'stopped';
         setPhase('stopped', 'the run ended');
       }
+      // The round trip in flight lands in the sample before the connection goes (bounded).
+      await Promise.race([loop, new Promise((r) => setTimeout(r, 2000).unref())]);
       const c = client ?? (await connecting?.catch(() => undefined));
       try {
         c?.destroy();
