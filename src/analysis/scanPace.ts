@@ -6,11 +6,13 @@
 //   plus its share of a SCAN). The bucket holds at most BURST_SECONDS of budget, starts empty, and
 //   may go into debt (SCAN returns more keys than asked): the debt is waited off, so over any
 //   stretch the keys inspected stay within budget × time + one bucket.
-// - Backing off (multiplicative decrease, additive increase): at each poll, when the PING round
-//   trip has climbed (RTT_FACTOR times what it was when the scan began, and RTT_FLOOR_MS more), or
-//   the other clients' commands per second have (OPS_FACTOR times, plus OPS_FLOOR: the server is
-//   busier, we step aside), the pace halves, down to MIN_PACE of the budget; otherwise it grows back
-//   by RECOVER of the budget per poll.
+// - Backing off (multiplicative decrease, additive increase): when, at STRIKES polls in a row, the
+//   PING round trip has climbed (RTT_FACTOR times what it was when the scan began, and RTT_FLOOR_MS
+//   more), or the other clients' commands per second have (OPS_FACTOR times, plus OPS_FLOOR or a
+//   quarter of our own rate, whichever is more: INFO's figure and ours cover slightly different
+//   spans), the pace halves, and again at each further such poll, down to MIN_PACE of the budget;
+//   otherwise it grows back by RECOVER of the budget per poll. One slow PING is noise (a busy
+//   client host sees them all the time); two in a row are a trend.
 // - Held: the health gate (memory pressure, loading, failover, resync, latency ×10) stops it
 //   until it clears.
 
@@ -21,6 +23,7 @@ export const RTT_FACTOR = 3;
 export const RTT_FLOOR_MS = 5;
 export const OPS_FACTOR = 1.5;
 export const OPS_FLOOR = 1000;
+export const STRIKES = 2;
 
 export interface PaceObservation {
   /** This poll's PING round trip (ms), and what it usually takes (the poller's median). */
@@ -40,6 +43,7 @@ export class ScanPace {
   private factor = 1;
   private baseRtt: number | undefined;
   private baseOps: number | undefined;
+  private strikes = 0;
   /** Why the pace is below the budget, or why it is held. */
   slowReason: string | undefined;
   held: string | undefined;
@@ -92,6 +96,7 @@ export class ScanPace {
     this.baseRtt = undefined;
     this.baseOps = undefined;
     this.factor = 1;
+    this.strikes = 0;
     this.slowReason = undefined;
     this.held = undefined;
     this.tokens = 0;
@@ -113,14 +118,16 @@ export class ScanPace {
     let why: string | undefined;
     if (rtt !== undefined && this.baseRtt !== undefined && rtt >= Math.max(RTT_FACTOR * this.baseRtt, this.baseRtt + RTT_FLOOR_MS)) {
       why = `PING took ${Math.round(rtt)} ms (${this.baseRtt < 1 ? '<1' : Math.round(this.baseRtt)} ms when the scan began)`;
-    } else if (others !== undefined && this.baseOps !== undefined && others >= OPS_FACTOR * this.baseOps + OPS_FLOOR) {
+    } else if (others !== undefined && this.baseOps !== undefined && others >= OPS_FACTOR * this.baseOps + Math.max(OPS_FLOOR, 0.25 * o.ownOpsPerSec)) {
       why = `the server is busier: ${Math.round(others).toLocaleString('en')} commands/s from others (${Math.round(this.baseOps).toLocaleString('en')} when the scan began)`;
     }
     if (why) {
-      this.factor = Math.max(MIN_PACE, this.factor / 2);
+      if (++this.strikes < STRIKES) return;
+      this.factor = Math.max(MIN_PACE, Math.round((this.factor / 2) * 1000) / 1000);
       this.slowReason = why;
     } else {
-      this.factor = Math.min(1, this.factor + RECOVER);
+      this.strikes = 0;
+      this.factor = Math.min(1, Math.round((this.factor + RECOVER) * 1000) / 1000);
       if (this.factor >= 1) this.slowReason = undefined;
     }
   }

@@ -377,7 +377,8 @@ export function keyspaceSampler(config: Config, settings: KeyspaceSettings, opts
 
   const status = (): KeyspaceNodeStatus => ({
     phase,
-    ...(reason !== undefined ? { reason } : {}),
+    // While running, the reason is why the pace is below the budget (if it is).
+    ...(phase === 'running' ? (pace.slowReason !== undefined ? { reason: pace.slowReason } : {}) : reason !== undefined ? { reason } : {}),
     ...(end !== undefined ? { end } : {}),
     budget: settings.rate,
     pace: pace.pace,

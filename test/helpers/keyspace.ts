@@ -2,9 +2,10 @@
 // and TTLs, and a few big keys, written server-side by a Lua loop (a few hundred thousand keys in a
 // second or two), and the truth measured independently: every key read with the same commands the
 // sampler uses, and put under its pattern by a regex of the test's own, not by the tool's tree.
-import type { createClient } from 'redis';
-
-type Client = ReturnType<typeof createClient>;
+/** Any node-redis client (RESP2 or not): only sendCommand is used. */
+interface Client {
+  sendCommand(args: string[]): Promise<unknown>;
+}
 
 export interface SeedPattern {
   /** The pattern the tool should name it. */
