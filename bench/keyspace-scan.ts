@@ -20,7 +20,7 @@ const keys = Number(process.argv[2] ?? 1_000_000);
 const rate = Number(process.argv[3] ?? 10_000);
 const sample = process.argv[4] ?? 'all';
 const server = await startServer('valkey');
-const client = createClient({ url: server.url, RESP: 2 });
+const client = createClient({ url: server.url, RESP: 2, commandOptions: { timeout: 60_000 } });
 await client.connect();
 const t0 = performance.now();
 const seeded = await seedKeyspace(client, seedPatterns(keys / 195_009));
@@ -50,7 +50,7 @@ const perCall = (c: string, u0: Record<string, number>, u1: Record<string, numbe
 
 /** PINGs every 10 ms on its own connection until stopped; the round trips in ms. */
 function probe(): { stop(): Promise<number[]> } {
-  const p = createClient({ url: server.url, RESP: 2 });
+  const p = createClient({ url: server.url, RESP: 2, commandOptions: { timeout: 60_000 } });
   const rtts: number[] = [];
   let running = true;
   const loop = (async () => {

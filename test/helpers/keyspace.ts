@@ -101,7 +101,7 @@ export async function measureTruth(client: Client, patterns: readonly SeedPatter
   const out = new Map<string, TruthRow>(patterns.map((p) => [p.pattern, { keys: 0, bytes: 0, types: {}, ttl: {} }]));
   let cursor = '0';
   do {
-    const [next, keys] = (await client.sendCommand(['SCAN', cursor, 'COUNT', '5000'])) as [string, string[]];
+    const [next, keys] = (await client.sendCommand(['SCAN', cursor, 'COUNT', '2000'])) as [string, string[]];
     cursor = next;
     const replies = await Promise.all(
       keys.map((k) =>
