@@ -4,8 +4,7 @@
 import { parseArgs } from 'node:util';
 import ms from 'ms';
 import bytes from 'bytes';
-import { formatForPath } from './export/formats.ts';
-import { planFormatForPath } from './export/plan.ts';
+import { formatForPath, planFormatForPath } from './export/formats.ts';
 import { expandHome } from './paths.ts';
 import { describeArgvError } from './flagErrors.ts';
 

@@ -19,6 +19,15 @@ export function formatForPath(path: string): ExportFormat | undefined {
   return undefined;
 }
 
+/** The extraction plan's format by extension (src/export/plan.ts writes it). */
+export function planFormatForPath(path: string): 'md' | 'json' | 'toml' | undefined {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.md' || ext === '.markdown') return 'md';
+  if (ext === '.json') return 'json';
+  if (ext === '.toml') return 'toml';
+  return undefined;
+}
+
 /** The file's text, piece by piece: what writeFileAtomic streams to disk. */
 export function inventoryChunks(inv: Inventory, format: ExportFormat): Iterable<string> {
   if (format === 'json') return jsonChunks(inv);

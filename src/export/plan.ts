@@ -12,7 +12,7 @@
 // keys pass). Without filters every pattern is listed, grouped under its top-level prefix, each line
 // commented with its keys, bytes and services, so deleting a line narrows the move.
 // Formats by extension: .md (the plan to read), .json (the same as data), .toml (the filter alone).
-import { extname } from 'node:path';
+import { planFormatForPath } from './formats.ts';
 import type { ReconState } from '../store.ts';
 import { monitorElapsedMs } from '../store.ts';
 import { activePrefixes } from '../ui/filters.ts';
@@ -29,14 +29,7 @@ import { exportKeyspace } from './keyspace.ts';
 import { clean } from '../ui/text.ts';
 
 export type PlanFormat = 'md' | 'json' | 'toml';
-
-export function planFormatForPath(path: string): PlanFormat | undefined {
-  const ext = extname(path).toLowerCase();
-  if (ext === '.md' || ext === '.markdown') return 'md';
-  if (ext === '.json') return 'json';
-  if (ext === '.toml') return 'toml';
-  return undefined;
-}
+export { planFormatForPath };
 
 export interface PlanPattern extends ExportKeyspacePattern {
   /** Only some of its keys pass the filters (a filter finer than the pattern): its figures are an upper bound. */
