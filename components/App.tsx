@@ -16,6 +16,7 @@ import { ClientsPane } from './ClientsPane.tsx';
 import { HeatmapPane } from './HeatmapPane.tsx';
 import { LibrariesPane } from './LibrariesPane.tsx';
 import { DetailPane } from './DetailPane.tsx';
+import { PatternPane } from './PatternPane.tsx';
 import { HelpOverlay } from './HelpOverlay.tsx';
 import { theme } from './theme.ts';
 
@@ -31,8 +32,8 @@ export function Dashboard({ clock }: DashboardProps) {
   const { exit } = useApp();
   const { isRawModeSupported } = useStdin();
   const size = useTerminalSize();
-  const { focus, help, detail, quit } = useRecon(
-    useShallow((s) => ({ focus: s.ui.focus, help: s.ui.help, detail: s.ui.detail, quit: s.ui.quit })),
+  const { focus, help, detail, quit, patternPanel } = useRecon(
+    useShallow((s) => ({ focus: s.ui.focus, help: s.ui.help, detail: s.ui.detail, quit: s.ui.quit, patternPanel: s.ui.patternPanel })),
   );
 
   useEffect(() => {
@@ -85,7 +86,11 @@ export function Dashboard({ clock }: DashboardProps) {
             ) : (
               <>
                 <HeatmapPane width={l.keys.width} height={l.keys.height} focused={focus === 'keys'} />
-                <LibrariesPane width={l.libraries.width} height={l.libraries.height} focused={focus === 'libraries'} />
+                {patternPanel ? (
+                  <PatternPane width={l.libraries.width} height={l.libraries.height} clock={clock} />
+                ) : (
+                  <LibrariesPane width={l.libraries.width} height={l.libraries.height} focused={focus === 'libraries'} />
+                )}
               </>
             )}
           </Box>

@@ -22,7 +22,11 @@ export function Footer({ keysAvailable }: { readonly keysAvailable: boolean }) {
     return (
       <Text wrap="truncate">
         <Text bold color={theme.focus}>
-          {promptKind === 'export' ? 'Export inventory to (.json, .csv or .md):' : 'Filter keys by prefix:'}{' '}
+          {promptKind === 'export'
+            ? 'Export inventory to (.json, .csv or .md):'
+            : promptKind === 'plan'
+              ? 'Export the extraction plan to (.md, .json or .toml):'
+              : 'Filter keys by prefix:'}{' '}
         </Text>
         <Text>{clean(prompt)}</Text>
         <Text inverse> </Text>

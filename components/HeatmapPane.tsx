@@ -1,6 +1,8 @@
 // The key heatmap: the key patterns under the current drill pattern (`cart:{*}:`, and leaves such as
 // `cart:{*}:items`), busiest first, each with a heat bar (its rate against the busiest sibling) split
-// into reads and writes; below, the top keys there.
+// into reads and writes; below, the top keys there. Once the keyspace sampler ran, each row also
+// says how many keys and bytes lie under it (`~` when estimated), and a row nobody read or wrote
+// while MONITOR ran is marked ○ (cleanup rather than migration).
 import { useRef } from 'react';
 import { Text } from 'ink';
 import { useShallow } from 'zustand/react/shallow';
@@ -10,13 +12,18 @@ import { formatCount, formatPercent, formatRate } from '../src/ui/format.ts';
 import type { HeatRow } from '../src/ui/heatmap.ts';
 import { fitColumns, keysSplit, scrollWindow, type Column, type PlacedColumn } from '../src/ui/layout.ts';
 import { selectActive, selectHeatRows, selectTopKeys } from '../src/ui/select.ts';
+import { keyspaceBadge, shortBytes, shortKeys } from '../src/ui/keyspace.ts';
+import type { KeyspaceRow } from '../src/analysis/keyspaceEstimate.ts';
 import { fit } from '../src/ui/text.ts';
 import { useRecon } from './context.tsx';
 import { HeaderLine, Line } from './Cells.tsx';
 import { Pane } from './Pane.tsx';
 import { theme } from './theme.ts';
 
-type ColId = 'prefix' | 'heat' | 'rate' | 'share' | 'reads' | 'writes' | 'more';
+type ColId = 'prefix' | 'heat' | 'rate' | 'share' | 'reads' | 'writes' | 'keys' | 'size' | 'more';
+
+/** Marks a row with keys but no reader or writer seen while MONITOR ran. */
+export const UNTOUCHED_MARK = '○';
 
 const COLUMNS: readonly Column<ColId>[] = [
   { id: 'prefix', title: 'PATTERN', width: 16, min: 8, max: 48, priority: 0, grow: 2 },
@@ -28,8 +35,16 @@ const COLUMNS: readonly Column<ColId>[] = [
   { id: 'more', title: '', width: 1, priority: 0 },
 ];
 
+/** With the keyspace sampled: keys and bytes per row, the first columns to go when space is short. */
+const KEYSPACE_COLUMNS: readonly Column<ColId>[] = [
+  ...COLUMNS.slice(0, -1),
+  { id: 'keys', title: 'KEYS', width: 6, align: 'right', priority: 3 },
+  { id: 'size', title: 'SIZE', width: 7, align: 'right', priority: 3 },
+  COLUMNS[COLUMNS.length - 1]!,
+];
+
 export function HeatmapPane({ width, height, focused }: { readonly width: number; readonly height: number; readonly focused: boolean }) {
-  const { rows, top, drill, selected, filtered, delimiter } = useRecon(
+  const { rows, top, drill, selected, filtered, delimiter, keyspace, monitorRan } = useRecon(
     useShallow((s) => ({
       delimiter: s.ui.delimiter,
       rows: selectHeatRows(s),
@@ -37,13 +52,15 @@ export function HeatmapPane({ width, height, focused }: { readonly width: number
       drill: s.ui.drill,
       selected: s.ui.selection.keys,
       filtered: selectActive(s).length > 0,
+      keyspace: s.view.keyspace,
+      monitorRan: s.monitor.onBeforeMs > 0 || s.monitor.onSince !== undefined,
     })),
   );
   const start = useRef(0);
   const inner = Math.max(1, width - 2);
   const innerLines = Math.max(1, height - 3);
   const { prefixLines, topLines } = keysSplit(innerLines, rows.length, top.length);
-  const cols = fitColumns(COLUMNS, inner - 1).map((c) =>
+  const cols = fitColumns(keyspace ? KEYSPACE_COLUMNS : COLUMNS, inner - 1).map((c) =>
     c.id === 'heat' && c.w < c.title.length ? { ...c, title: c.w >= 9 ? `${READ_GLYPH}r ${WRITE_GLYPH}w` : 'HEAT' } : c,
   );
 
@@ -61,6 +78,7 @@ export function HeatmapPane({ width, height, focused }: { readonly width: number
   const info = [
     drill === '' ? 'all keys' : drill,
     filtered ? 'filtered' : '',
+    keyspaceBadge(keyspace?.summary),
     rows.length > prefixLines ? `${start.current + 1}-${Math.min(rows.length, start.current + prefixLines)}/${rows.length}` : `${rows.length} pattern${rows.length === 1 ? '' : 's'}`,
   ]
     .filter(Boolean)
@@ -92,6 +110,8 @@ export function HeatmapPane({ width, height, focused }: { readonly width: number
             delimiter={delimiter}
             selected={r.id === rows[sel]?.id}
             focused={focused}
+            keyspace={keyspace?.rows.get(r.pattern)}
+            monitorRan={monitorRan}
           />
         ))
       )}
@@ -122,8 +142,12 @@ function HeatLine({
   delimiter,
   selected,
   focused,
+  keyspace,
+  monitorRan,
 }: {
   readonly delimiter: string;
+  readonly keyspace: KeyspaceRow | undefined;
+  readonly monitorRan: boolean;
   readonly row: HeatRow;
   readonly cols: readonly PlacedColumn<ColId>[];
   readonly max: number;
@@ -135,7 +159,10 @@ function HeatLine({
   const heat = cols.find((c) => c.id === 'heat');
   const bar = splitBar(byRate ? row.rate : row.count, max, row.reads, row.writes, heat?.w ?? 0);
   // A prefix row ends with the delimiter (`{*}:`), a leaf is the whole key's last segment (`items`).
-  const label = row.kind === 'other' ? `${OTHER_PREFIX} (other names)` : row.kind === 'prefix' ? row.segment + delimiter : row.segment;
+  const name = row.kind === 'other' ? `${OTHER_PREFIX} (other names)` : row.kind === 'prefix' ? row.segment + delimiter : row.segment;
+  // Keys there, and nobody read or wrote them while MONITOR ran.
+  const untouched = keyspace !== undefined && monitorRan && row.reads + row.writes === 0;
+  const label = untouched ? `${UNTOUCHED_MARK} ${name}` : name;
   // Counts of rows a filter finer than the patterns cuts into are upper bounds.
   const le = row.upperBound ? '≤' : '';
   return (
@@ -165,6 +192,8 @@ function HeatLine({
           share: formatPercent(row.count, total),
           reads: { text: le + formatCount(row.reads), color: row.reads > 0 ? theme.read : undefined },
           writes: { text: le + formatCount(row.writes), color: row.writes > 0 ? theme.write : undefined },
+          keys: { text: keyspace ? shortKeys(keyspace.keys) : '', dim: keyspace !== undefined && !keyspace.keys.exact },
+          size: { text: keyspace ? shortBytes(keyspace.bytes) : '', dim: keyspace !== undefined && !(keyspace.bytes?.exact ?? false) },
           more: { text: row.hasChildren ? '▸' : '', color: theme.muted },
         }}
         pointer=""

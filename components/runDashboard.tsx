@@ -6,6 +6,7 @@ import type { Config } from '../src/config.ts';
 import { createReconStore, type ReconStore } from '../src/store.ts';
 import { prepareRun } from '../src/run.ts';
 import { exportInventory } from '../src/export/exportFile.ts';
+import { exportPlan } from '../src/export/plan.ts';
 import type { AuditSpec } from '../src/collect/protocol.ts';
 import { pacedStore } from './pacedStore.ts';
 import { enterScreen, forgetCiForInk } from './terminal.ts';
@@ -67,6 +68,7 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
     showSelf: config.showSelf,
     delimiter: config.delimiter,
     viewport: { columns: stdout.columns || 80, rows: stdout.rows || 24 },
+    keyspace: source.kind !== 'live' ? 'unavailable' : config.keyspace ? 'on' : 'off',
   });
   opts.onStore?.(store);
   const { engine } = source.start(store, { audit: opts.audit ?? null });
@@ -80,6 +82,17 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
     exportSeq = request.seq;
     const notify = (message: string): void => store.getState().ui.actions.notify(message);
     // Wait for the flush round under way, so the export never mixes a half-applied batch.
+    if (request.kind === 'plan') {
+      exporting = engine
+        .sync()
+        .then(() => exportPlan(store.getState(), request.path, { includeSelf: config.showSelf, now: source.now }))
+        .then((r) => {
+          const n = r.plan.patterns.length;
+          notify(r.ok ? `wrote the extraction plan to ${r.path}: ${n} pattern${n === 1 ? '' : 's'}, ${new Set([...r.plan.services.readers, ...r.plan.services.writers]).size} services to repoint` : r.error);
+        })
+        .catch((err: unknown) => notify(`plan export failed: ${(err as Error).message}`));
+      return;
+    }
     exporting = engine
       .sync()
       .then(() => exportInventory(store.getState(), request.path, { includeSelf: config.showSelf, target: opts.target, now: source.now }))
@@ -170,6 +183,10 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
   signals.dispose();
   stdin.off('error', onTerminalError);
   stdout.off('error', onTerminalError);
+  if (config.planFile) {
+    const r = await exportPlan(store.getState(), config.planFile, { includeSelf: config.showSelf, now: source.now }).catch((err: unknown) => ({ ok: false as const, error: (err as Error).message }));
+    if (!r.ok) stderr.write(`redis-recon: ${r.error}\n`);
+  }
   stopExports();
   process.off('uncaughtException', onFatal);
   process.off('unhandledRejection', onFatal);

@@ -40,6 +40,13 @@ export const BOUNDS = {
   patternsPerClientDeep: 64,
   /** Longest key kept verbatim; longer keys are cut (a key is a name, not a payload). */
   keyLength: 512,
+  /** Keyspace sampler: the biggest keys kept per key pattern and database. */
+  keyspaceBigKeys: 5,
+  /**
+   * Keyspace sampler: keys remembered (by 64-bit fingerprint, ~18 bytes each) to drop the ones SCAN
+   * returns twice; past it a scan stops deduplicating (and says so). 2^20: a million-key scan is exact.
+   */
+  keyspaceDedupeKeys: 1_048_576,
 } as const;
 
 /** Name of the bucket that takes names beyond a bound (the pattern tree's last resort, the per-client counters'). */

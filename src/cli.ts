@@ -58,6 +58,11 @@ async function main(): Promise<number> {
       process.stderr.write(`redis-recon: cannot write --export ${config.exportFile}: ${exportProblem}\n`);
       return 3;
     }
+    const planProblem = config.planFile !== undefined ? unwritablePath(config.planFile) : undefined;
+    if (planProblem) {
+      process.stderr.write(`redis-recon: cannot write --plan ${config.planFile}: ${planProblem}\n`);
+      return 3;
+    }
     // SIGINT, SIGTERM and SIGHUP stop the run; it still exports, then exits 128+n. A second one ends it at once.
     const stop = listenForStop();
     return runHeadless(config, { stderr: (l) => process.stderr.write(`${l}\n`), interrupted: stop.first,

@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import ms from 'ms';
 import bytes from 'bytes';
-import { formatForPath } from './export/formats.ts';
+import { formatForPath, planFormatForPath } from './export/formats.ts';
 import { expandHome } from './paths.ts';
 import { describeArgvError } from './flagErrors.ts';
 
@@ -61,6 +61,14 @@ export interface Config {
   readonly headless: boolean;
   readonly durationMs?: number;
   readonly exportFile?: string;
+  /** Sample the keyspace from the start (the dashboard's K key starts and stops it too). */
+  readonly keyspace: boolean;
+  /** The sampler's budget: keys per second at most. */
+  readonly keyspaceRate: number;
+  /** The sampler stops after this many keys; 0 = the whole keyspace. */
+  readonly keyspaceSample: number;
+  /** Write the extraction plan here when the run ends (.md, .json or .toml). */
+  readonly planFile?: string;
   readonly help: boolean;
   readonly version: boolean;
 }
@@ -99,6 +107,10 @@ export const SETTINGS = [
   { flag: 'headless', env: null, arg: null, help: 'No UI: run for --duration, write --export, print a summary to stderr.' },
   { flag: 'duration', env: 'RECON_DURATION', arg: 'DURATION', help: 'How long a headless run lasts (e.g. 60s); a replay or capture runs to its end unless given.' },
   { flag: 'export', env: 'RECON_EXPORT', arg: 'FILE', help: 'Write the inventory to FILE when the run ends: .json (the contract), .csv (a row per client) or .md (the summary).' },
+  { flag: 'keyspace', env: 'RECON_KEYSPACE', arg: null, help: 'Sample the keyspace from the start: SCAN, then TYPE, MEMORY USAGE, PTTL and OBJECT ENCODING per key, rate-limited; keys, bytes, types and TTLs per key pattern. The K key starts and stops it. Headless without --duration: runs until the scan ends.' },
+  { flag: 'keyspace-rate', env: 'RECON_KEYSPACE_RATE', arg: 'N', help: 'Keys per second the keyspace sampler inspects at most (default 2000; it slows down by itself when the server gets slower or busier).' },
+  { flag: 'keyspace-sample', env: 'RECON_KEYSPACE_SAMPLE', arg: 'N|all', help: 'Stop the keyspace sampler after N keys (e.g. 100k) and estimate the rest, with intervals; default all (the whole keyspace, exact).' },
+  { flag: 'plan', env: 'RECON_PLAN', arg: 'FILE', help: 'Write the extraction plan when the run ends: keys, bytes and services per pattern, with RedisShake and RIOT key filters (.md, .json or .toml).' },
   { flag: 'help', env: null, arg: null, short: 'h', help: 'Show this help.' },
   { flag: 'version', env: null, arg: null, short: 'V', help: 'Show the version.' },
 ] as const;
@@ -184,6 +196,21 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
     return parsed;
   };
 
+  /** A whole number: `2000`, `100k`, `1.5M` (and `all` where allowed: 0, no limit); out of range is refused. */
+  const count = (flag: string, envName: string, fallback: number, range: { min: number; max: number; all?: boolean }): number => {
+    const raw = str(flag, envName);
+    if (raw === undefined) return fallback;
+    const t = raw.trim().toLowerCase();
+    if (range.all && t === 'all') return 0;
+    const m = /^(\d+(?:\.\d+)?)([km]?)$/.exec(t);
+    const n = m ? Math.round(Number(m[1]) * (m[2] === 'k' ? 1e3 : m[2] === 'm' ? 1e6 : 1)) : NaN;
+    if (!Number.isFinite(n) || n < range.min || n > range.max) {
+      errors.push(`--${flag}: "${raw}" is not a number from ${range.min.toLocaleString('en')} to ${range.max.toLocaleString('en')}${range.all ? ' (or all)' : ''}`);
+      return fallback;
+    }
+    return n;
+  };
+
   const urlText = str('url', 'REDIS_URL') ?? 'redis://127.0.0.1:6379';
   const target = parseTarget(urlText);
   if (!target.ok) return { ok: false, error: target.error };
@@ -245,6 +272,10 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
     headless: bool('headless', null),
     durationMs: duration('duration', 'RECON_DURATION'),
     exportFile: path('export', 'RECON_EXPORT'),
+    keyspace: bool('keyspace', 'RECON_KEYSPACE'),
+    keyspaceRate: count('keyspace-rate', 'RECON_KEYSPACE_RATE', 2000, { min: 1, max: 100_000 }),
+    keyspaceSample: count('keyspace-sample', 'RECON_KEYSPACE_SAMPLE', 0, { min: 1, max: 1e12, all: true }),
+    planFile: path('plan', 'RECON_PLAN'),
     help: bool('help', null),
     version: bool('version', null) || values.v === true,
   };
@@ -255,7 +286,11 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
   if (config.replayFile !== undefined && config.monitorLog !== undefined) errors.push('--replay and --monitor-log are two different sources: pick one');
   if (fileSource && config.recordFile !== undefined) errors.push('--record saves a live session; it does not go with --replay or --monitor-log');
   if (config.clientListFile !== undefined && config.monitorLog === undefined) errors.push('--client-list names the addresses of a --monitor-log capture');
-  if (config.headless && config.durationMs === undefined && !fileSource) errors.push('--headless needs --duration (e.g. --duration 60s)');
+  if (config.headless && config.durationMs === undefined && !fileSource && !config.keyspace) errors.push('--headless needs --duration (e.g. --duration 60s), or --keyspace to run until the scan ends');
+  if (fileSource && config.keyspace) errors.push('--keyspace samples a live server; it does not go with --replay or --monitor-log');
+  if (config.planFile !== undefined && planFormatForPath(config.planFile) === undefined) {
+    errors.push(`--plan ${config.planFile}: the file name must end in .md, .json or .toml`);
+  }
   if (config.exportFile !== undefined && formatForPath(config.exportFile) === undefined) {
     errors.push(`--export ${config.exportFile}: the file name must end in .json, .csv or .md`);
   }

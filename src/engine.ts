@@ -74,6 +74,9 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
     unguarded: config.monitorUnguarded,
     monitorMaxOmem: config.monitorMaxOmemBytes,
     desired: store.getState().monitor.desired,
+    ...(spec.kind === 'live'
+      ? { keyspace: { rate: config.keyspaceRate, sample: config.keyspaceSample, run: store.getState().keyspace.desired === 'on' } }
+      : {}),
   });
 
   let feed: CaptureFeed | undefined;
@@ -92,7 +95,15 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
 
   // The user's intent goes to every collector; each reports what it did.
   let lastDesired = store.getState().monitor;
+  let lastKeyspace = store.getState().keyspace;
   const unsubscribe = store.subscribe((s) => {
+    if (s.keyspace !== lastKeyspace) {
+      const run = s.keyspace.desired === 'on';
+      if (run !== (lastKeyspace.desired === 'on')) {
+        for (const h of hosts) h.send({ t: 'keyspace', run, ...(s.keyspace.reason ? { reason: s.keyspace.reason } : {}) });
+      }
+      lastKeyspace = s.keyspace;
+    }
     const m = s.monitor;
     if (m.desired === lastDesired.desired && m.desiredReason === lastDesired.desiredReason) return;
     lastDesired = m;

@@ -18,6 +18,8 @@ import { escapeControls as clean } from './escape.ts';
  * why, stderr says so, and the exit code differs from a complete run's 0.
  */
 export const EXIT_INCOMPLETE = 4;
+import { exportPlan } from './export/plan.ts';
+import { countText } from './export/keyspace.ts';
 
 export interface HeadlessIo {
   /** The migration target and library knowledge base each collector judges clients against. */
@@ -44,6 +46,7 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
     monitorBudgetMs: config.monitorBudgetMs,
     monitorMaxOmemBytes: config.monitorMaxOmemBytes,
     now,
+    keyspace: source.kind !== 'live' ? 'unavailable' : config.keyspace ? 'on' : 'off',
   });
   const { engine, done, recorder } = source.start(store, { audit: io.audit ?? null });
 
@@ -57,11 +60,15 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
   }
 
   const never = new Promise<never>(() => {});
+  // --keyspace without --duration: the run lasts as long as the scan.
+  const scanned = source.kind === 'live' && config.keyspace && config.durationMs === undefined ? scanEnded(store) : never;
   const signal = await Promise.race([
     (done ?? never).then(() => undefined),
     config.durationMs !== undefined ? sleep(config.durationMs).then(() => undefined) : never,
+    scanned.then(() => undefined),
     io.interrupted ?? never,
   ]);
+  store.getState().actions.stopKeyspace('the run ended');
   await engine.stop();
   const state = store.getState();
   const ctx = { includeSelf: config.showSelf, target: io.target, now };
@@ -76,6 +83,15 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
       return 3;
     }
     wrote = `; wrote ${result.path}`;
+  }
+  if (config.planFile) {
+    const result = await exportPlan(store.getState(), config.planFile, { includeSelf: config.showSelf, now });
+    if (!result.ok) {
+      io.stderr(`redis-recon: ${result.error}`);
+      io.stderr(summary(inventory, store, wrote));
+      return 3;
+    }
+    wrote += `; wrote the plan to ${result.path}`;
   }
   // The recording is an output too: one cut short (a full disk) is a file that could not be written.
   const recordError = recorder?.error;
@@ -181,12 +197,33 @@ function summary(inv: Inventory, store: ReconStore, wrote: string): string {
   const w = inv.window;
   const off =
     w.monitorOffSeconds > 0 ? ` (MONITOR off ${w.monitorOffSeconds}s of ${windowSeconds(inv)}s: incomplete)` : w.monitorOff.length > 0 ? ' (incomplete: see the notes)' : '';
+  const k = inv.keyspace;
+  const keyspaceNote = k
+    ? `, keyspace: ${countText(k.sampled)} of ${countText(k.dbsize)} keys in ${k.patterns.length} patterns (${k.complete ? 'complete' : k.end === 'sample' ? 'sample size reached' : k.end === 'error' ? `failed: ${k.reason ?? 'error'}` : 'partial'})`
+    : '';
   return (
     `redis-recon: ${clean(where)}: ${inv.clients.length} clients (${unnamed} unnamed), ` +
     `${w.monitorEvents} MONITOR events${off}, ${w.unparsedLines} unparsed, ${inv.prefixes.length} prefixes, ` +
     `${inv.summary.libraries.outdated + inv.summary.libraries.missing} libraries to upgrade` +
-    `${clean(monitorNote)}${wrote}`
+    `${keyspaceNote}${clean(monitorNote)}${wrote}`
   );
+}
+
+/** Resolves once the keyspace scan has ended (read to the end, the sample size, an error). */
+function scanEnded(store: ReconStore): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (st: ReturnType<ReconStore['getState']>): boolean => {
+      const phase = st.view.keyspace?.summary.phase;
+      return phase === 'done' || phase === 'error';
+    };
+    if (check(store.getState())) return resolve();
+    const unsubscribe = store.subscribe((st) => {
+      if (check(st)) {
+        unsubscribe();
+        resolve();
+      }
+    });
+  });
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

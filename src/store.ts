@@ -55,6 +55,14 @@ export interface PollStatus {
   readonly intervalMs?: number;
 }
 
+/** What the user wants of the keyspace sampler; what it does is in `view.keyspace`. */
+export interface KeyspaceIntent {
+  readonly desired: 'on' | 'off';
+  readonly reason?: string;
+  /** Only a live server can be sampled (not a recording or a capture). */
+  readonly available: boolean;
+}
+
 export interface ReconState {
   readonly endpoint: string;
   readonly startedAt: number;
@@ -63,6 +71,7 @@ export interface ReconState {
   readonly nodes: readonly NodeStatus[];
   readonly poll: PollStatus;
   readonly monitor: MonitorStatus;
+  readonly keyspace: KeyspaceIntent;
   readonly stream: StreamCounts;
   readonly commandTable: { readonly source: 'pending' | 'server' | 'fallback'; readonly warning?: string };
   readonly view: SessionView;
@@ -80,6 +89,9 @@ export interface ReconActions {
   resumeMonitor(): void;
   /** Budget spent, or the run is ending. */
   stopMonitor(reason: string): void;
+  /** Start or stop the keyspace sampler (the `K` key). */
+  toggleKeyspace(): void;
+  stopKeyspace(reason: string): void;
   /** The collectors' newest states and the merged view, in one commit. */
   published(view: SessionView, nodes: readonly NodeStatus[]): void;
   /** A message from the main thread itself (an export, the recorder). */
@@ -100,6 +112,8 @@ export interface StoreOptions {
   delimiter?: string;
   /** Terminal size at start (the dashboard updates it on resize). */
   viewport?: { columns: number; rows: number };
+  /** The keyspace sampler: running from the start (--keyspace), off, or unavailable (not a live server). */
+  keyspace?: 'on' | 'off' | 'unavailable';
 }
 
 export type ReconStore = StoreApi<ReconState>;
@@ -130,6 +144,19 @@ export function createReconStore(opts: StoreOptions): ReconStore {
         const m = get().monitor;
         if (m.desired === 'off' && m.desiredReason === reason) return;
         setDesired('off', reason);
+      },
+      toggleKeyspace() {
+        const k = get().keyspace;
+        if (!k.available) {
+          get().ui.actions.notify('the keyspace sampler needs a live server (not a recording or a capture)');
+          return;
+        }
+        set({ keyspace: { ...k, desired: k.desired === 'on' ? 'off' : 'on', reason: k.desired === 'on' ? 'stopped by you' : undefined } });
+      },
+      stopKeyspace(reason) {
+        const k = get().keyspace;
+        if (k.desired === 'off') return;
+        set({ keyspace: { ...k, desired: 'off', reason } });
       },
       published(view, nodes) {
         set((s) => {
@@ -171,6 +198,7 @@ export function createReconStore(opts: StoreOptions): ReconStore {
         guard: 'idle',
         offPeriods: [],
       },
+      keyspace: { desired: opts.keyspace === 'on' ? 'on' : 'off', available: opts.keyspace !== 'unavailable' },
       stream: { lines: 0, unparsed: 0, unparsedReasons: {}, eventsPerSec: 0, dropped: 0 },
       commandTable: { source: 'pending' },
       view: emptyView(),

@@ -65,14 +65,17 @@ export class ServerActivity {
  * Counts one event for `client` and for the server. A script call (EVAL, EVALSHA, FCALL and their
  * _RO forms) counts as a command but neither reads nor writes, and its declared keys are not
  * counted: the `[lua]` lines that follow it are the script's accesses, counted with their own read
- * or write sense (counting both read every script key twice, once as a write).
+ * or write sense (counting both read every script key twice, once as a write). Our own
+ * connections' commands (`self`) count as commands only.
  */
-export function countEvent(client: ClientActivity, server: ServerActivity, c: Classified, db: number): void {
+export function countEvent(client: ClientActivity, server: ServerActivity, c: Classified, db: number, self = false): void {
   client.countDb(db);
   client.events++;
   client.commands.add(c.command);
   server.events++;
-  if (c.script) return;
+  // redis-recon's own connections (the keyspace sampler's TYPE, MEMORY USAGE… on every key it
+  // inspects) are never traffic: no reads, writes or key patterns from them.
+  if (c.script || self) return;
   if (c.access === 'read') {
     client.reads++;
     server.reads++;

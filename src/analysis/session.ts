@@ -116,7 +116,7 @@ export class Session {
         // Never listed: what it announced is all there is to tell redis-recon's own connections by.
         if (!rec.listed && isReconConnection(rec.announced)) rec.self = true;
       }
-      countEvent(rec.activity, this.server, c, ev.db);
+      countEvent(rec.activity, this.server, c, ev.db, rec.self);
       ledger.touch(rec, ev, c, nowMs);
       if (c.script) {
         this.scriptCaller = rec;

@@ -7,6 +7,7 @@ import type { CrossSlotUnits } from './atomicity.ts';
 import type { ClientRecord } from './ledger.ts';
 import { PatternTree, type PatternNames, type PatternTreeReader } from './keyPatterns.ts';
 import { BOUNDS } from '../bounds.ts';
+import type { KeyspaceView } from './keyspaceEstimate.ts';
 
 export type { CrossSlotUnits };
 
@@ -119,6 +120,11 @@ export interface SessionView {
     readonly keyed: number;
     readonly eventsPerSec: number;
   };
+  /**
+   * What the keyspace samplers found, per key pattern (named as `tree` names them), once one ran.
+   * Sampled keys never count as traffic: `tree`'s counts stay MONITOR's.
+   */
+  readonly keyspace?: KeyspaceView;
 }
 
 const EMPTY_TREE: PrefixTreeReader = new PatternTree(':');

@@ -26,7 +26,8 @@ import { NodeCore } from './nodeCore.ts';
 import { MonitorGate } from './monitorGate.ts';
 import { Courier } from './courier.ts';
 import { recordTap } from './tap.ts';
-import type { CollectorInit, FromCollector, MonitorPhase, NodeMonitor, NodeStatus, PollState, ToCollector } from './protocol.ts';
+import { keyspaceSampler, DEFAULT_KEYSPACE_RATE } from './keyspace.ts';
+import type { CollectorInit, FromCollector, MonitorPhase, NodeDelta, NodeMonitor, NodeStatus, PollState, ToCollector } from './protocol.ts';
 
 /** MONITOR lines waiting in the collector beyond which it is falling behind: MONITOR closes. */
 export const BACKLOG_HOLD_LINES = 500_000;
@@ -76,6 +77,9 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
   let failed = false;
   let stopping = false;
   let lastPhase: MonitorPhase = 'off';
+  // The keyspace sampler: its own connection, opened when first started (--keyspace or the key).
+  const keyspace = init.keyspace ?? { rate: DEFAULT_KEYSPACE_RATE, sample: 0, run: false };
+  const sampler = keyspaceSampler(config, keyspace, { delimiter: init.delimiter, now, requestPoll: () => poller.pollSoon() });
 
   const monitor: MonitorConnection = monitorConnection(config, {
     onLine(line) {
@@ -156,6 +160,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
     }
     // The health gate.
     if (p.rttMs !== undefined) rtt.add(p.rttMs);
+    sampler.observe(p, rtt.usual);
     const problem = healthProblem(p.info, p.rttMs, rtt.usual);
     // Latency alone must last two polls: a single slow PING measured a stall that is already over
     // (a CLIENT PAUSE, a DEBUG SLEEP, one slow command), and closing MONITOR now would only lose the
@@ -212,6 +217,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
     () => {
       send({ t: 'ready' });
       reconcile();
+      if (keyspace.run && !stopping) sampler.start();
     },
     (err: unknown) => {
       // The poll connection gave up (wrong password, TLS refused): MONITOR will not start either, and
@@ -262,6 +268,13 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
 
   const gateTimer = setInterval(watch, GATE_TICK_MS);
 
+  /** The node's delta, with the keyspace sampler's report when it has news (all of it when `force`). */
+  const delta = (force = false): NodeDelta => {
+    const d = core.delta(status());
+    const report = sampler.report(force);
+    return report ? { ...d, keyspace: report } : d;
+  };
+
   let flushing = false;
   let syncWanted = false;
   const tick = async (): Promise<void> => {
@@ -273,8 +286,8 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
       tap?.drain();
       if (syncWanted) {
         syncWanted = false;
-        courier.deliver([core.delta(status())], false, true);
-      } else if (courier.ready()) courier.deliver([core.delta(status())]);
+        courier.deliver([delta(true)], false, true);
+      } else if (courier.ready()) courier.deliver([delta()]);
     } finally {
       flushing = false;
     }
@@ -288,6 +301,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
     clearInterval(gateTimer);
     gate.setDesired('off', 'the run ended');
     monitor.close();
+    await sampler.close();
     // The last picture, but bounded: a server that does not answer (paused, asleep, gone) must not
     // keep the last lines from being counted, nor the run from ending.
     await Promise.race([poller.pollNow().catch(() => {}), new Promise((r) => setTimeout(r, FINAL_POLL_MS))]);
@@ -295,7 +309,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
     await core.flush();
     noteRecordedPhase();
     tap?.drain();
-    courier.deliver([core.delta(status())], true);
+    courier.deliver([delta(true)], true);
     await poller.stop();
     send({ t: 'stopped' });
   };
@@ -316,6 +330,11 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
           break;
         case 'poll':
           poller.pollSoon();
+          break;
+        case 'keyspace':
+          if (stopping) break;
+          if (msg.run) sampler.start();
+          else sampler.stop(msg.reason ?? 'stopped by you');
           break;
         case 'sync':
           syncWanted = true;

@@ -5,6 +5,7 @@
 // clients when any changed: never to the traffic.
 import type { ClientView, KeyCount, PrefixTreeReader, SessionView } from '../analysis/session.ts';
 import { mergeSnapshots, PatternTree, type PatternSnapshot } from '../analysis/keyPatterns.ts';
+import { buildKeyspaceView, type KeyspaceReport, type KeyspaceView } from '../analysis/keyspaceEstimate.ts';
 import type { NodeDelta, NodeStatus } from './protocol.ts';
 
 /** Top keys in the merged view (each node sends its own top few hundred). */
@@ -38,6 +39,11 @@ export class Merger {
   private clients: readonly ClientView[] = [];
   private tree: PrefixTreeReader;
   private topKeys: readonly KeyCount[] = [];
+  /** Each node's last keyspace report, and its sampler's tree with the counts zeroed (structure only). */
+  private readonly keyspace = new Map<string, KeyspaceReport>();
+  private readonly keyspaceTrees = new Map<string, PatternSnapshot>();
+  private keyspaceChanged = false;
+  private keyspaceView: KeyspaceView | undefined;
 
   constructor(delimiter = ':') {
     this.tree = new PatternTree(delimiter);
@@ -60,6 +66,14 @@ export class Merger {
     }
     n.parts.set(part, p);
     n.status = n.parts.size === 1 ? delta.status : combineStatuses([...n.parts.values()].map((x) => x.status));
+    if (delta.keyspace) {
+      this.keyspace.set(id, delta.keyspace);
+      if (delta.keyspace.tree) {
+        this.keyspaceTrees.set(id, structureOnly(delta.keyspace.tree));
+        this.treeChanged = true;
+      }
+      this.keyspaceChanged = true;
+    }
     if (delta.clients) {
       for (const key of delta.clients.remove) n.clients.delete(key);
       for (const v of delta.clients.upsert) n.clients.set(v.key, v);
@@ -81,11 +95,18 @@ export class Merger {
       this.clients = all;
       this.clientsChanged = false;
     }
+    const treeChanged = this.treeChanged;
     if (this.treeChanged) {
-      const snapshots = parts.flatMap((p) => (p.tree ? [p.tree] : []));
+      // The samplers' trees join with their structure only: their patterns (and the positions they
+      // found to hold ids) become rows of the heatmap, with no traffic; sampled keys are no traffic.
+      const snapshots = [...parts.flatMap((p) => (p.tree ? [p.tree] : [])), ...this.keyspaceTrees.values()];
       if (snapshots.length > 0) this.tree = mergeSnapshots(snapshots);
       this.topKeys = sumTopKeys(parts.map((p) => p.topKeys));
       this.treeChanged = false;
+    }
+    if (this.keyspace.size > 0 && (this.keyspaceChanged || treeChanged)) {
+      this.keyspaceView = buildKeyspaceView([...this.keyspace.values()], this.tree);
+      this.keyspaceChanged = false;
     }
     this.version++;
     return {
@@ -94,8 +115,18 @@ export class Merger {
       topKeys: this.topKeys,
       tree: this.tree,
       totals: sumTotals(parts.map((p) => p.totals)),
+      ...(this.keyspaceView ? { keyspace: this.keyspaceView } : {}),
     };
   }
+}
+
+/** A sampler's tree as structure only: its counts are sampled keys, never traffic. */
+function structureOnly(tree: PatternSnapshot): PatternSnapshot {
+  return {
+    ...tree,
+    root: { count: 0, reads: 0, writes: 0, rate: 0 },
+    nodes: tree.nodes.map((n) => ({ ...n, count: 0, reads: 0, writes: 0, rate: 0 })),
+  };
 }
 
 function sumTotals(list: readonly Totals[]): Totals {

@@ -10,6 +10,7 @@ import type { ServerIdentity } from '../types.ts';
 import type { PatternSnapshot } from '../analysis/keyPatterns.ts';
 import type { Config } from '../config.ts';
 import type { HeaderRecord } from '../record/format.ts';
+import type { KeyspaceReport } from '../analysis/keyspaceEstimate.ts';
 
 export type MonitorDesire = 'on' | 'paused' | 'off';
 export type MonitorPhase = 'off' | 'connecting' | 'on' | 'reconnecting' | 'paused' | 'stopped' | 'error';
@@ -96,6 +97,8 @@ export interface NodeDelta {
   readonly tree?: PatternSnapshot;
   readonly topKeys?: readonly KeyCount[];
   readonly totals: SessionView['totals'];
+  /** The keyspace sampler's report (live nodes), when it changed. */
+  readonly keyspace?: KeyspaceReport;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -132,6 +135,8 @@ export interface CollectorInit {
   readonly monitorMaxOmem: number;
   /** The intent at start. */
   readonly desired: MonitorDesire;
+  /** Live only: the keyspace sampler's budget and sample size, and whether it starts at once (--keyspace). */
+  readonly keyspace?: { readonly rate: number; readonly sample: number; readonly run: boolean };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -142,6 +147,8 @@ export type ToCollector =
   | { readonly t: 'ack'; readonly seq: number }
   | { readonly t: 'monitor'; readonly desired: MonitorDesire; readonly reason?: string }
   | { readonly t: 'poll' }
+  /** Start or stop the keyspace sampler (live nodes). */
+  | { readonly t: 'keyspace'; readonly run: boolean; readonly reason?: string }
   /** Flush now and send a delta at once, whatever the credit (an export must see everything). */
   | { readonly t: 'sync' }
   /** A capture's first event time (its window starts there): a saved CLIENT LIST applies from then. */

@@ -8,6 +8,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { ExportClient, Inventory } from './inventory.ts';
 import type { Finding } from '../audit/findings.ts';
 import { escapeControls } from '../escape.ts';
+import { keyspaceMarkdown } from './keyspace.ts';
 
 export type ExportFormat = 'json' | 'csv' | 'md';
 
@@ -16,6 +17,15 @@ export function formatForPath(path: string): ExportFormat | undefined {
   if (ext === '.json') return 'json';
   if (ext === '.csv') return 'csv';
   if (ext === '.md' || ext === '.markdown') return 'md';
+  return undefined;
+}
+
+/** The extraction plan's format by extension (src/export/plan.ts writes it). */
+export function planFormatForPath(path: string): 'md' | 'json' | 'toml' | undefined {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.md' || ext === '.markdown') return 'md';
+  if (ext === '.json') return 'json';
+  if (ext === '.toml') return 'toml';
   return undefined;
 }
 
@@ -266,4 +276,5 @@ function* markdownChunks(inv: Inventory): Generator<string> {
     ['pattern', 'reads', 'writes', 'readers', 'writers'],
     prefixes.map((p) => [p.prefix, p.reads, p.writes, [...(readers.get(p.prefix) ?? [])].join(', ') || '-', [...(writers.get(p.prefix) ?? [])].join(', ') || '-']),
   );
+  if (inv.keyspace) yield* keyspaceMarkdown(inv.keyspace, inv.window.monitorOnSeconds);
 }

@@ -5,6 +5,7 @@ import { ageSeconds, connectedClients, idleSeconds, type ClientView, type Librar
 import type { Finding, FindingCode } from '../audit/findings.ts';
 import { offDuration } from '../collect/monitorGate.ts';
 import type { OffPeriod } from '../collect/protocol.ts';
+import { exportKeyspace, type ExportKeyspace } from './keyspace.ts';
 
 export const EXPORT_FORMAT_VERSION = 1;
 
@@ -78,6 +79,8 @@ export interface Inventory {
   prefixes: Array<{ prefix: string; kind: 'prefix' | 'leaf' | 'other'; reads: number; writes: number; count: number }>;
   topKeys: Array<{ key: string; count: number }>;
   summary: InventorySummary;
+  /** What the keyspace sampler found per key pattern (see src/export/keyspace.ts); null when it never ran (always set by buildInventory). */
+  keyspace?: ExportKeyspace | null;
 }
 
 export interface MonitorOffPeriod {
@@ -122,9 +125,11 @@ export function buildInventory(state: ReconState, opts: InventoryOptions): Inven
     },
     target: opts.target ?? null,
     clients,
-    prefixes: state.view.tree.all().map(({ prefix, kind, reads, writes, count }) => ({ prefix, kind, reads, writes, count })),
+    // Traffic only: patterns the keyspace sampler found but nobody touched are in `keyspace`.
+    prefixes: state.view.tree.all().flatMap(({ prefix, kind, reads, writes, count }) => (count > 0 ? [{ prefix, kind, reads, writes, count }] : [])),
     topKeys: state.view.topKeys.map(({ key, count }) => ({ key, count })),
     summary: summarize(clients, connected, selfLeftOut),
+    keyspace: exportKeyspace(state.view, { includeSelf: opts.includeSelf, monitorOnMs: opts.monitorOnMs }),
   };
 }
 

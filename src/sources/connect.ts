@@ -8,7 +8,7 @@ import { createClient } from 'redis';
 import type { Config } from '../config.ts';
 import { fileErrorText } from '../fileErrors.ts';
 
-export type Role = 'poll' | 'monitor';
+export type Role = 'poll' | 'monitor' | 'keyspace';
 
 /** Identifies this run's own connections in CLIENT LIST: `redis-recon-<role>-<token>`. */
 export const SESSION_TOKEN = `${process.pid.toString(36)}${randomBytes(3).toString('hex')}`;

@@ -75,7 +75,7 @@ export interface KeyContext {
   readonly key: KeyName;
 }
 
-export type Section = 'Panes' | 'Filters' | 'Table' | 'MONITOR' | 'General' | 'Prompt' | 'Help';
+export type Section = 'Panes' | 'Filters' | 'Table' | 'MONITOR' | 'Keyspace' | 'General' | 'Prompt' | 'Help';
 
 export interface Binding {
   readonly keys: readonly KeyName[];
@@ -103,10 +103,10 @@ export const KEYMAP: readonly Binding[] = [
   { keys: ['pagedown'], label: 'PgDn', help: 'Page down', section: 'Panes', modes: ['normal'], run: (c) => c.ui.page(1) },
   { keys: ['home'], label: 'Home', help: 'First row', section: 'Panes', modes: ['normal'], run: (c) => c.ui.edge('first') },
   { keys: ['end'], label: 'End', help: 'Last row', section: 'Panes', modes: ['normal'], run: (c) => c.ui.edge('last') },
-  { keys: ['enter'], label: 'Enter', help: 'Drill into a prefix / open a client / list a library\'s clients', section: 'Panes', modes: ['normal'], hint: 'open', run: (c) => c.ui.enter() },
+  { keys: ['enter'], label: 'Enter', help: 'Drill into a prefix (a leaf pattern: open its panel) / open a client / list a library\'s clients', section: 'Panes', modes: ['normal'], hint: 'open', run: (c) => c.ui.enter() },
   { keys: ['right', 'l'], label: '→ l', help: 'Drill into the selected prefix', section: 'Panes', modes: ['normal'], panes: ['keys'], run: (c) => c.ui.drillIn() },
   { keys: ['left', 'h', 'backspace'], label: '← h Backspace', help: 'Back out to the parent prefix', section: 'Panes', modes: ['normal'], panes: ['keys'], run: (c) => c.ui.drillOut() },
-  { keys: ['esc'], label: 'Esc', help: 'Close the detail pane, or back out of a prefix', section: 'Panes', modes: ['normal'], hint: 'back', run: (c) => c.ui.back() },
+  { keys: ['esc'], label: 'Esc', help: 'Close the detail pane or the pattern panel, or back out of a prefix', section: 'Panes', modes: ['normal'], hint: 'back', run: (c) => c.ui.back() },
 
   // Filters.
   { keys: ['/'], label: '/', help: 'Type a key prefix; Enter adds it, active', section: 'Filters', modes: ['normal'], hint: 'filter', run: (c) => c.ui.openPrompt() },
@@ -124,6 +124,11 @@ export const KEYMAP: readonly Binding[] = [
   // MONITOR.
   { keys: ['p'], label: 'p', help: 'Pause or resume MONITOR (paused costs the server nothing)', section: 'MONITOR', modes: ['normal'], hint: 'pause', run: (c) => c.recon.toggleMonitor() },
 
+  // The keyspace sampler and what it found.
+  { keys: ['K'], label: 'K', help: 'Start or stop the keyspace sampler (SCAN + TYPE, MEMORY USAGE, PTTL per key, rate-limited): keys and bytes per pattern', section: 'Keyspace', modes: ['normal'], hint: 'keyspace', run: (c) => c.recon.toggleKeyspace() },
+  { keys: ['i'], label: 'i', help: 'Open or close the pattern panel: keys, bytes, types, TTLs, big keys, readers and writers of the selected pattern (Enter on a leaf opens it too)', section: 'Keyspace', modes: ['normal'], run: (c) => c.ui.togglePatternPanel() },
+  { keys: ['E'], label: 'E', help: 'Export the extraction plan for the patterns the filters select (.md, .json or .toml): keys, bytes, services, RedisShake and RIOT key filters', section: 'Keyspace', modes: ['normal'], run: (c) => c.ui.openPlan() },
+
   // General.
   { keys: ['?'], label: '?', help: 'Show or hide this help', section: 'General', modes: ['normal', 'help'], hint: 'help', run: (c) => c.ui.toggleHelp() },
   { keys: ['esc'], label: 'Esc', help: 'Close the help', section: 'Help', modes: ['help'], run: (c) => c.ui.closeHelp() },
@@ -131,7 +136,7 @@ export const KEYMAP: readonly Binding[] = [
   { keys: ['ctrl-c'], label: 'Ctrl-C', help: 'Quit (anywhere, also while typing)', section: 'General', modes: ['normal', 'help', 'prompt'], run: (c) => c.ui.quit() },
 
   // The prefix prompt.
-  { keys: [TEXT], label: 'text', help: 'Type the prefix (or the export file name)', section: 'Prompt', modes: ['prompt'], run: (c) => c.ui.typePrompt(c.key) },
+  { keys: [TEXT], label: 'text', help: 'Type the prefix (or the export or plan file name)', section: 'Prompt', modes: ['prompt'], run: (c) => c.ui.typePrompt(c.key) },
   { keys: ['backspace'], label: 'Backspace', help: 'Erase a character', section: 'Prompt', modes: ['prompt'], run: (c) => c.ui.erasePrompt() },
   { keys: ['enter'], label: 'Enter', help: 'Add the prefix as an active filter (or write the export)', section: 'Prompt', modes: ['prompt'], hint: 'ok', run: (c) => c.ui.submitPrompt() },
   { keys: ['esc'], label: 'Esc', help: 'Cancel', section: 'Prompt', modes: ['prompt'], hint: 'cancel', run: (c) => c.ui.cancelPrompt() },
@@ -185,7 +190,7 @@ export function dispatch(
   return ran;
 }
 
-export const SECTION_ORDER: readonly Section[] = ['Panes', 'Filters', 'Table', 'MONITOR', 'General', 'Help', 'Prompt'];
+export const SECTION_ORDER: readonly Section[] = ['Panes', 'Filters', 'Table', 'MONITOR', 'Keyspace', 'General', 'Help', 'Prompt'];
 
 /** The help overlay's content: sections in order, each with its bindings. */
 export function helpSections(map: readonly Binding[] = KEYMAP): { section: Section; bindings: Binding[] }[] {

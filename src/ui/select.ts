@@ -7,6 +7,7 @@ import { buildClientRows, visibleClients, type ClientRow, type Grouping, type So
 import { activePrefixes, type Filter } from './filters.ts';
 import { heatRows, topKeysUnder, type HeatRow } from './heatmap.ts';
 import { buildLibraryRows, type LibraryRow } from './libraries.ts';
+import { accessByPattern, type PatternAccess } from '../analysis/patternAccess.ts';
 
 /** What the selectors read: the view and the UI's own state. */
 export interface SelectInput {
@@ -66,6 +67,17 @@ const topMemo = memoLast((top: readonly KeyCount[], drill: string, active: reado
   topKeysUnder(top, drill, active, TOP_KEYS_SHOWN, delimiter),
 );
 export const selectTopKeys = (s: SelectInput): KeyCount[] => topMemo(s.view.topKeys, s.ui.drill, selectActive(s), s.ui.delimiter);
+
+/** The heatmap row the selection rests on (the first when unset). */
+export const selectSelectedHeatRow = (s: SelectInput & { readonly ui: { readonly selection: Readonly<Partial<Record<ListPane, string>>> } }): HeatRow | undefined => {
+  const rows = selectHeatRows(s);
+  const want = s.ui.selection.keys;
+  return (want !== undefined ? rows.find((r) => r.id === want) : undefined) ?? rows[0];
+};
+
+const accessMemo = memoLast((clients: readonly ClientView[], tree: SessionView['tree'], showSelf: boolean) => accessByPattern(clients, tree, showSelf));
+/** Who reads and writes each pattern (by the heatmap's names), for the pattern panel. */
+export const selectPatternAccess = (s: SelectInput): Map<string, PatternAccess> => accessMemo(s.view.clients, s.view.tree, s.ui.showSelf);
 
 export type ListPane = 'clients' | 'keys' | 'libraries';
 

@@ -35,8 +35,10 @@ export interface UiState {
   readonly prompt?: string;
   /** What the open prompt asks for: a prefix filter, or the file to export the inventory to. */
   readonly promptKind: PromptKind;
-  /** The last export asked for; the dashboard's edge writes it and answers with `message`. */
-  readonly exportRequest?: { readonly path: string; readonly seq: number };
+  /** The last export asked for (the inventory, or the extraction plan); the dashboard's edge writes it and answers with `message`. */
+  readonly exportRequest?: { readonly path: string; readonly seq: number; readonly kind?: 'inventory' | 'plan' };
+  /** The pattern panel (keyspace and services of the heatmap's selected row) is open in place of the libraries. */
+  readonly patternPanel: boolean;
   readonly filters: readonly Filter[];
   readonly showSelf: boolean;
   readonly delimiter: string;
@@ -47,7 +49,7 @@ export interface UiState {
   readonly message?: string;
 }
 
-export type PromptKind = 'filter' | 'export';
+export type PromptKind = 'filter' | 'export' | 'plan';
 
 export interface UiActions {
   focusNext(): void;
@@ -68,6 +70,10 @@ export interface UiActions {
   openPrompt(): void;
   /** Opens the prompt on a default export file name; Enter asks for the export. */
   openExport(): void;
+  /** The same for the extraction plan of the patterns the active filters select. */
+  openPlan(): void;
+  /** Opens or closes the pattern panel (the heatmap's selected row: keyspace, types, TTLs, big keys, services). */
+  togglePatternPanel(): void;
   /** One line of feedback (an export written or refused). */
   notify(message: string): void;
   typePrompt(text: string): void;
@@ -108,8 +114,10 @@ interface Host {
 type Get = () => Host;
 type Set = (fn: (s: Host) => Partial<Host>) => void;
 
-export function panesInCycle(ui: Pick<UiState, 'detail'>): PaneId[] {
-  return ui.detail !== undefined ? ['clients', 'detail'] : ['clients', 'keys', 'libraries'];
+export function panesInCycle(ui: Pick<UiState, 'detail'> & Partial<Pick<UiState, 'patternPanel'>>): PaneId[] {
+  if (ui.detail !== undefined) return ['clients', 'detail'];
+  // The pattern panel takes the libraries' place and follows the heatmap's selection.
+  return ui.patternPanel ? ['clients', 'keys'] : ['clients', 'keys', 'libraries'];
 }
 
 /** Lines one page of a pane shows, from the same layout the panes draw with. */
@@ -173,7 +181,15 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
     },
     enter() {
       const f = get().ui.focus;
-      if (f === 'keys') actions.drillIn();
+      if (f === 'keys') {
+        // A prefix drills in; a leaf (the key's whole pattern) opens its panel.
+        const s = input();
+        const rows = selectHeatRows(s);
+        const row = rows[selectedIndex(rows.map((r) => r.id), s.ui.selection.keys)];
+        if (row && !row.hasChildren) {
+          if (!s.ui.patternPanel) actions.togglePatternPanel();
+        } else actions.drillIn();
+      }
       else if (f === 'clients') {
         const s = input();
         const ids = selectableIds(s, 'clients');
@@ -196,6 +212,7 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
     back() {
       const ui = get().ui;
       if (ui.detail !== undefined) actions.closeDetail();
+      else if (ui.patternPanel) actions.togglePatternPanel();
       else if (ui.focus === 'keys') actions.drillOut();
     },
     drillIn() {
@@ -217,6 +234,14 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
     openExport() {
       patch({ prompt: defaultExportName(new Date()), promptKind: 'export', help: false, message: undefined });
     },
+    openPlan() {
+      patch({ prompt: defaultPlanName(new Date()), promptKind: 'plan', help: false, message: undefined });
+    },
+    togglePatternPanel() {
+      const ui = get().ui;
+      const open = !ui.patternPanel;
+      patch({ patternPanel: open, ...(open && ui.focus === 'libraries' ? { focus: 'keys' as const } : {}) });
+    },
     notify(message) {
       patch({ message });
     },
@@ -237,8 +262,9 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
       const p = ui.prompt?.trim();
       patch({ prompt: undefined });
       if (!p) return;
-      if (ui.promptKind === 'export') {
-        patch({ exportRequest: { path: p, seq: (ui.exportRequest?.seq ?? 0) + 1 }, message: `exporting to ${p}…` });
+      if (ui.promptKind === 'export' || ui.promptKind === 'plan') {
+        const kind = ui.promptKind === 'plan' ? 'plan' : 'inventory';
+        patch({ exportRequest: { path: p, seq: (ui.exportRequest?.seq ?? 0) + 1, kind }, message: `exporting ${kind === 'plan' ? 'the extraction plan ' : ''}to ${p}…` });
       } else actions.addFilter(p);
     },
     cancelPrompt() {
@@ -297,6 +323,7 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
     grouping: 'none',
     sort: defaultSort(),
     drill: '',
+    patternPanel: false,
     help: false,
     promptKind: 'filter',
     filters: presetFilters(opts.presets ?? []),
@@ -306,6 +333,11 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
     quit: false,
     actions,
   };
+}
+
+/** `redis-recon-plan-20261125-014200.md`: the extraction plan, Markdown (with its TOML and RIOT lines inside). */
+export function defaultPlanName(d: Date): string {
+  return defaultExportName(d).replace(/^redis-recon-/, 'redis-recon-plan-');
 }
 
 /** `redis-recon-20261125-0142.md`: sortable, and Markdown, the summary people read first. */

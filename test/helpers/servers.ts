@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export type ServerKind = 'redis' | 'valkey';
 
@@ -25,6 +26,12 @@ export interface TestServer {
 
 export const SERVER_BINARIES: Record<ServerKind, string> = { redis: 'redis-server', valkey: 'valkey-server' };
 
+/**
+ * Upstream Redis 7.4.1 (hash-field expiry), shared beside the checkouts on the test machines; a
+ * test that needs it skips, saying why, where it is absent. RECON_REDIS74 points elsewhere.
+ */
+export const REDIS_74_BINARY = process.env.RECON_REDIS74 ?? fileURLToPath(new URL('../../../shared/servers/redis-7.4.1/redis-server', import.meta.url));
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -37,7 +44,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startServer(kind: ServerKind, extraArgs: string[] = []): Promise<TestServer> {
+/** `binary`: another build of the same kind (REDIS_74_BINARY). */
+export async function startServer(kind: ServerKind, extraArgs: string[] = [], binary?: string): Promise<TestServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), `recon-${kind}-`));
   const unixSocket = join(dir, 'server.sock');
@@ -46,7 +54,7 @@ export async function startServer(kind: ServerKind, extraArgs: string[] = []): P
     '--dir', dir, '--unixsocket', unixSocket, '--unixsocketperm', '700', '--daemonize', 'no',
     '--logfile', join(dir, 'server.log'), ...extraArgs,
   ];
-  let child: ChildProcess = await launch(kind, args, port);
+  let child: ChildProcess = await launch(kind, args, port, binary);
   const server: TestServer = {
     kind,
     port,
@@ -60,17 +68,17 @@ export async function startServer(kind: ServerKind, extraArgs: string[] = []): P
     async restart(downMs = 0) {
       await kill(child);
       if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
-      child = await launch(kind, args, port);
+      child = await launch(kind, args, port, binary);
     },
   };
   return server;
 }
 
-async function launch(kind: ServerKind, args: string[], port: number): Promise<ChildProcess> {
-  const child = spawn(SERVER_BINARIES[kind], args, { stdio: 'ignore' });
+async function launch(kind: ServerKind, args: string[], port: number, binary = SERVER_BINARIES[kind]): Promise<ChildProcess> {
+  const child = spawn(binary, args, { stdio: 'ignore' });
   const exited = new Promise<never>((_, reject) => {
-    child.once('error', (e) => reject(new Error(`${SERVER_BINARIES[kind]} failed to start: ${e.message}`)));
-    child.once('exit', (code) => reject(new Error(`${SERVER_BINARIES[kind]} exited with ${code}`)));
+    child.once('error', (e) => reject(new Error(`${binary} failed to start: ${e.message}`)));
+    child.once('exit', (code) => reject(new Error(`${binary} exited with ${code}`)));
   });
   exited.catch(() => {});
   const deadline = Date.now() + 10_000;
@@ -79,7 +87,7 @@ async function launch(kind: ServerKind, args: string[], port: number): Promise<C
     await Promise.race([new Promise((r) => setTimeout(r, 50)), exited]);
   }
   child.kill('SIGKILL');
-  throw new Error(`${SERVER_BINARIES[kind]} did not answer PING on port ${port}`);
+  throw new Error(`${binary} did not answer PING on port ${port}`);
 }
 
 /** True when the server answers PING (or NOAUTH, which also means it is up). */
