@@ -10,6 +10,7 @@ import { startCollector, type CollectorHost } from './collect/host.ts';
 import { Merger } from './collect/merge.ts';
 import { CHUNKS_AHEAD } from './collect/capture.ts';
 import type { AuditSpec, CollectorInit, CollectorSpec } from './collect/protocol.ts';
+import { ClusterFollower } from './collect/cluster.ts';
 import type { Recorder } from './record/recorder.ts';
 
 export interface Engine {
@@ -36,9 +37,13 @@ export interface EngineOptions {
 /** The main thread's heartbeats may stop this long before a collector closes MONITOR. */
 export const STALL_MS = 3000;
 
-/** A live engine for one standalone endpoint. */
+/**
+ * A live engine for the endpoint the user gave: a standalone server is watched alone; a cluster
+ * node makes the engine watch every node of its cluster (unless --single-node pins it).
+ */
 export function startEngine(config: Config, store: ReconStore, opts: EngineOptions = {}): Engine {
-  return runCollectors([{ kind: 'live', nodeId: config.endpoint, config }], store, config, opts);
+  const cluster = { mode: config.singleNode ? ('pinned' as const) : ('seed' as const), monitorReplicas: config.monitorReplicas };
+  return runCollectors([{ kind: 'live', nodeId: config.endpoint, config, cluster }], store, config, opts);
 }
 
 /** Runs collectors for the given specs and joins them into the store. */
@@ -51,11 +56,14 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
   const commit = (): void => {
     commitQueued = false;
     const nodes = merger.statuses();
+    // A recording of a cluster session: its nodes' roles and events follow as they were recorded.
+    if (!follower && nodes.some((n) => n.cluster)) follower = makeFollower('replay', '');
+    follower?.observe(nodes);
     if (opts.clock) {
       const clocks = nodes.map((n) => n.clock).filter((c) => c > 0);
       if (clocks.length > 0) opts.clock.now = Math.max(...clocks);
     }
-    actions.published(merger.view(), nodes);
+    actions.published(merger.view(), nodes, (ids) => merger.narrowed(ids));
     checkBudget();
   };
   /** Several collectors' deltas arriving together make one store commit. */
@@ -77,21 +85,71 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
   });
 
   let outstanding = 0;
-  const hosts: CollectorHost[] = specs.map((spec) =>
-    startCollector(initFor(spec), {
+  // Collectors come and go with a cluster's topology; each is known by its node key (captures: by
+  // partition). `ignored`: a retired seed whose last deltas must not land.
+  const hosts = new Map<string, CollectorHost>();
+  const ignored = new Set<string>();
+  const retiring: Promise<void>[] = [];
+  let follower: ClusterFollower | undefined;
+  const keyOf = (spec: CollectorSpec): string =>
+    spec.kind === 'capture' ? `${spec.nodeId}#${spec.partition}` : spec.kind === 'live' ? spec.nodeId : `replay:${spec.path}`;
+  const startOne = (spec: CollectorSpec): CollectorHost => {
+    const key = keyOf(spec);
+    const host = startCollector(initFor(spec), {
       onDelta(nodes) {
+        if (ignored.has(key)) return;
         const part = spec.kind === 'capture' ? spec.partition : 0;
         for (const n of nodes) merger.apply(n, part);
         queueCommit();
       },
-      onTap: (text, kind) => opts.recorder?.write(text, kind),
+      onTap: (text, kind) => {
+        if (!ignored.has(key)) opts.recorder?.write(text, kind);
+      },
+      onTopology: (report) => {
+        if (!ignored.has(key)) follower?.onReport(report);
+      },
       onChunkAck() {
         outstanding--;
-        if (outstanding < CHUNKS_AHEAD * hosts.length) opts.feed?.resume();
+        if (outstanding < CHUNKS_AHEAD * hosts.size) opts.feed?.resume();
       },
       onFailure: (message) => actions.notice(message),
-    }),
-  );
+    });
+    hosts.set(key, host);
+    return host;
+  };
+  const initial = specs.map(startOne);
+
+  // A live seed may turn out to be a cluster node: the follower then starts a collector per node.
+  const seed = specs.length === 1 && specs[0]!.kind === 'live' ? specs[0] : undefined;
+  const makeFollower = (mode: 'fan-out' | 'pinned' | 'replay', seedKey: string): ClusterFollower =>
+    new ClusterFollower({
+      mode,
+      config,
+      seedKey,
+      monitorReplicas: config.monitorReplicas,
+      now: Date.now,
+      hooks: {
+        start: (spec) => {
+          if (!stopped) startOne(spec);
+        },
+        retire: (key, why, forget) => {
+          const h = hosts.get(key);
+          hosts.delete(key);
+          if (forget) {
+            ignored.add(key);
+            merger.forget(key);
+          } else merger.markGone(key, why);
+          if (h) retiring.push(h.stop().catch(() => {}));
+          queueCommit();
+        },
+        pollAll: () => {
+          for (const h of hosts.values()) h.send({ t: 'poll' });
+        },
+        changed: (state) => actions.clusterChanged(state),
+        event: (e) => actions.notice(e.text),
+      },
+    });
+  if (seed && seed.kind === 'live' && seed.cluster) follower = makeFollower(seed.cluster.mode === 'pinned' ? 'pinned' : 'fan-out', seed.nodeId);
 
   // The user's intent goes to every collector; each reports what it did.
   let lastDesired = store.getState().monitor;
@@ -99,7 +157,7 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
     const m = s.monitor;
     if (m.desired === lastDesired.desired && m.desiredReason === lastDesired.desiredReason) return;
     lastDesired = m;
-    for (const h of hosts) h.send({ t: 'monitor', desired: m.desired, ...(m.desiredReason ? { reason: m.desiredReason } : {}) });
+    for (const h of hosts.values()) h.send({ t: 'monitor', desired: m.desired, ...(m.desiredReason ? { reason: m.desiredReason } : {}) });
   });
 
   // MONITOR's time budget counts only time it was on.
@@ -117,22 +175,22 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
   if (opts.feed) {
     const feed = opts.feed;
     feed.on('data', (chunk: Buffer) => {
-      for (const h of hosts) h.send({ t: 'chunk', data: new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength) });
-      outstanding += hosts.length;
-      if (outstanding >= CHUNKS_AHEAD * hosts.length) feed.pause();
+      for (const h of hosts.values()) h.send({ t: 'chunk', data: new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength) });
+      outstanding += hosts.size;
+      if (outstanding >= CHUNKS_AHEAD * hosts.size) feed.pause();
     });
     feed.on('end', () => {
-      for (const h of hosts) h.send({ t: 'end' });
+      for (const h of hosts.values()) h.send({ t: 'end' });
     });
     feed.on('error', () => {
-      for (const h of hosts) h.send({ t: 'end' });
+      for (const h of hosts.values()) h.send({ t: 'end' });
     });
   }
 
   const finite = specs.some((s) => s.kind !== 'live');
   const done = finite
-    ? Promise.all(hosts.map((h) => h.done)).then(async (summaries) => {
-        await Promise.all(hosts.map((h) => h.sync()));
+    ? Promise.all(initial.map((h) => h.done)).then(async (summaries) => {
+        await Promise.all(initial.map((h) => h.sync()));
         commit();
         // Partitions of one capture each say how much they read; the first speaks for all.
         const summary = summaries[0] ?? 'done';
@@ -141,14 +199,14 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
       })
     : undefined;
 
-  const ready = Promise.all(hosts.map((h) => h.ready)).then(() => undefined);
+  const ready = Promise.all(initial.map((h) => h.ready)).then(() => undefined);
   // Callers that never await it (the dashboard keeps running) must not see an unhandled rejection.
   ready.catch(() => {});
   return {
     ready,
     ...(done ? { done } : {}),
     async sync() {
-      await Promise.all(hosts.map((h) => h.sync()));
+      await Promise.all([...hosts.values()].map((h) => h.sync()));
       commit();
     },
     async stop() {
@@ -157,7 +215,7 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
       clearInterval(budgetTimer);
       unsubscribe();
       opts.feed?.destroy();
-      await Promise.all(hosts.map((h) => h.stop()));
+      await Promise.all([...[...hosts.values()].map((h) => h.stop()), ...retiring]);
       commit();
       await opts.recorder?.close();
     },

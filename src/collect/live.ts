@@ -16,12 +16,13 @@ import { adaptiveInterval, clientListStat, usecPerCall, type CommandStat } from 
 import type { Auditor } from '../analysis/session.ts';
 import { startPoller, type Poller } from '../sources/poller.ts';
 import { monitorConnection, type MonitorConnection } from '../sources/monitor.ts';
-import { isSelfClient, selfName } from '../sources/connect.ts';
+import { isSelfClient, selfName, type Redis } from '../sources/connect.ts';
 import type { PollResult } from '../types.ts';
 import { NodeCore } from './nodeCore.ts';
 import { MonitorGate } from './monitorGate.ts';
 import { Courier } from './courier.ts';
 import { recordTap } from './tap.ts';
+import { ClusterWatch, identifyNode, type NodeIdentity } from './clusterWatch.ts';
 import type { CollectorInit, FromCollector, MonitorPhase, NodeMonitor, NodeStatus, PollState, ToCollector } from './protocol.ts';
 
 /** MONITOR lines waiting in the collector beyond which it is falling behind: MONITOR closes. */
@@ -38,7 +39,13 @@ export interface Collector {
 
 export function startLiveCollector(init: CollectorInit, config: Config, nodeId: string, auditor: Auditor | undefined, send: (m: FromCollector) => void): Collector {
   const now = Date.now;
-  const tap = init.record ? recordTap({ values: init.record.values, sink: (text, kind) => send({ t: 'tap', text, kind }) }) : undefined;
+  // Without a cluster role (a caller that predates clusters) the node is watched alone, as pinned.
+  const clusterRole = init.spec.kind === 'live' ? init.spec.cluster : undefined;
+  const mode = clusterRole?.mode ?? 'pinned';
+  // A cluster node's records carry its node, so a replay rebuilds one collector per node.
+  const tap = init.record
+    ? recordTap({ values: init.record.values, ...(mode === 'node' ? { node: nodeId } : {}), sink: (text, kind) => send({ t: 'tap', text, kind }) })
+    : undefined;
   const core = new NodeCore({ nodeId, delimiter: init.delimiter, isSelf: isSelfClient, auditor, now, tap });
   const courier = new Courier(send, now);
   const gate = new MonitorGate(init.desired, now);
@@ -55,6 +62,18 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
   let failed = false;
   let stopping = false;
   let lastPhase: MonitorPhase = 'off';
+
+  // Who the node is, asked once its poll connection is up. Until then nothing is counted and MONITOR
+  // stays closed: a seed that turns out to be a cluster node only reports the topology (the engine
+  // watches every node at the address the cluster announces and retires it), so nothing it saw may
+  // have been counted or recorded.
+  let identity: NodeIdentity | undefined;
+  let identifying: Promise<void> | undefined;
+  let retiring = false;
+  let watch: ClusterWatch | undefined;
+  let pollClient: Redis | undefined;
+  /** The newest poll that arrived before the node was identified. */
+  let earlyPoll: PollResult | undefined;
 
   const monitor: MonitorConnection = monitorConnection(config, {
     onLine(line) {
@@ -92,7 +111,9 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
   /** Opens or closes MONITOR to match the gate. */
   const reconcile = (): void => {
     if (stopping) return;
-    const run = gate.shouldRun();
+    // A cluster node's MONITOR waits for its role (a replica opens none unless asked).
+    const known = identity !== undefined && !retiring && (watch === undefined || watch.roleKnown);
+    const run = gate.shouldRun() && known;
     if (run && !monitor.isOpen && !failed) monitor.open();
     else if (!run && monitor.isOpen) {
       monitor.close();
@@ -143,16 +164,57 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
     reconcile();
   };
 
+  /** A poll counted: the cluster facts first (role, replication link, MONITOR policy), then the session. */
+  const admit = (p: PollResult): void => {
+    if (watch) {
+      watch.afterPoll(p, pollClient);
+      core.dropSources = watch.replicationSources;
+      gate.setStandby(watch.standby());
+      const facts = watch.facts(core.replicated);
+      core.cluster = facts ? { id: facts.id, addr: config.endpoint, role: facts.role, ...(facts.primaryId ? { primaryId: facts.primaryId } : {}), slots: facts.slots } : undefined;
+    }
+    core.pushPoll(p);
+  };
+
+  const identify = (client: Redis): Promise<void> =>
+    (identifying ??= identifyNode(client).then((id) => {
+      identity = id;
+      if (id.cluster) {
+        retiring = mode === 'seed' && id.clusterId !== undefined;
+        if (retiring) gate.setStandby('a cluster node: redis-recon watches every node of the cluster instead');
+        if (id.clusterId === undefined) core.notice(`${config.endpoint} is a cluster node, but its cluster id cannot be read (CLUSTER MYID and CLUSTER NODES refused): watching this node only`);
+        watch = new ClusterWatch({
+          key: nodeId,
+          clusterId: id.clusterId,
+          monitorReplicas: clusterRole?.monitorReplicas ?? false,
+          pinned: mode !== 'node',
+          report: (report) => send({ t: 'topology', report }),
+          notice: (m) => core.notice(m),
+          now,
+        });
+      }
+      const early = earlyPoll;
+      earlyPoll = undefined;
+      if (early && !retiring) admit(early);
+      // The topology at once: a seed's fan-out (or a node's place) must not wait for the next poll.
+      if (watch) void watch.refreshTopology(client);
+      reconcile();
+    }));
+
   let tableRequested = false;
   const poller: Poller = startPoller(config, {
     onResult(p) {
-      core.pushPoll(p);
+      if (identity === undefined) earlyPoll = p;
+      else if (retiring) watch?.afterPoll(p, pollClient);
+      else admit(p);
       afterPoll(p);
     },
     onError(message, fatal) {
       poll = { ...poll, lastError: message, lastErrorAt: now(), gaveUp: fatal };
     },
     onReady(client) {
+      pollClient = client;
+      void identify(client);
       if (tableRequested) return;
       tableRequested = true;
       void commandTableFromServer(client).then(({ table, source, warning }) => core.useCommandTable(table, source, warning));
@@ -160,7 +222,9 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
   });
 
   poller.ready.then(
-    () => {
+    async (client) => {
+      pollClient = client;
+      await identify(client);
       send({ t: 'ready' });
       reconcile();
     },
@@ -177,10 +241,11 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
     commandTable: core.commandTable,
     notices: [...core.notices],
     clock: now(),
+    ...(watch && !retiring ? optionalCluster(watch.facts(core.replicated)) : {}),
   });
 
   /** Safety checks that do not wait for a poll: the heartbeat watchdog and blindness. */
-  const watch = (): void => {
+  const watchdog = (): void => {
     if (courier.silentForMs > init.stallMs) {
       if (!gate.isHeld('stall')) {
         gate.hold('stall', `the screen stopped reading for ${Math.round(courier.silentForMs / 1000)}s (terminal not drained): MONITOR closed so the server buffers nothing`);
@@ -197,7 +262,10 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
     reconcile();
   };
 
-  const gateTimer = setInterval(watch, GATE_TICK_MS);
+  const gateTimer = setInterval(watchdog, GATE_TICK_MS);
+
+  /** A retiring seed sends its state only: it counted nothing, and its node is watched by another collector. */
+  const nodeDelta = () => (retiring ? { status: status(), totals: { events: 0, reads: 0, writes: 0, keyed: 0, eventsPerSec: 0 } } : core.delta(status()));
 
   let flushing = false;
   let syncWanted = false;
@@ -210,8 +278,8 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
       tap?.drain();
       if (syncWanted) {
         syncWanted = false;
-        courier.deliver([core.delta(status())], false, true);
-      } else if (courier.ready()) courier.deliver([core.delta(status())]);
+        courier.deliver([nodeDelta()], false, true);
+      } else if (courier.ready()) courier.deliver([nodeDelta()]);
     } finally {
       flushing = false;
     }
@@ -230,7 +298,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
     await core.flush();
     noteRecordedPhase();
     tap?.drain();
-    courier.deliver([core.delta(status())], true);
+    courier.deliver([nodeDelta()], true);
     await poller.stop();
     send({ t: 'stopped' });
   };
@@ -267,3 +335,5 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
 }
 
 const mb = (n: number): string => bytes.format(n, { unitSeparator: ' ' }) ?? `${n} B`;
+
+const optionalCluster = (c: NodeStatus['cluster']): { cluster?: NodeStatus['cluster'] } => (c ? { cluster: c } : {});

@@ -11,6 +11,8 @@ const MERGED_TOP_KEYS = 200;
 
 class NodeState {
   status: NodeStatus;
+  /** Set once the node left (its collector stopped): kept on every later status. */
+  gone: string | undefined;
   readonly clients = new Map<string, ClientView>();
   tree: TreeSnapshot | undefined;
   topKeys: readonly KeyCount[] = [];
@@ -44,6 +46,7 @@ export class Merger {
     if (!parts) this.partitionStatus.set(id, (parts = new Map()));
     parts.set(part, delta.status);
     n.status = parts.size === 1 ? delta.status : combineStatuses([...parts.values()]);
+    if (n.gone !== undefined) n.status = { ...n.status, gone: n.gone };
     if (delta.clients) {
       for (const key of delta.clients.remove) n.clients.delete(key);
       for (const v of delta.clients.upsert) n.clients.set(v.key, v);
@@ -80,6 +83,52 @@ export class Merger {
     m.set(part, t);
     return m.size === 1 ? t : sumTotals([...m.values()]);
   }
+
+  /** Drops a node's state altogether (a seed retired before it counted anything). */
+  forget(id: string): void {
+    if (!this.nodes.delete(id)) return;
+    for (const m of [this.partitionStatus, this.partTrees, this.partTops, this.partTotals] as Map<string, unknown>[]) m.delete(id);
+    this.clientsChanged = true;
+    this.treeChanged = true;
+  }
+
+  /** Marks a node gone (it left the cluster): its clients, counts and keys stay in the picture. */
+  markGone(id: string, why: string): void {
+    const n = this.nodes.get(id);
+    if (!n) return;
+    n.gone = why;
+    n.status = { ...n.status, gone: why };
+  }
+
+  /**
+   * The view narrowed to some nodes (a node or a shard picked in the dashboard): their clients,
+   * their prefix trees and top keys summed, their totals. Built on demand, remembered until the
+   * next delta.
+   */
+  narrowed(ids: readonly string[]): SessionView {
+    const key = `${this.version}\u0000${ids.join('\u0000')}`;
+    const hit = this.narrowCache;
+    if (hit && hit.key === key) return hit.view;
+    const picked = ids.flatMap((id) => {
+      const n = this.nodes.get(id);
+      return n ? [n] : [];
+    });
+    const clients: ClientView[] = [];
+    for (const n of picked) for (const v of n.clients.values()) clients.push(v);
+    const trees = picked.flatMap((n) => (n.tree ? [n.tree] : []));
+    const merged = trees.length === 1 ? trees[0]! : sumTrees(trees);
+    const view: SessionView = {
+      version: this.version,
+      clients,
+      topKeys: sumTopKeys(picked.map((n) => n.topKeys)),
+      tree: snapshotReader(merged.nodes, trees[0]?.delimiter ?? this.delimiter, merged.total),
+      totals: sumTotals(picked.map((n) => n.totals)),
+    };
+    this.narrowCache = { key, view };
+    return view;
+  }
+
+  private narrowCache: { key: string; view: SessionView } | undefined;
 
   /** The nodes' states, in the order they first reported. */
   statuses(): NodeStatus[] {

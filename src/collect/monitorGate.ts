@@ -43,6 +43,8 @@ export class MonitorGate {
   private onSince: number | undefined;
   private offPeriods: OffPeriod[] = [];
   private openOff: { from: number; why: string } | undefined;
+  /** MONITOR left off by policy on this node (a cluster replica): not a hold, nothing to come back from. */
+  private standbyReason: string | undefined;
 
   constructor(desired: MonitorDesire, private readonly now: () => number) {
     this.desired = desired;
@@ -110,11 +112,22 @@ export class MonitorGate {
     return this.duty;
   }
 
+  /**
+   * Leaves MONITOR off on this node by policy (a cluster replica: its primary's MONITOR sees the
+   * writes), or lifts that (undefined). Shown as off with the reason, never as a hold or an
+   * off-period: the user's MONITOR is on, on the nodes where it belongs.
+   */
+  setStandby(reason: string | undefined): void {
+    if (reason === this.standbyReason) return;
+    this.standbyReason = reason;
+    this.note();
+  }
+
   /** Whether MONITOR should be open now. Advances cool-downs and the duty cycle. */
   shouldRun(): boolean {
     this.expire();
     this.advanceDuty();
-    return this.desired === 'on' && this.holds.size === 0;
+    return this.desired === 'on' && this.holds.size === 0 && this.standbyReason === undefined;
   }
 
   /** When the next automatic change is due (a cool-down ends, the duty cycle turns), for a timer. */
@@ -157,6 +170,7 @@ export class MonitorGate {
   private describe(): { phase: MonitorPhase; reason?: string; hold?: HoldKind } {
     if (this.desired === 'off') return { phase: this.onMs > 0 || this.onSince !== undefined ? 'stopped' : 'off', reason: this.userReason };
     if (this.desired === 'paused') return { phase: 'paused', reason: this.userReason ?? 'paused by you' };
+    if (this.standbyReason !== undefined) return { phase: 'off', reason: this.standbyReason };
     for (const kind of HOLD_ORDER) {
       const h = this.holds.get(kind);
       if (h) return { phase: 'paused', reason: h.reason, hold: kind };

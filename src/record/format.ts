@@ -31,6 +31,17 @@ export interface PollRecord {
    * uptime_in_seconds tell a server restart, server_time_usec maps MONITOR's clock to the poll's.
    */
   readonly info?: Readonly<Record<string, string>>;
+  /** A cluster node's place when the poll was taken (added with clusters; absent standalone). */
+  readonly cluster?: RecordedNode;
+}
+
+/** What a replay needs to show a cluster node as it was: its id, address, role, primary and slots. */
+export interface RecordedNode {
+  readonly id: string;
+  readonly addr: string;
+  readonly role: 'primary' | 'replica';
+  readonly primaryId?: string;
+  readonly slots: string;
 }
 
 /** INFO fields a recording keeps with each poll (see PollRecord.info). */

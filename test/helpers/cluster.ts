@@ -38,7 +38,7 @@ export interface TestCluster {
   cli(port: number, ...args: string[]): Promise<string>;
   /** Current roles as each live node reports them: port → 'master' | 'slave'. */
   roles(): Promise<Map<number, string>>;
-  /** Waits until every running node says cluster_state:ok and agrees on `nodes` known nodes. */
+  /** Waits until every running node says cluster_state:ok, knows every node, and replication has settled. */
   waitOk(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -167,6 +167,10 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
             if (!/cluster_state:ok/.test(info)) return false;
             const known = Number(/cluster_known_nodes:(\d+)/.exec(info)?.[1] ?? 0);
             if (known !== count) return false;
+            // Replication settled too: a full sync in progress holds MONITOR off (the health gate).
+            const repl = await cli(n.port, 'INFO', 'replication').catch(() => '');
+            if (/role:slave/.test(repl) && !(/master_link_status:up/.test(repl) && /master_sync_in_progress:0/.test(repl))) return false;
+            if (/state=(wait_bgsave|send_bulk)/.test(repl)) return false;
           }
           return true;
         },
