@@ -127,7 +127,8 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
       config,
       seedKey,
       monitorReplicas: config.monitorReplicas,
-      now: Date.now,
+      // A replay's events happen at the recording's time.
+      now: opts.clock ? () => opts.clock!.now : Date.now,
       hooks: {
         start: (spec) => {
           if (!stopped) startOne(spec);

@@ -61,13 +61,13 @@ async function readTopology(client: Redis, preferShards: boolean): Promise<{ top
 }
 
 /** `errorstat_MOVED:count=12` → 12. */
-function errorCount(info: Readonly<Record<string, string>>, name: string): number {
+export function errorCount(info: Readonly<Record<string, string>>, name: string): number {
   const m = /count=(\d+)/.exec(info[`errorstat_${name}`] ?? '');
   return m ? Number(m[1]) : 0;
 }
 
 /** A counter the server may reset (restart, CONFIG RESETSTAT): what it grew by while we watched. */
-class Growth {
+export class Growth {
   private last: number | undefined;
   total = 0;
   see(v: number): void {
