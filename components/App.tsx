@@ -17,6 +17,7 @@ import { HeatmapPane } from './HeatmapPane.tsx';
 import { LibrariesPane } from './LibrariesPane.tsx';
 import { DetailPane } from './DetailPane.tsx';
 import { HelpOverlay } from './HelpOverlay.tsx';
+import { NodesPane } from './NodesPane.tsx';
 import { theme } from './theme.ts';
 
 export const modeOf = (s: ReconState): Mode => (s.ui.prompt !== undefined ? 'prompt' : s.ui.help ? 'help' : 'normal');
@@ -31,8 +32,8 @@ export function Dashboard({ clock }: DashboardProps) {
   const { exit } = useApp();
   const { isRawModeSupported } = useStdin();
   const size = useTerminalSize();
-  const { focus, help, detail, quit } = useRecon(
-    useShallow((s) => ({ focus: s.ui.focus, help: s.ui.help, detail: s.ui.detail, quit: s.ui.quit })),
+  const { focus, help, detail, quit, nodesView } = useRecon(
+    useShallow((s) => ({ focus: s.ui.focus, help: s.ui.help, detail: s.ui.detail, quit: s.ui.quit, nodesView: s.ui.nodesView })),
   );
 
   useEffect(() => {
@@ -76,6 +77,8 @@ export function Dashboard({ clock }: DashboardProps) {
       <FilterBar />
       {help ? (
         <HelpOverlay width={size.columns} height={bodyH} />
+      ) : nodesView ? (
+        <NodesPane width={size.columns} height={bodyH} />
       ) : (
         <Box flexDirection="column" height={bodyH}>
           <ClientsPane width={l.clients.width} height={l.clients.height} focused={focus === 'clients'} clock={clock} />

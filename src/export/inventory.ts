@@ -120,7 +120,7 @@ export function buildInventory(state: ReconState, opts: InventoryOptions): Inven
   // Age, idle and a connected client's last sighting are derived at export time: views carry
   // absolute times, so that a poll that only advances ages changes nothing.
   const at = { endMs: opts.endMs, polledAt: state.poll.lastAt };
-  const nodeIds = new Map(state.nodes.map((n) => [n.id, exportNodeId(n)]));
+  const nodeIds = new Map(state.nodes.map((n) => [n.id, exportNodeId(n, state.cluster)]));
   const clients = state.view.clients
     .filter((c) => opts.includeSelf || !c.self)
     .map((c) => exportClient(c, at, nodeOf(c, nodeIds)));
@@ -157,8 +157,11 @@ export function buildInventory(state: ReconState, opts: InventoryOptions): Inven
   };
 }
 
+/** What the cluster lists about the node a collector watches (for one that never answered itself). */
+const listedFor = (n: NodeStatus, cluster: ClusterState | undefined) => cluster?.nodes.find((x) => x.key === n.id);
+
 /** A node's id in the export: its cluster id, else its address. */
-const exportNodeId = (n: NodeStatus): string => n.cluster?.id ?? n.addr;
+const exportNodeId = (n: NodeStatus, cluster: ClusterState | undefined): string => n.cluster?.id ?? listedFor(n, cluster)?.id ?? n.addr;
 
 /** The node a client view came from (views are tagged with their collector's node key). */
 function nodeOf(c: ClientView, ids: ReadonlyMap<string, string>): string | null {
@@ -181,12 +184,13 @@ function exportNodes(state: ReconState, opts: InventoryOptions): ExportNode[] {
   const out: ExportNode[] = state.nodes.map((n) => {
     const down = n.gone === undefined && n.poll.lastError !== undefined;
     const onMs = n.monitor.onMs + (n.monitor.onSince !== undefined ? Math.max(0, opts.endMs - n.monitor.onSince) : 0);
+    const l = n.cluster ? undefined : listedFor(n, state.cluster);
     return {
-      id: exportNodeId(n),
+      id: exportNodeId(n, state.cluster),
       addr: n.addr,
-      role: roleOf(n.cluster?.role ?? n.server?.role),
-      primary: n.cluster?.primaryId ?? null,
-      slots: n.cluster ? n.cluster.slots : null,
+      role: roleOf(n.cluster?.role ?? l?.role ?? n.server?.role),
+      primary: n.cluster ? n.cluster.primaryId ?? null : l?.primaryId ?? null,
+      slots: n.cluster ? n.cluster.slots : l ? l.slots : null,
       state: n.gone !== undefined ? 'gone' : down ? 'down' : 'up',
       why: n.gone ?? (down ? n.poll.lastError ?? null : null),
       connected: perNode.get(n.id) ?? 0,
@@ -196,7 +200,7 @@ function exportNodes(state: ReconState, opts: InventoryOptions): ExportNode[] {
   });
   // --single-node: the cluster's other nodes, listed but not watched.
   const watched = new Set(out.map((n) => n.id));
-  for (const n of state.cluster?.nodes ?? []) {
+  for (const n of state.cluster?.mode === 'pinned' ? state.cluster.nodes : []) {
     if (watched.has(n.id)) continue;
     out.push({
       id: n.id,

@@ -7,6 +7,9 @@ import { buildClientRows, visibleClients, type ClientRow, type Grouping, type So
 import { activePrefixes, type Filter } from './filters.ts';
 import { heatRows, topKeysUnder, type HeatRow } from './heatmap.ts';
 import { buildLibraryRows, type LibraryRow } from './libraries.ts';
+import { connectedPerNode, narrowedKeys, nodeRows, type NodeFilter, type NodeRow } from './nodes.ts';
+import type { NodeStatus } from '../collect/protocol.ts';
+import type { ClusterState } from '../collect/cluster.ts';
 
 /** What the selectors read: the view and the UI's own state. */
 export interface SelectInput {
@@ -18,7 +21,12 @@ export interface SelectInput {
     readonly grouping: Grouping;
     readonly drill: string;
     readonly delimiter: string;
+    readonly nodeFilter?: NodeFilter;
   };
+  /** A cluster's nodes, and the view narrowed to some of them (the store's; absent in bare inputs). */
+  readonly nodes?: readonly NodeStatus[];
+  readonly cluster?: ClusterState;
+  readonly narrow?: (keys: readonly string[]) => SessionView;
 }
 
 /** Remembers the last result per argument list (compared with ===). */
@@ -33,17 +41,42 @@ export function memoLast<A extends unknown[], R>(fn: (...args: A) => R): (...arg
   };
 }
 
+const NO_NODES: readonly NodeStatus[] = [];
+const perNodeMemo = memoLast((clients: readonly ClientView[], showSelf: boolean) => connectedPerNode(clients, showSelf));
+const nodeRowsMemo = memoLast((nodes: readonly NodeStatus[], cluster: ClusterState | undefined, connected: ReadonlyMap<string, number>) =>
+  nodeRows(nodes, cluster, connected),
+);
+/** Every node as a row (status bar, nodes view, the NODE column). */
+export const selectNodeRows = (s: SelectInput): NodeRow[] =>
+  nodeRowsMemo(s.nodes ?? NO_NODES, s.cluster, perNodeMemo(s.view.clients, s.ui.showSelf));
+
+const narrowMemo = memoLast((view: SessionView, narrow: SelectInput['narrow'], keys: string): SessionView => {
+  const list = keys.split('\n');
+  if (narrow) return narrow(list);
+  const want = new Set(list);
+  return { ...view, clients: view.clients.filter((c) => want.has((c as ClientView & { node?: string }).node ?? '')) };
+});
+
+/**
+ * The view every pane reads: the whole session, or, narrowed to a node or a shard (`n`, `N`), that
+ * node's or shard's clients, prefix tree, top keys and totals.
+ */
+export function selectView(s: SelectInput): SessionView {
+  const keys = narrowedKeys(s.ui.nodeFilter, s.ui.nodeFilter ? selectNodeRows(s) : []);
+  return keys === undefined ? s.view : narrowMemo(s.view, s.narrow, keys.join('\n'));
+}
+
 const clientRowsMemo = memoLast(
   (clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, sort: SortSpec, grouping: Grouping) =>
     buildClientRows({ clients, filters, showSelf, sort, grouping }),
 );
 export const selectClientRows = (s: SelectInput): { rows: ClientRow[]; shown: number; total: number; connected: number } =>
-  clientRowsMemo(s.view.clients, s.ui.filters, s.ui.showSelf, s.ui.sort, s.ui.grouping);
+  clientRowsMemo(selectView(s).clients, s.ui.filters, s.ui.showSelf, s.ui.sort, s.ui.grouping);
 
 const visibleMemo = memoLast((clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean) =>
   visibleClients(clients, filters, showSelf),
 );
-export const selectVisibleClients = (s: SelectInput): ClientView[] => visibleMemo(s.view.clients, s.ui.filters, s.ui.showSelf);
+export const selectVisibleClients = (s: SelectInput): ClientView[] => visibleMemo(selectView(s).clients, s.ui.filters, s.ui.showSelf);
 
 const libraryMemo = memoLast((visible: readonly ClientView[]) => buildLibraryRows(visible));
 export const selectLibraryRows = (s: SelectInput): LibraryRow[] => libraryMemo(selectVisibleClients(s));
@@ -57,15 +90,17 @@ export const selectActive = (s: SelectInput): readonly string[] => activeMemo(s.
 const heatMemo = memoLast((view: SessionView, _version: number, drill: string, active: readonly string[], delimiter: string) =>
   heatRows(view.tree, drill, active, delimiter),
 );
-export const selectHeatRows = (s: SelectInput): HeatRow[] =>
-  heatMemo(s.view, s.view.version, s.ui.drill, selectActive(s), s.ui.delimiter);
+export const selectHeatRows = (s: SelectInput): HeatRow[] => {
+  const view = selectView(s);
+  return heatMemo(view, view.version, s.ui.drill, selectActive(s), s.ui.delimiter);
+};
 
 /** Top keys published per view are at most a few hundred; the pane shows what fits. */
 export const TOP_KEYS_SHOWN = 50;
 const topMemo = memoLast((top: readonly KeyCount[], drill: string, active: readonly string[]) =>
   topKeysUnder(top, drill, active, TOP_KEYS_SHOWN),
 );
-export const selectTopKeys = (s: SelectInput): KeyCount[] => topMemo(s.view.topKeys, s.ui.drill, selectActive(s));
+export const selectTopKeys = (s: SelectInput): KeyCount[] => topMemo(selectView(s).topKeys, s.ui.drill, selectActive(s));
 
 export type ListPane = 'clients' | 'keys' | 'libraries';
 
