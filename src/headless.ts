@@ -85,7 +85,9 @@ async function firstConnect(ready: Promise<void>, store: ReconStore, timeoutMs: 
   let unsubscribe = (): void => {};
   const firstPoll = new Promise<string | undefined>((resolve) => {
     const check = (s: ReturnType<ReconStore['getState']>): void => {
-      if (s.poll.polls > 0) resolve(undefined);
+      // A seed that turned out to be a cluster node has answered (it read the topology): its nodes'
+      // collectors are starting, each reports its own polls and failures from there.
+      if (s.poll.polls > 0 || s.cluster !== undefined) resolve(undefined);
       else if (s.poll.lastError) resolve(s.poll.lastError);
     };
     unsubscribe = store.subscribe(check);
@@ -122,11 +124,15 @@ export function unparsedNote(count: number, reasons: Readonly<Record<string, num
 function summary(inv: Inventory, store: ReconStore, wrote: string): string {
   const s = store.getState();
   const where = inv.server ? `${inv.server.name} ${inv.server.version} at ${inv.endpoint}` : inv.endpoint;
+  const live = inv.nodes.filter((n) => n.state !== 'gone' && n.state !== 'unwatched');
+  const cluster = inv.cluster
+    ? ` (cluster: ${inv.cluster.mode === 'pinned' ? `1 of ${inv.nodes.length} nodes watched` : `${live.length} nodes watched, ${live.filter((n) => n.role === 'primary').length} primaries`})`
+    : '';
   const unnamed = inv.clients.filter((c) => c.name === '').length;
   const m = s.monitor;
   const monitorNote = m.reason && m.desired !== 'on' ? ` (MONITOR: ${m.reason})` : m.phase === 'error' ? ` (MONITOR failed: ${m.reason})` : '';
   return (
-    `redis-recon: ${where}: ${inv.clients.length} clients (${unnamed} unnamed), ` +
+    `redis-recon: ${where}${cluster}: ${inv.clients.length} clients (${unnamed} unnamed), ` +
     `${inv.window.monitorEvents} MONITOR events, ${inv.window.unparsedLines} unparsed, ${inv.prefixes.length} prefixes, ` +
     `${inv.summary.libraries.outdated + inv.summary.libraries.missing} libraries to upgrade` +
     `${monitorNote}${wrote}`

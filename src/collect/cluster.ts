@@ -117,6 +117,8 @@ export class ClusterFollower {
   private nodes: readonly ClusterNodeInfo[] = [];
   private events: ClusterEvent[] = [];
   private seedDone = false;
+  /** The retired seed's report: the cluster as listed until the nodes' own collectors report. */
+  private initial: TopologyReport | undefined;
   private snapshot: ClusterState;
 
   constructor(private readonly opts: FollowerOptions) {
@@ -138,7 +140,9 @@ export class ClusterFollower {
       if (this.opts.mode === 'fan-out') {
         this.emit('fan-out', this.opts.config.endpoint, `${this.opts.config.endpoint} is a node of a cluster (${shape}): watching every node${this.opts.monitorReplicas ? ', MONITOR on primaries and replicas' : ', MONITOR on the primaries'} (--single-node watches this one only)`);
         this.opts.hooks.retire(this.opts.seedKey, 'the seed: every node is watched at its announced address', true);
+        // Its view no longer speaks for who is in the cluster (a retired seed reports nothing new).
         this.reports.delete(report.reporter);
+        this.initial = report;
         for (const n of nodes) this.watch(n, false);
       } else if (this.opts.mode === 'pinned') {
         this.emit('pinned', this.opts.config.endpoint, `${this.opts.config.endpoint} is one node of a cluster (${shape}): watching it alone (--single-node); the other ${Math.max(0, nodes.length - 1)} are not watched`);
@@ -234,7 +238,7 @@ export class ClusterFollower {
 
   /** The cluster as the newest report lists it, each node with the collector that watches it. */
   private rebuild(t: number): void {
-    let newest: TopologyReport | undefined;
+    let newest: TopologyReport | undefined = this.reports.size === 0 ? this.initial : undefined;
     for (const r of this.reports.values()) if (!newest || r.at > newest.at) newest = r;
     if (newest) {
       this.nodes = newest.topology.nodes.map((n) => {

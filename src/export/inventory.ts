@@ -61,8 +61,8 @@ export interface ExportNode {
   why: string | null;
   /** Its connections still connected at the end (redis-recon's own left out unless asked). */
   connected: number;
-  /** MONITOR on this node: its state at the end, time on, events read. */
-  monitor: { phase: string; reason: string | null; onSeconds: number; events: number };
+  /** MONITOR on this node: its state at the end, time on, events read, and when and why it was held off. */
+  monitor: { phase: string; reason: string | null; onSeconds: number; events: number; offPeriods: Array<{ from: string; to: string | null; why: string }> };
   /**
    * MOVED and ASK replies the node sent during the window. Lens: INFO errorstats, server-wide: a
    * redirected command never reaches MONITOR, so these cannot be tied to a client.
@@ -194,7 +194,13 @@ function exportNodes(state: ReconState, opts: InventoryOptions): ExportNode[] {
       state: n.gone !== undefined ? 'gone' : down ? 'down' : 'up',
       why: n.gone ?? (down ? n.poll.lastError ?? null : null),
       connected: perNode.get(n.id) ?? 0,
-      monitor: { phase: n.monitor.phase, reason: n.monitor.reason ?? null, onSeconds: Math.round(onMs / 100) / 10, events: n.stream.lines - n.stream.unparsed },
+      monitor: {
+        phase: n.monitor.phase,
+        reason: n.monitor.reason ?? null,
+        onSeconds: Math.round(onMs / 100) / 10,
+        events: n.stream.lines - n.stream.unparsed,
+        offPeriods: n.monitor.offPeriods.map((p) => ({ from: iso(p.from), to: p.to !== undefined ? iso(p.to) : null, why: p.why })),
+      },
       redirects: n.cluster?.redirects ? { ...n.cluster.redirects, lens: 'INFO errorstats (server-wide)' } : null,
     };
   });
@@ -211,7 +217,7 @@ function exportNodes(state: ReconState, opts: InventoryOptions): ExportNode[] {
       state: 'unwatched',
       why: null,
       connected: 0,
-      monitor: { phase: 'off', reason: null, onSeconds: 0, events: 0 },
+      monitor: { phase: 'off', reason: null, onSeconds: 0, events: 0, offPeriods: [] },
       redirects: null,
     });
   }
