@@ -85,9 +85,13 @@ async function firstConnect(ready: Promise<void>, store: ReconStore, timeoutMs: 
   let unsubscribe = (): void => {};
   const firstPoll = new Promise<string | undefined>((resolve) => {
     const check = (s: ReturnType<ReconStore['getState']>): void => {
-      // A seed that turned out to be a cluster node has answered (it read the topology): its nodes'
-      // collectors are starting, each reports its own polls and failures from there.
-      if (s.poll.polls > 0 || s.cluster !== undefined) resolve(undefined);
+      // A seed that turned out to be a cluster node answered (it read the topology); the run starts
+      // once every node's own collector has polled or failed (each says so for itself).
+      if (s.cluster?.mode === 'fan-out') {
+        const keys = s.cluster.nodes.flatMap((n) => (n.key !== undefined ? [n.key] : []));
+        const heard = (k: string): boolean => s.nodes.some((n) => n.id === k && (n.poll.polls > 0 || n.poll.lastError !== undefined));
+        if (keys.length > 0 && keys.every(heard)) resolve(undefined);
+      } else if (s.poll.polls > 0) resolve(undefined);
       else if (s.poll.lastError) resolve(s.poll.lastError);
     };
     unsubscribe = store.subscribe(check);
@@ -97,7 +101,13 @@ async function firstConnect(ready: Promise<void>, store: ReconStore, timeoutMs: 
     return await Promise.race([
       ready.then(() => firstPoll),
       firstPoll,
-      sleep(timeoutMs + 2000).then(() => `no answer from ${store.getState().endpoint} within ${Math.round(timeoutMs / 1000)}s`),
+      // A cluster's nodes start their own collectors after the seed answered: they get a while longer,
+      // then the run starts anyway (a node that never answers says so in its own state).
+      sleep(timeoutMs + 2000).then(() =>
+        store.getState().cluster
+          ? Promise.race([firstPoll, sleep(timeoutMs + 10_000).then(() => undefined)])
+          : `no answer from ${store.getState().endpoint} within ${Math.round(timeoutMs / 1000)}s`,
+      ),
     ]);
   } catch (err) {
     return (err as Error).message;
