@@ -4,7 +4,9 @@
 import { Box, Text } from 'ink';
 import { useShallow } from 'zustand/react/shallow';
 import { selectNodeRows } from '../src/ui/select.ts';
-import { narrowedKeys, type NodeRow } from '../src/ui/nodes.ts';
+import { likelyNotClusterAware, narrowedKeys, type NodeRow } from '../src/ui/nodes.ts';
+import { memoLast } from '../src/ui/select.ts';
+import type { ClientView } from '../src/analysis/session.ts';
 import { fitColumns, type Column } from '../src/ui/layout.ts';
 import { formatCount, formatRate } from '../src/ui/format.ts';
 import { clean } from '../src/ui/text.ts';
@@ -47,12 +49,24 @@ function cells(r: NodeRow, short: boolean, labels: ReadonlyMap<string, string>):
   };
 }
 
+const suspectsMemo = memoLast((clients: readonly ClientView[], rows: readonly NodeRow[]) =>
+  likelyNotClusterAware(clients, rows)
+    .map((s) => `${s.name} (${s.label}, ${formatCount(s.moved)} MOVED)`)
+    .join(', '),
+);
+
 export function NodesPane({ width, height }: { readonly width: number; readonly height: number }) {
-  const { rows, events, narrowedList, mode } = useRecon(
+  const { rows, events, narrowedList, mode, suspects } = useRecon(
     useShallow((s) => {
       const rows = selectNodeRows(s);
       // As text: a fresh array on every call would never compare equal (and render forever).
-      return { rows, events: s.cluster?.events, narrowedList: narrowedKeys(s.ui.nodeFilter, rows)?.join('\n'), mode: s.cluster?.mode };
+      return {
+        rows,
+        events: s.cluster?.events,
+        narrowedList: narrowedKeys(s.ui.nodeFilter, rows)?.join('\n'),
+        mode: s.cluster?.mode,
+        suspects: suspectsMemo(s.view.clients, rows),
+      };
     }),
   );
   const narrowed = narrowedList?.split('\n');
@@ -63,7 +77,8 @@ export function NodesPane({ width, height }: { readonly width: number; readonly 
   const labels = new Map(rows.map((r) => [r.addr, r.label]));
   const cols = fitColumns(COLUMNS, inner - 1);
   const tableLines = Math.min(rows.length, Math.max(1, lines - 3));
-  const eventLines = Math.max(0, lines - tableLines - 1);
+  const suspectLines = suspects !== '' && lines - tableLines > 2 ? 1 : 0;
+  const eventLines = Math.max(0, lines - tableLines - 1 - suspectLines);
   const recent = [...(events ?? [])].reverse().slice(0, eventLines);
   const primaries = rows.filter((r) => r.role === 'primary' && r.state !== 'gone').length;
   const info = [
@@ -82,6 +97,12 @@ export function NodesPane({ width, height }: { readonly width: number; readonly 
         <Line key={r.key} columns={cols} cells={cells(r, short, labels)} pointer={narrowed?.includes(r.key) ? '›' : ' '} bold={narrowed?.includes(r.key)} dim={r.state === 'gone' || r.state === 'unwatched'} />
       ))}
       <Box flexDirection="column">
+        {suspectLines > 0 ? (
+          <Text wrap="truncate" color={theme.warn}>
+            {' Likely not cluster-aware (on one node, which answered MOVED; an inference): '}
+            {clean(suspects)}
+          </Text>
+        ) : null}
         {recent.length > 0 ? (
           <Text wrap="truncate" bold>
             {' What happened'}

@@ -6,8 +6,8 @@
 // restarted, say what happened, never lose a count, and record the session so that it replays as one.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -23,6 +23,19 @@ import type { NodeStatus } from '../src/collect/protocol.ts';
 import { parseClusterNodes } from '../src/parse/clusterTopology.ts';
 import { startCluster, type ClusterNode, type TestCluster } from './helpers/cluster.ts';
 import { waitFor } from './helpers/servers.ts';
+import { CLI } from './helpers/cli.ts';
+
+/** The CLI from this checkout, with a clean environment (the password in it, never on the command line). */
+function runCli(args: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [...CLI, ...args],
+      { env: { PATH: process.env.PATH ?? '', RECON_ENV_FILE: '/nonexistent/.env', REDIS_PASSWORD: PASSWORD }, timeout: 60_000 },
+      (err, _stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stderr }),
+    );
+  });
+}
 
 const PASSWORD = 'cluster-test-secret';
 const PER_ROUND = 150;
@@ -101,6 +114,31 @@ describe('a Valkey 8.0 cluster, watched from one node', () => {
   after(async () => {
     await cluster?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('headless, --single-node: the given node alone, the cluster listed; fanning out: a Markdown summary of every node', { timeout: 90_000 }, async () => {
+    const seed = cluster.nodes[0]!;
+    const pinned = join(dir, 'pinned.json');
+    const one = await runCli(['--url', cluster.url, '--single-node', '--headless', '--duration', '2s', '--poll-interval', '300ms', '--export', pinned]);
+    assert.equal(one.code, 0, one.stderr);
+    assert.match(one.stderr, /one node of a cluster \(3 primaries, 3 replicas\): watching it alone \(--single-node\)/);
+    assert.match(one.stderr, /\(cluster: 1 of 6 nodes watched\)/);
+    const inv = JSON.parse(readFileSync(pinned, 'utf8')) as Inventory;
+    assert.equal(inv.cluster?.mode, 'pinned');
+    assert.equal(inv.nodes.length, 6);
+    assert.deepEqual(inv.nodes.filter((n) => n.state !== 'unwatched').map((n) => [n.id, n.addr]), [[seed.id, seed.addr]]);
+    assert.ok(inv.clients.length > 0 && inv.clients.every((c) => c.node === seed.id), 'every connection is on the pinned node');
+    assert.ok(!JSON.stringify(inv).includes(PASSWORD), 'no secret in the export');
+
+    const md = join(dir, 'cluster.md');
+    const all = await runCli(['--url', cluster.url, '--headless', '--duration', '3s', '--poll-interval', '300ms', '--export', md]);
+    assert.equal(all.code, 0, all.stderr);
+    assert.match(all.stderr, /\(cluster: 6 nodes watched, 3 primaries\)/);
+    const text = readFileSync(md, 'utf8');
+    assert.match(text, /- Cluster: 3 primaries, 3 replicas; every node watched; MONITOR ran on 3 of 6 nodes/);
+    assert.match(text, /## Nodes/);
+    for (const n of cluster.nodes) assert.match(text, new RegExp(`\\| ${n.addr.replace(/\./g, '\\.')} \\| (primary|replica of 127\\.0\\.0\\.1:\\d+) \\|`));
+    assert.match(text, /## What happened to the cluster\n\n- .* is a node of a cluster/);
   });
 
   test('every node, one picture: exact counts per client and node through a failover, a node killed and restarted; the recording replays as one', { timeout: 150_000 }, async () => {
@@ -283,6 +321,8 @@ describe('a Valkey 8.0 cluster, watched from one node', () => {
       assert.equal(list.reduce((n, c) => n + c.reads, 0), rounds * PER_ROUND, `${name} reads in the export`);
     }
     assert.ok(inv.cluster && inv.cluster.mode === 'fan-out' && inv.cluster.events.length >= 7);
+    // The client that is not cluster-aware: on one node, which answered MOVED; the cluster clients are not named.
+    assert.deepEqual(inv.cluster.notClusterAware.map((s) => [s.name, s.node]), [['plain-client', cluster.nodes[0]!.id]]);
 
     // The recording replays as the same picture.
     const replayConfig = configFor(['--replay', recording, '--speed', 'max']);

@@ -231,6 +231,14 @@ function* markdownChunks(inv: Inventory): Generator<string> {
       ]),
     );
   }
+  if (inv.cluster && inv.cluster.notClusterAware.length > 0) {
+    const addr = new Map(nodes.map((n) => [n.id, n.addr]));
+    yield '\n## Likely not cluster-aware\n\nEvery connection of these services is to one primary, and that node answered MOVED while watched (INFO errorstats): each MOVED is a command that failed for some client there. An inference: the server never says which client it redirected.\n\n';
+    yield* table(
+      ['service', 'node', 'connections', 'MOVED on that node'],
+      inv.cluster.notClusterAware.map((s) => [s.name, addr.get(s.node) ?? s.node, s.connections, s.moved]),
+    );
+  }
   if (inv.cluster && inv.cluster.events.length > 0) {
     yield '\n## What happened to the cluster\n\n';
     for (const e of inv.cluster.events) yield `- ${e.at} ${cell(e.text)}\n`;

@@ -76,6 +76,13 @@ export interface ExportCluster {
   /** The endpoint given. */
   seed: string;
   events: Array<{ at: string; kind: string; node: string; text: string }>;
+  /**
+   * Named services whose every connection is to one node of a cluster of several primaries, on a node that
+   * answered MOVED while watched: likely not cluster-aware (each MOVED is a command that failed for
+   * them). An inference from two lenses (CLIENT LIST per node, INFO errorstats), not a fact: the
+   * server never says which client it redirected.
+   */
+  notClusterAware: Array<{ name: string; node: string; connections: number; moved: number }>;
 }
 
 export interface InventorySummary {
@@ -124,6 +131,7 @@ export function buildInventory(state: ReconState, opts: InventoryOptions): Inven
   const clients = state.view.clients
     .filter((c) => opts.includeSelf || !c.self)
     .map((c) => exportClient(c, at, nodeOf(c, nodeIds)));
+  const nodes = exportNodes(state, opts);
   const { connected, selfLeftOut } = connectedClients(state.view.clients, opts.includeSelf === true);
   return {
     formatVersion: EXPORT_FORMAT_VERSION,
@@ -146,15 +154,40 @@ export function buildInventory(state: ReconState, opts: InventoryOptions): Inven
     prefixes: state.view.tree.all().map(({ prefix, reads, writes, count }) => ({ prefix, reads, writes, count })),
     topKeys: state.view.topKeys.map(({ key, count }) => ({ key, count })),
     summary: summarize(clients, connected, selfLeftOut),
-    nodes: exportNodes(state, opts),
+    nodes,
     cluster: state.cluster
       ? {
           mode: state.cluster.mode,
           seed: state.cluster.seed,
           events: state.cluster.events.map((e) => ({ at: iso(e.at), kind: e.kind, node: e.node, text: e.text })),
+          notClusterAware: notClusterAware(clients, nodes),
         }
       : null,
   };
+}
+
+/** See ExportCluster.notClusterAware. */
+export function notClusterAware(clients: readonly ExportClient[], nodes: readonly ExportNode[]): ExportCluster['notClusterAware'] {
+  const primaries = nodes.filter((n) => n.role === 'primary' && n.state !== 'gone' && n.state !== 'unwatched');
+  if (primaries.length < 2) return [];
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const services = new Map<string, { nodes: Set<string>; connections: number }>();
+  for (const c of clients) {
+    if (c.name === '' || c.node === null) continue;
+    let s = services.get(c.name);
+    if (!s) services.set(c.name, (s = { nodes: new Set(), connections: 0 }));
+    s.nodes.add(c.node);
+    s.connections++;
+  }
+  const out: ExportCluster['notClusterAware'] = [];
+  for (const [name, s] of services) {
+    if (s.nodes.size !== 1) continue;
+    const node = byId.get([...s.nodes][0]!);
+    const moved = node?.redirects?.moved ?? 0;
+    // Its role now does not matter: a node demoted by a failover answered MOVED while it was primary.
+    if (node && moved > 0) out.push({ name, node: node.id, connections: s.connections, moved });
+  }
+  return out.sort((a, b) => b.moved - a.moved || a.name.localeCompare(b.name));
 }
 
 /** What the cluster lists about the node a collector watches (for one that never answered itself). */

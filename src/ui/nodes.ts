@@ -156,5 +156,28 @@ export function describeNodeFilter(filter: NodeFilter, rows: readonly NodeRow[])
   return `shard ${filter.slots} (${members.map((m) => `${m.label}${m.role === 'primary' ? '*' : ''}`).join(' ') || 'no node'})`;
 }
 
+/**
+ * Named services whose every connection is to one node of a cluster of several primaries, a node
+ * that answered MOVED while watched: likely not cluster-aware (the export's cluster.notClusterAware).
+ */
+export function likelyNotClusterAware(clients: readonly ClientView[], rows: readonly NodeRow[]): Array<{ name: string; label: string; moved: number }> {
+  if (rows.filter((r) => r.role === 'primary' && r.state !== 'gone' && r.state !== 'unwatched').length < 2) return [];
+  const byKey = new Map(rows.map((r) => [r.key, r]));
+  const services = new Map<string, Set<string>>();
+  for (const c of clients) {
+    const key = (c as ClientView & { node?: string }).node;
+    if (c.name === '' || c.self || key === undefined) continue;
+    let s = services.get(c.name);
+    if (!s) services.set(c.name, (s = new Set()));
+    s.add(key);
+  }
+  const out: Array<{ name: string; label: string; moved: number }> = [];
+  for (const [name, keys] of services) {
+    const r = keys.size === 1 ? byKey.get([...keys][0]!) : undefined;
+    if (r && r.moved > 0) out.push({ name, label: r.label, moved: r.moved });
+  }
+  return out.sort((a, b) => b.moved - a.moved || a.name.localeCompare(b.name));
+}
+
 /** Several nodes: a cluster (or a recording of one). */
 export const isMultiNode = (nodes: readonly NodeStatus[]): boolean => nodes.length > 1 || nodes.some((n) => n.cluster !== undefined);
