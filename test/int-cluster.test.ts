@@ -43,8 +43,8 @@ const SERVICES = { 'io-cluster': 'io:item:', 'nr-cluster': 'nr:order:', 'py-clus
 type Service = keyof typeof SERVICES;
 const AUDIT = { target: 'elasticache-valkey-cluster' };
 
-function configFor(args: string[]): Config {
-  const r = resolveConfig(['--poll-interval', '300ms', '--flush-interval', '100ms', ...args], { REDIS_PASSWORD: PASSWORD });
+function configFor(args: string[], env: Record<string, string> = { REDIS_PASSWORD: PASSWORD }): Config {
+  const r = resolveConfig(['--poll-interval', '300ms', '--flush-interval', '100ms', ...args], env);
   if (!r.ok) throw new Error(r.error);
   return r.config;
 }
@@ -343,5 +343,49 @@ describe('a Valkey 8.0 cluster, watched from one node', () => {
     assert.deepEqual(place(again), place(inv));
     assert.equal(again.window.monitorEvents, inv.window.monitorEvents);
     assert.deepEqual(new Set(again.prefixes.map((p) => `${p.prefix}=${p.count}`)), new Set(inv.prefixes.map((p) => `${p.prefix}=${p.count}`)));
+  });
+});
+
+describe('a TLS cluster whose nodes announce hostnames (each node\'s certificate names its hostname only)', () => {
+  let cluster: TestCluster;
+  before(async () => {
+    cluster = await startCluster({ tlsDomain: 'recon.test' });
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  test('every node is reached with the seed\'s TLS settings and checked against the hostname it announces', { timeout: 90_000 }, async () => {
+    const tls = cluster.tls!;
+    // The seed is given by IP, so the user names its certificate; every other node's name comes from the cluster.
+    const config = configFor(['--url', cluster.url, '--tls-ca', tls.ca, '--tls-servername', tls.nodes[0]!.hostname], {});
+    assert.equal(config.tls.enabled, true);
+    const store = storeFor(config);
+    const prepared = prepareRun(config);
+    assert.ok(prepared.ok);
+    const { engine } = prepared.run.start(store, { audit: AUDIT });
+    // The application: a cluster client over TLS (it checks the chain; node-redis cannot name each node).
+    const app = createCluster({
+      rootNodes: [{ url: cluster.url }],
+      defaults: { name: 'tls-app', socket: { tls: true, ca: readFileSync(tls.ca), checkServerIdentity: () => undefined } },
+    });
+    try {
+      await engine.ready;
+      const nodes = await waitFor(() => {
+        const l = live(store);
+        return l.length === 6 && l.every((n) => n.cluster && n.poll.polls > 0 && n.poll.lastError === undefined) ? l : undefined;
+      }, 'six nodes polled over TLS', 40_000);
+      assert.deepEqual(new Set(nodes.map((n) => n.addr)), new Set(cluster.nodes.map((n) => n.addr)));
+      await waitFor(() => live(store).filter((n) => n.cluster?.role === 'primary' && n.monitor.phase === 'on').length === 3, 'MONITOR on the primaries over TLS', 20_000);
+      await app.connect();
+      for (let i = 0; i < 90; i++) await app.set(`tls:key:${i}`, 'v');
+      await waitFor(() => sum(clientsOf(store, 'tls-app'), (c) => c.writes) === 90, '90 writes over TLS on every primary', 20_000);
+      const writers = new Set(clientsOf(store, 'tls-app').filter((c) => c.writes > 0).map((c) => c.node));
+      assert.equal(writers.size, 3, 'on each primary');
+      assert.ok(!store.getState().notices.some((n) => /certificate|TLS/i.test(n)), store.getState().notices.join('\n'));
+    } finally {
+      await app.close().catch(() => {});
+      await engine.stop();
+    }
   });
 });

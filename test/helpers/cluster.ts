@@ -2,9 +2,10 @@
 // each, made by `valkey-cli --cluster create`, torn down afterwards. Every node's cluster bus listens
 // on port + 10000, so ports are picked below the kernel's ephemeral range (32768+) with both the
 // port and its bus port free; a client socket can then never take a bus port while the test runs.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -32,8 +33,10 @@ export interface TestCluster {
   readonly kind: ServerKind;
   readonly nodes: readonly ClusterNode[];
   readonly password?: string;
-  /** `redis://127.0.0.1:<first port>` (credentials not included). */
+  /** `redis://127.0.0.1:<first port>` (credentials not included); `rediss://` with TLS. */
   readonly url: string;
+  /** The CA and certificate files when the cluster speaks TLS. */
+  readonly tls?: ClusterTls;
   /** Runs the server's CLI against one node and returns its output. */
   cli(port: number, ...args: string[]): Promise<string>;
   /** Current roles as each live node reports them: port → 'master' | 'slave'. */
@@ -50,6 +53,50 @@ export interface ClusterOptions {
   readonly password?: string;
   /** cluster-node-timeout: how soon a dead node is marked failed and its replica promoted. */
   readonly nodeTimeoutMs?: number;
+  /**
+   * TLS only (clients, cluster bus, replication), node N announcing the hostname `node<N>.<domain>`
+   * (cluster-announce-hostname) with a certificate for that name alone (no IP, no wildcard): a
+   * client that does not check each node against the hostname it announces is refused.
+   */
+  readonly tlsDomain?: string;
+}
+
+export interface ClusterTls {
+  readonly ca: string;
+  /** One certificate and key per node, for `node<N>.<domain>`. */
+  readonly nodes: ReadonlyArray<{ readonly cert: string; readonly key: string; readonly hostname: string }>;
+}
+
+/** A throwaway CA and one certificate per node for its hostname only, made with the openssl CLI. */
+export function makeClusterTls(dir: string, domain: string, count: number): ClusterTls {
+  const f = (n: string): string => join(dir, n);
+  const ssl = (...args: string[]): void => {
+    execFileSync('openssl', args, { stdio: 'ignore' });
+  };
+  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=recon-cluster-ca', '-keyout', f('ca.key'), '-out', f('ca.pem'));
+  const nodes = Array.from({ length: count }, (_, i) => {
+    const hostname = `node${i + 1}.${domain}`;
+    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${hostname}`, '-keyout', f(`${hostname}.key`), '-out', f(`${hostname}.csr`));
+    writeFileSync(f(`${hostname}.cnf`), `subjectAltName=DNS:${hostname}\nextendedKeyUsage=serverAuth,clientAuth\n`);
+    ssl('x509', '-req', '-in', f(`${hostname}.csr`), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', f(`${hostname}.cnf`), '-out', f(`${hostname}.pem`));
+    return { cert: f(`${hostname}.pem`), key: f(`${hostname}.key`), hostname };
+  });
+  return { ca: f('ca.pem'), nodes };
+}
+
+/** The TLS handshake completes (any certificate: this only says the port is up). */
+function tlsUp(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.setTimeout(500, () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.once('error', () => resolve(false));
+  });
 }
 
 /** Ports whose cluster bus (port + 10000) stays below the ephemeral range. */
@@ -101,14 +148,25 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
   const ports = await pickPorts(count);
   const root = mkdtempSync(join(tmpdir(), `recon-cluster-${kind}-`));
   const auth = opts.password ? ['--requirepass', opts.password, '--masterauth', opts.password] : [];
-  const cliAuth = opts.password ? ['-a', opts.password, '--no-auth-warning'] : [];
+  const tls = opts.tlsDomain ? makeClusterTls(root, opts.tlsDomain, count) : undefined;
+  const cliAuth = [
+    ...(opts.password ? ['-a', opts.password, '--no-auth-warning'] : []),
+    ...(tls && opts.tlsDomain ? ['--tls', '--cacert', tls.ca, '--sni', `node1.${opts.tlsDomain}`] : []),
+  ];
 
-  const nodes: ClusterNode[] = ports.map((port) => {
+  const nodes: ClusterNode[] = ports.map((port, i) => {
     const dir = join(root, String(port));
     mkdirSync(dir);
     let child: ChildProcess | undefined;
+    const listen = tls
+      ? [
+          '--port', '0', '--tls-port', String(port), '--tls-cluster', 'yes', '--tls-replication', 'yes',
+          '--tls-cert-file', tls.nodes[i]!.cert, '--tls-key-file', tls.nodes[i]!.key, '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no',
+          '--cluster-announce-hostname', tls.nodes[i]!.hostname,
+        ]
+      : ['--port', String(port)];
     const args = [
-      '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir,
+      ...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir,
       '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'),
       '--cluster-node-timeout', String(opts.nodeTimeoutMs ?? 2000), '--daemonize', 'no',
       '--logfile', join(dir, 'server.log'), ...auth,
@@ -125,7 +183,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
         const c = spawn(SERVER[kind], args, { stdio: 'ignore' });
         child = c;
         c.once('error', () => {});
-        await waitFor(() => pong(port), `${kind} node on ${port}`, 10_000);
+        await waitFor(() => (tls ? tlsUp(port) : pong(port)), `${kind} node on ${port}`, 10_000);
       },
       async kill() {
         const c = child;
@@ -146,7 +204,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
     kind,
     nodes,
     ...(opts.password ? { password: opts.password } : {}),
-    url: `redis://127.0.0.1:${ports[0]}`,
+    url: `${tls ? 'rediss' : 'redis'}://127.0.0.1:${ports[0]}`,
+    ...(tls ? { tls } : {}),
     cli,
     async roles() {
       const out = new Map<number, string>();
