@@ -26,12 +26,12 @@ import { waitFor } from './helpers/servers.ts';
 import { CLI } from './helpers/cli.ts';
 
 /** The CLI from this checkout, with a clean environment (the password in it, never on the command line). */
-function runCli(args: string[]): Promise<{ code: number; stderr: string }> {
+function runCli(args: string[], password = PASSWORD): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [...CLI, ...args],
-      { env: { PATH: process.env.PATH ?? '', RECON_ENV_FILE: '/nonexistent/.env', REDIS_PASSWORD: PASSWORD }, timeout: 60_000 },
+      { env: { PATH: process.env.PATH ?? '', RECON_ENV_FILE: '/nonexistent/.env', REDIS_PASSWORD: password }, timeout: 60_000 },
       (err, _stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stderr }),
     );
   });
@@ -139,6 +139,17 @@ describe('a Valkey 8.0 cluster, watched from one node', () => {
     assert.match(text, /## Nodes/);
     for (const n of cluster.nodes) assert.match(text, new RegExp(`\\| ${n.addr.replace(/\./g, '\\.')} \\| (primary|replica of 127\\.0\\.0\\.1:\\d+) \\|`));
     assert.match(text, /## What happened to the cluster\n\n- .* is a node of a cluster/);
+
+    // An ACL user that may not read the topology: it cannot fan out, so it watches the given node and says why.
+    await cluster.cli(seed.port, 'ACL', 'SETUSER', 'notopo', 'on', '>notopo-pw', '~*', '+@all', '-cluster|shards', '-cluster|nodes');
+    const blind = join(dir, 'blind.json');
+    const acl = await runCli(['--url', cluster.url.replace('//', '//notopo@'), '--headless', '--duration', '2s', '--poll-interval', '300ms', '--export', blind], 'notopo-pw');
+    assert.equal(acl.code, 0, acl.stderr);
+    assert.match(acl.stderr, /cannot read the cluster topology from this node .*NOPERM.*: the ACL user needs \+cluster\|info \+cluster\|shards/);
+    assert.match(acl.stderr, /is a cluster node, but the topology cannot be read from it: watching this node only/);
+    const b = JSON.parse(readFileSync(blind, 'utf8')) as Inventory;
+    assert.equal(b.nodes.length, 1);
+    assert.ok(b.window.monitorEvents > 0, 'MONITOR ran on the given node');
   });
 
   test('every node, one picture: exact counts per client and node through a failover, a node killed and restarted; the recording replays as one', { timeout: 150_000 }, async () => {

@@ -85,6 +85,8 @@ export interface ClusterWatchOptions {
   readonly pinned: boolean;
   readonly report: (r: TopologyReport) => void;
   readonly notice: (message: string) => void;
+  /** The topology cannot be read from this node (an ACL refuses it): there will be no report. */
+  readonly refused?: () => void;
   readonly now: () => number;
 }
 
@@ -176,6 +178,7 @@ export class ClusterWatch {
       if (/NOPERM|unknown (sub)?command|not allowed/i.test(msg)) {
         this.refused = true;
         this.opts.notice(`cannot read the cluster topology from this node (${msg.split('\n')[0]!.slice(0, 120)}): the ACL user needs +cluster|info +cluster|shards (or +cluster|nodes)`);
+        this.opts.refused?.();
       }
       // Anything else (a timeout, a lost connection) is retried at the next poll.
     } finally {

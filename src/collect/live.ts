@@ -190,6 +190,14 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
           pinned: mode !== 'node',
           report: (report) => send({ t: 'topology', report }),
           notice: (m) => core.notice(m),
+          // A seed that cannot read the topology cannot fan out: it watches its own node after all.
+          refused: () => {
+            if (!retiring) return;
+            retiring = false;
+            gate.setStandby(undefined);
+            core.notice(`${config.endpoint} is a cluster node, but the topology cannot be read from it: watching this node only`);
+            reconcile();
+          },
           now,
         });
       }
