@@ -70,7 +70,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
   let identity: NodeIdentity | undefined;
   let identifying: Promise<void> | undefined;
   let retiring = false;
-  let watch: ClusterWatch | undefined;
+  let nodeWatch: ClusterWatch | undefined;
   let pollClient: Redis | undefined;
   /** The newest poll that arrived before the node was identified. */
   let earlyPoll: PollResult | undefined;
@@ -92,8 +92,10 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
       if (phase === 'on') {
         monitorOnAt = now();
         unseenPolls = 0;
-        // Poll soon, so the guard sees the new connection at once.
-        poller.pollSoon();
+        // Poll now, so the guard sees the new connection at once. Not pollSoon: its one early poll
+        // per interval is what an address MONITOR shows before any poll listed it needs (a cluster
+        // node's MONITOR opens after the first poll answered, and would otherwise use it up).
+        void poller.pollNow().catch(() => {});
       }
       gate.connection(phase, reason);
       noteRecordedPhase();
@@ -112,7 +114,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
   const reconcile = (): void => {
     if (stopping) return;
     // A cluster node's MONITOR waits for its role (a replica opens none unless asked).
-    const known = identity !== undefined && !retiring && (watch === undefined || watch.roleKnown);
+    const known = identity !== undefined && !retiring && (nodeWatch === undefined || nodeWatch.roleKnown);
     const run = gate.shouldRun() && known;
     if (run && !monitor.isOpen && !failed) monitor.open();
     else if (!run && monitor.isOpen) {
@@ -166,11 +168,11 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
 
   /** A poll counted: the cluster facts first (role, replication link, MONITOR policy), then the session. */
   const admit = (p: PollResult): void => {
-    if (watch) {
-      watch.afterPoll(p, pollClient);
-      core.dropSources = watch.replicationSources;
-      gate.setStandby(watch.standby());
-      const facts = watch.facts(core.replicated);
+    if (nodeWatch) {
+      nodeWatch.afterPoll(p, pollClient);
+      core.dropSources = nodeWatch.replicationSources;
+      gate.setStandby(nodeWatch.standby());
+      const facts = nodeWatch.facts(core.replicated);
       core.cluster = facts ? { id: facts.id, addr: config.endpoint, role: facts.role, ...(facts.primaryId ? { primaryId: facts.primaryId } : {}), slots: facts.slots } : undefined;
     }
     core.pushPoll(p);
@@ -183,7 +185,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
         retiring = mode === 'seed' && id.clusterId !== undefined;
         if (retiring) gate.setStandby('a cluster node: redis-recon watches every node of the cluster instead');
         if (id.clusterId === undefined) core.notice(`${config.endpoint} is a cluster node, but its cluster id cannot be read (CLUSTER MYID and CLUSTER NODES refused): watching this node only`);
-        watch = new ClusterWatch({
+        nodeWatch = new ClusterWatch({
           key: nodeId,
           clusterId: id.clusterId,
           monitorReplicas: clusterRole?.monitorReplicas ?? false,
@@ -205,7 +207,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
       earlyPoll = undefined;
       if (early && !retiring) admit(early);
       // The topology at once: a seed's fan-out (or a node's place) must not wait for the next poll.
-      if (watch) void watch.refreshTopology(client);
+      if (nodeWatch) void nodeWatch.refreshTopology(client);
       reconcile();
     }));
 
@@ -213,7 +215,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
   const poller: Poller = startPoller(config, {
     onResult(p) {
       if (identity === undefined) earlyPoll = p;
-      else if (retiring) watch?.afterPoll(p, pollClient);
+      else if (retiring) nodeWatch?.afterPoll(p, pollClient);
       else admit(p);
       afterPoll(p);
     },
@@ -249,11 +251,11 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
     commandTable: core.commandTable,
     notices: [...core.notices],
     clock: now(),
-    ...(watch && !retiring ? optionalCluster(watch.facts(core.replicated)) : {}),
+    ...(nodeWatch && !retiring ? optionalCluster(nodeWatch.facts(core.replicated)) : {}),
   });
 
   /** Safety checks that do not wait for a poll: the heartbeat watchdog and blindness. */
-  const watchdog = (): void => {
+  const watch = (): void => {
     if (courier.silentForMs > init.stallMs) {
       if (!gate.isHeld('stall')) {
         gate.hold('stall', `the screen stopped reading for ${Math.round(courier.silentForMs / 1000)}s (terminal not drained): MONITOR closed so the server buffers nothing`);
@@ -270,7 +272,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
     reconcile();
   };
 
-  const gateTimer = setInterval(watchdog, GATE_TICK_MS);
+  const gateTimer = setInterval(watch, GATE_TICK_MS);
 
   /** A retiring seed sends its state only: it counted nothing, and its node is watched by another collector. */
   const nodeDelta = () => (retiring ? { status: status(), totals: { events: 0, reads: 0, writes: 0, keyed: 0, eventsPerSec: 0 } } : core.delta(status()));
