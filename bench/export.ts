@@ -40,6 +40,7 @@ const clients: ExportClient[] = Array.from({ length: n }, (_, i) => ({
   library: { verdict: 'outdated', reason: 'go-redis 9.17.2 is older than 9.18.0', minimum: '9.18.0', latest: '9.18.0' },
   findings: [{ code: 'cross-slot', severity: 'error', message: 'multi-key calls across slots', count: 10, example: 'user:1 order:2' }],
   sharedBy: null,
+  node: null,
 }));
 const inv: Inventory = {
   formatVersion: EXPORT_FORMAT_VERSION,
@@ -52,6 +53,8 @@ const inv: Inventory = {
   prefixes: [{ prefix: 'user:', kind: 'prefix', reads: n * 10, writes: 0, count: n * 10 }, { prefix: 'user:*', kind: 'leaf', reads: n * 10, writes: 0, count: n * 10 }],
   topKeys: [{ key: 'user:1', count: 10 }],
   summary: { clients: n, connected: n, unnamed: 0, services: 1, libraries: { ok: 0, outdated: n, unknown: 0, missing: 0, unavailable: 0 }, findings: { "cross-slot": n }, selfLeftOut: 0 },
+  nodes: [],
+  cluster: null,
 };
 
 let peak = 0;

@@ -18,6 +18,7 @@ import { LibrariesPane } from './LibrariesPane.tsx';
 import { DetailPane } from './DetailPane.tsx';
 import { PatternPane } from './PatternPane.tsx';
 import { HelpOverlay } from './HelpOverlay.tsx';
+import { NodesPane } from './NodesPane.tsx';
 import { theme } from './theme.ts';
 
 export const modeOf = (s: ReconState): Mode => (s.ui.prompt !== undefined ? 'prompt' : s.ui.help ? 'help' : 'normal');
@@ -32,8 +33,8 @@ export function Dashboard({ clock }: DashboardProps) {
   const { exit } = useApp();
   const { isRawModeSupported } = useStdin();
   const size = useTerminalSize();
-  const { focus, help, detail, quit, patternPanel } = useRecon(
-    useShallow((s) => ({ focus: s.ui.focus, help: s.ui.help, detail: s.ui.detail, quit: s.ui.quit, patternPanel: s.ui.patternPanel })),
+  const { focus, help, detail, quit, patternPanel, nodesView } = useRecon(
+    useShallow((s) => ({ focus: s.ui.focus, help: s.ui.help, detail: s.ui.detail, quit: s.ui.quit, patternPanel: s.ui.patternPanel, nodesView: s.ui.nodesView })),
   );
 
   useEffect(() => {
@@ -77,6 +78,8 @@ export function Dashboard({ clock }: DashboardProps) {
       <FilterBar />
       {help ? (
         <HelpOverlay width={size.columns} height={bodyH} />
+      ) : nodesView ? (
+        <NodesPane width={size.columns} height={bodyH} />
       ) : (
         <Box flexDirection="column" height={bodyH}>
           <ClientsPane width={l.clients.width} height={l.clients.height} focused={focus === 'clients'} clock={clock} />

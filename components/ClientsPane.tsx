@@ -7,7 +7,8 @@ import { ageSeconds, idleSeconds, type ClientView } from '../src/analysis/sessio
 import { GROUPING_LABEL, SORT_KEYS, isFlagged, type ClientRow } from '../src/ui/clients.ts';
 import { formatCount, formatDuration, formatRate } from '../src/ui/format.ts';
 import { fitColumns, scrollWindow, type Column, type PlacedColumn } from '../src/ui/layout.ts';
-import { selectClientRows } from '../src/ui/select.ts';
+import { memoLast, selectClientRows, selectNodeRows } from '../src/ui/select.ts';
+import type { NodeRow } from '../src/ui/nodes.ts';
 import { clean } from '../src/ui/text.ts';
 import { useRecon } from './context.tsx';
 import { useNow } from './hooks.ts';
@@ -15,7 +16,7 @@ import { HeaderLine, Line, type Cell } from './Cells.tsx';
 import { Pane } from './Pane.tsx';
 import { theme, verdictMark } from './theme.ts';
 
-type ColId = 'flag' | 'addr' | 'name' | 'lib' | 'libVer' | 'user' | 'age' | 'idle' | 'cmd' | 'ops' | 'reads' | 'writes';
+type ColId = 'flag' | 'addr' | 'node' | 'name' | 'lib' | 'libVer' | 'user' | 'age' | 'idle' | 'cmd' | 'ops' | 'reads' | 'writes';
 
 const COLUMNS: readonly Column<ColId>[] = [
   { id: 'flag', title: '', width: 1, priority: 0 },
@@ -31,6 +32,10 @@ const COLUMNS: readonly Column<ColId>[] = [
   { id: 'reads', title: 'READS', width: 6, align: 'right', priority: 2 },
   { id: 'writes', title: 'WRITES', width: 6, align: 'right', priority: 2 },
 ];
+
+/** A cluster adds the node each connection is to; it goes first when the terminal is narrow. */
+const NODE_COLUMN: Column<ColId> = { id: 'node', title: 'NODE', width: 7, min: 6, max: 22, priority: 4 };
+const CLUSTER_COLUMNS: readonly Column<ColId>[] = [...COLUMNS.slice(0, 2), NODE_COLUMN, ...COLUMNS.slice(2)];
 
 /** The cells of one client's row; age and idle at `now` (views carry times, not ages). */
 export function clientCells(c: ClientView, now: number): Partial<Record<ColId, Cell | string>> {
@@ -58,6 +63,9 @@ export function clientCells(c: ClientView, now: number): Partial<Record<ColId, C
   };
 }
 
+/** Node key → its short label, remembered per rows array. */
+const labelsMemo = memoLast((rows: readonly NodeRow[]) => new Map(rows.map((r) => [r.key, r.label])));
+
 export function ClientsPane({
   width,
   height,
@@ -70,10 +78,11 @@ export function ClientsPane({
   readonly clock?: () => number;
 }) {
   const now = useNow(1000, clock);
-  const { rows, shown, total, connected, sort, grouping, selected, detail, anyFilter } = useRecon(
+  const { rows, shown, total, connected, sort, grouping, selected, detail, anyFilter, nodeLabels } = useRecon(
     useShallow((s) => {
       const r = selectClientRows(s);
       return {
+        nodeLabels: s.nodes.length > 1 ? labelsMemo(selectNodeRows(s)) : undefined,
         rows: r.rows,
         shown: r.shown,
         total: r.total,
@@ -89,7 +98,7 @@ export function ClientsPane({
   const start = useRef(0);
   const inner = Math.max(1, width - 2);
   const lines = Math.max(1, height - 3);
-  const cols = fitColumns(COLUMNS, inner - 1);
+  const cols = fitColumns(nodeLabels ? CLUSTER_COLUMNS : COLUMNS, inner - 1);
 
   let sel = rows.findIndex((r) => r.kind === 'client' && r.id === selected);
   if (sel < 0) sel = rows.findIndex((r) => r.kind === 'client');
@@ -118,7 +127,7 @@ export function ClientsPane({
             : ' No clients yet: waiting for the first CLIENT LIST.'}
         </Text>
       ) : (
-        visible.map((r) => <ClientLine key={r.id} row={r} cols={cols} selected={r.id === rows[sel]?.id} focused={focused} open={r.id === detail} now={now} />)
+        visible.map((r) => <ClientLine key={r.id} row={r} cols={cols} selected={r.id === rows[sel]?.id} focused={focused} open={r.id === detail} now={now} nodeLabels={nodeLabels} />)
       )}
     </Pane>
   );
@@ -131,7 +140,9 @@ function ClientLine({
   focused,
   open,
   now,
+  nodeLabels,
 }: {
+  readonly nodeLabels?: ReadonlyMap<string, string>;
   readonly row: ClientRow;
   readonly now: number;
   readonly cols: readonly PlacedColumn<ColId>[];
@@ -141,7 +152,7 @@ function ClientLine({
 }) {
   if (row.kind === 'group') {
     const parts = [
-      `${row.clients} client${row.clients === 1 ? '' : 's'}`,
+      `${row.clients} client${row.clients === 1 ? '' : 's'}${row.nodes > 1 ? ` on ${row.nodes} nodes` : ''}`,
       row.connected < row.clients ? `${row.connected} connected` : '',
       `${formatRate(row.opsPerSec)} ops/s`,
       row.flagged > 0 ? `${row.flagged} flagged` : '',
@@ -161,7 +172,7 @@ function ClientLine({
   return (
     <Line
       columns={cols}
-      cells={clientCells(c, now)}
+      cells={nodeLabels ? { ...clientCells(c, now), node: nodeLabels.get((c as ClientView & { node?: string }).node ?? '') ?? '' } : clientCells(c, now)}
       pointer={selected ? (open ? '▶' : '›') : ' '}
       inverse={selected && focused}
       bold={selected && !focused}

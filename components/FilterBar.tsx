@@ -1,8 +1,30 @@
-// The filters, always visible: each with the number that toggles it, active ones lit.
+// The filters, always visible: each with the number that toggles it, active ones lit; in a cluster,
+// first the node or shard every pane is narrowed to (n, N), lit like an active filter.
 import { Text } from 'ink';
+import { useShallow } from 'zustand/react/shallow';
 import { useRecon } from './context.tsx';
 import { clean } from '../src/ui/text.ts';
+import { selectNodeRows } from '../src/ui/select.ts';
+import { describeNodeFilter } from '../src/ui/nodes.ts';
 import { theme } from './theme.ts';
+
+function NodeNarrowing() {
+  const { text, multi } = useRecon(
+    useShallow((s) => {
+      const multi = s.nodes.length > 1;
+      return { multi, text: multi && s.ui.nodeFilter ? describeNodeFilter(s.ui.nodeFilter, selectNodeRows(s)) : undefined };
+    }),
+  );
+  if (!multi) return null;
+  return text ? (
+    <Text>
+      <Text color={theme.good} bold inverse>{` ${clean(text)} ✓ `}</Text>
+      <Text dimColor> n/N next · </Text>
+    </Text>
+  ) : (
+    <Text dimColor>All nodes (n node, N shard) · </Text>
+  );
+}
 
 export function FilterBar() {
   const filters = useRecon((s) => s.ui.filters);
@@ -10,6 +32,7 @@ export function FilterBar() {
   if (filters.length === 0) {
     return (
       <Text wrap="truncate">
+        <NodeNarrowing />
         <Text bold>Filters</Text>
         <Text dimColor> none · showing every key · / adds a prefix filter</Text>
       </Text>
@@ -17,6 +40,7 @@ export function FilterBar() {
   }
   return (
     <Text wrap="truncate">
+      <NodeNarrowing />
       <Text bold>Filters</Text>
       {filters.map((f, i) => (
         <Text key={`${i}:${f.prefix}`}>

@@ -4,7 +4,8 @@ import { Box, Text } from 'ink';
 import { useShallow } from 'zustand/react/shallow';
 import { monitorElapsedMs, type MonitorStatus } from '../src/store.ts';
 import { connectedClients } from '../src/analysis/session.ts';
-import { memoLast } from '../src/ui/select.ts';
+import { memoLast, selectNodeRows } from '../src/ui/select.ts';
+import type { NodeRow } from '../src/ui/nodes.ts';
 import { formatBytes, formatCount, formatMs, formatRate } from '../src/ui/format.ts';
 import { clean } from '../src/ui/text.ts';
 import { useRecon } from './context.tsx';
@@ -18,8 +19,12 @@ const countMemo = memoLast(connectedClients);
 
 export function StatusBar({ clock }: { readonly clock?: () => number }) {
   const now = useNow(1000, clock);
-  const { endpoint, server, poll, monitor, stream, notices, count } = useRecon(
+  const { endpoint, server, poll, monitor, stream, notices, count, nodes, columns, narrowed } = useRecon(
     useShallow((s) => ({
+      // A cluster (or a recording of one): one row per node, for the per-node summary.
+      nodes: s.nodes.length > 1 || s.cluster ? selectNodeRows(s) : undefined,
+      columns: s.ui.viewport.columns,
+      narrowed: s.ui.nodeFilter,
       endpoint: s.endpoint,
       server: s.server,
       poll: s.poll,
@@ -33,15 +38,21 @@ export function StatusBar({ clock }: { readonly clock?: () => number }) {
   );
 
   const serverText = server
-    ? `${productName(server.name)} ${server.version} · ${server.mode} · ${server.role}`
+    ? nodes
+      ? `${productName(server.name)} ${server.version} · cluster`
+      : `${productName(server.name)} ${server.version} · ${server.mode} · ${server.role}`
     : poll.lastError
       ? 'server unreachable'
       : 'connecting…';
+  // A cluster's ops/s is its primaries' (a replica's count includes the writes it replays from its
+  // primary, which would count them twice); each node's own is in the nodes view.
+  const opsPerSec = nodes ? nodes.reduce((n, r) => n + (r.role === 'primary' ? r.opsPerSec : 0), 0) : server?.opsPerSec ?? 0;
+  const narrowKeys = narrowed?.kind === 'node' ? new Set([narrowed.key]) : narrowed?.kind === 'shard' ? new Set(nodes?.filter((r) => r.slots === narrowed.slots).map((r) => r.key)) : undefined;
   const lastOk = poll.lastAt !== undefined ? `last good poll ${formatMs(Math.max(0, now - poll.lastAt))} ago` : 'no poll yet';
 
   return (
     <Box flexDirection="column">
-      {poll.lastError ? (
+      {poll.lastError && !nodes ? (
         <Text wrap="truncate">
           <Text bold>{clean(endpoint)}</Text>
           <Text color={theme.bad}>
@@ -59,14 +70,15 @@ export function StatusBar({ clock }: { readonly clock?: () => number }) {
           <Text bold color={theme.focus}>
             {serverText}
           </Text>
-          <Text dimColor> at </Text>
+          {nodes ? <NodeDots rows={nodes} columns={columns} narrowed={narrowKeys} /> : null}
+          <Text dimColor>{nodes ? ' via ' : ' at '}</Text>
           <Text bold>{clean(endpoint)}</Text>
           {'  '}
           <Text bold>{poll.polls > 0 || count.connected > 0 ? count.connected : '-'}</Text>
           <Text dimColor> clients connected</Text>
           {count.selfLeftOut > 0 ? <Text dimColor> (+{count.selfLeftOut} redis-recon hidden)</Text> : null}
           {'  '}
-          <Text bold>{formatRate(server?.opsPerSec ?? 0)}</Text>
+          <Text bold>{formatRate(opsPerSec)}</Text>
           <Text dimColor> ops/s</Text>
           {'  '}
           <Text dimColor>{poll.lastAt !== undefined ? `polled ${formatMs(Math.max(0, now - poll.lastAt))} ago` : 'no poll yet'}</Text>
@@ -74,6 +86,7 @@ export function StatusBar({ clock }: { readonly clock?: () => number }) {
       )}
       <Text wrap="truncate">
         <MonitorState monitor={monitor} now={now} />
+        {nodes ? <MonitorCount rows={nodes} /> : null}
         {'  '}
         <Text bold>{formatRate(stream.eventsPerSec)}</Text>
         <Text dimColor> events/s</Text>
@@ -97,6 +110,76 @@ export function StatusBar({ clock }: { readonly clock?: () => number }) {
         ) : null}
       </Text>
     </Box>
+  );
+}
+
+/** How one node shows in the status bar: a glyph and a colour for its state and MONITOR's. */
+export function nodeGlyph(r: NodeRow): { glyph: string; color: string; dim?: boolean } {
+  if (r.state === 'down') return { glyph: '✖', color: theme.bad };
+  if (r.state === 'unwatched') return { glyph: '·', color: theme.muted, dim: true };
+  if (r.monitor === 'on') return { glyph: '●', color: theme.good };
+  if (r.monitor === 'standby' || r.monitor === 'off') return { glyph: '○', color: theme.muted };
+  if (r.monitor === 'error') return { glyph: '●', color: theme.bad };
+  return { glyph: '◌', color: theme.warn };
+}
+
+/**
+ * The nodes of a cluster in one run of glyphs: primaries then replicas, in shard order (● MONITOR on,
+ * ○ off on a replica, ◌ held or connecting, ✖ unreachable). Below 120 columns `3P ●●● 3R ○○○`; wider,
+ * the words; from 150 columns each node with its label and connections.
+ */
+function NodeDots({ rows, columns, narrowed }: { readonly rows: readonly NodeRow[]; readonly columns: number; readonly narrowed?: ReadonlySet<string> }) {
+  const present = rows.filter((r) => r.state !== 'gone');
+  const groups: Array<[string, NodeRow[]]> = [
+    ['primar', present.filter((r) => r.role === 'primary')],
+    ['replica', present.filter((r) => r.role !== 'primary')],
+  ];
+  const gone = rows.length - present.length;
+  return (
+    <Text>
+      {groups.map(([word, list]) =>
+        list.length === 0 ? null : (
+          <Text key={word}>
+            <Text dimColor>
+              {' · '}
+              {columns >= 120 ? `${list.length} ${word === 'primar' ? (list.length === 1 ? 'primary' : 'primaries') : list.length === 1 ? 'replica' : 'replicas'} ` : `${list.length}${word === 'primar' ? 'P' : 'R'} `}
+            </Text>
+            {list.map((r, i) => {
+              const g = nodeGlyph(r);
+              const lit = narrowed?.has(r.key) === true;
+              return (
+                <Text key={r.key}>
+                  {columns >= 150 && i > 0 ? ' ' : ''}
+                  <Text color={g.color} dimColor={g.dim} inverse={lit} bold={lit}>
+                    {g.glyph}
+                    {columns >= 150 ? r.label : ''}
+                  </Text>
+                  {columns >= 150 ? <Text dimColor>{` ${r.connected}c`}</Text> : null}
+                </Text>
+              );
+            })}
+          </Text>
+        ),
+      )}
+      {gone > 0 ? <Text dimColor>{` +${gone} gone`}</Text> : null}
+    </Text>
+  );
+}
+
+/** On how many nodes MONITOR runs, after MONITOR's own state. */
+function MonitorCount({ rows }: { readonly rows: readonly NodeRow[] }) {
+  const watched = rows.filter((r) => r.state !== 'gone' && r.state !== 'unwatched');
+  const on = watched.filter((r) => r.monitor === 'on').length;
+  const standby = watched.filter((r) => r.monitor === 'standby').length;
+  const down = watched.filter((r) => r.state === 'down');
+  return (
+    <Text>
+      <Text dimColor>
+        {' · on '}
+        {on}/{watched.length} nodes{standby > 0 ? ` (${standby} replicas off)` : ''}
+      </Text>
+      {down.length > 0 ? <Text color={theme.bad}>{` · ${down.map((r) => r.label).join(' ')} unreachable`}</Text> : null}
+    </Text>
   );
 }
 

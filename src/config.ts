@@ -40,6 +40,10 @@ export interface Config {
   readonly monitorMaxOmemBytes: number;
   /** Run MONITOR continuously even where the buffer guard cannot see its connection (the user accepts the risk). */
   readonly monitorUnguarded: boolean;
+  /** A cluster: MONITOR on replicas too (by default on primaries only). */
+  readonly monitorReplicas: boolean;
+  /** Watch only the node --url names, even when it is a cluster node (no fan-out). */
+  readonly singleNode: boolean;
   readonly showSelf: boolean;
   readonly prefixes: readonly string[];
   /** Migration target profile: a shipped id (data/targets) or a path to a profile .json. */
@@ -94,6 +98,8 @@ export const SETTINGS = [
   { flag: 'monitor-budget', env: 'RECON_MONITOR_BUDGET', arg: 'DURATION', help: 'Stop MONITOR after this long (e.g. 10m). Default: no limit.' },
   { flag: 'monitor-max-omem', env: 'RECON_MONITOR_MAX_OMEM', arg: 'SIZE', help: 'Pause MONITOR when the server buffers more than this for it (default 32MB).' },
   { flag: 'monitor-unguarded', env: 'RECON_MONITOR_UNGUARDED', arg: null, help: 'Where CLIENT LIST does not show our MONITOR connection (some proxies hide it), the buffer guard is blind and MONITOR runs 10s in every minute; this runs it continuously, accepting that risk.' },
+  { flag: 'replicas', env: 'RECON_REPLICAS', arg: null, help: 'Cluster: run MONITOR on the replicas too (clients that read from replicas with READONLY show only there). Default: on the primaries only; every node is polled either way.' },
+  { flag: 'single-node', env: 'RECON_SINGLE_NODE', arg: null, help: 'Watch only the node --url names, even when it is a node of a cluster. By default redis-recon watches every node of the cluster, at the addresses the cluster announces.' },
   { flag: 'show-self', env: 'RECON_SHOW_SELF', arg: null, help: 'Show redis-recon\'s own connections too.' },
   { flag: 'prefix', env: 'RECON_PREFIXES', arg: 'PREFIX', multiple: true, help: 'Preset key-prefix filter (repeatable; the variable takes a comma-separated list). Presets start inactive.' },
   { flag: 'target', env: 'RECON_TARGET', arg: 'ID', help: 'Migration target whose rules the findings use: valkey-8, valkey-9, elasticache-valkey (default), elasticache-valkey-cluster, elasticache-valkey-serverless, or a profile .json.' },
@@ -259,6 +265,8 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
     monitorBudgetMs: duration('monitor-budget', 'RECON_MONITOR_BUDGET'),
     monitorMaxOmemBytes: maxOmem ?? 32 * 1024 * 1024,
     monitorUnguarded: bool('monitor-unguarded', 'RECON_MONITOR_UNGUARDED'),
+    monitorReplicas: bool('replicas', 'RECON_REPLICAS'),
+    singleNode: bool('single-node', 'RECON_SINGLE_NODE'),
     showSelf: bool('show-self', 'RECON_SHOW_SELF'),
     prefixes,
     target: path('target', 'RECON_TARGET') ?? 'elasticache-valkey',

@@ -10,6 +10,7 @@ import { startCollector, type CollectorHost } from './collect/host.ts';
 import { Merger } from './collect/merge.ts';
 import { feedCapture, type CaptureFeed } from './collect/captureFeed.ts';
 import type { AuditSpec, CollectorInit, CollectorSpec } from './collect/protocol.ts';
+import { ClusterFollower } from './collect/cluster.ts';
 import type { Recorder } from './record/recorder.ts';
 
 export interface Engine {
@@ -36,9 +37,13 @@ export interface EngineOptions {
 /** The main thread's heartbeats may stop this long before a collector closes MONITOR. */
 export const STALL_MS = 3000;
 
-/** A live engine for one standalone endpoint. */
+/**
+ * A live engine for the endpoint the user gave: a standalone server is watched alone; a cluster
+ * node makes the engine watch every node of its cluster (unless --single-node pins it).
+ */
 export function startEngine(config: Config, store: ReconStore, opts: EngineOptions = {}): Engine {
-  return runCollectors([{ kind: 'live', nodeId: config.endpoint, config }], store, config, opts);
+  const cluster = { mode: config.singleNode ? ('pinned' as const) : ('seed' as const), monitorReplicas: config.monitorReplicas };
+  return runCollectors([{ kind: 'live', nodeId: config.endpoint, config, cluster }], store, config, opts);
 }
 
 /** Runs collectors for the given specs and joins them into the store. */
@@ -51,11 +56,14 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
   const commit = (): void => {
     commitQueued = false;
     const nodes = merger.statuses();
+    // A recording of a cluster session: its nodes' roles and events follow as they were recorded.
+    if (!follower && nodes.some((n) => n.cluster)) follower = makeFollower('replay', '');
+    follower?.observe(nodes);
     if (opts.clock) {
       const clocks = nodes.map((n) => n.clock).filter((c) => c > 0);
       if (clocks.length > 0) opts.clock.now = Math.max(...clocks);
     }
-    actions.published(merger.view(), nodes);
+    actions.published(merger.view(), nodes, (ids) => merger.narrowed(ids));
     checkBudget();
   };
   /** Several collectors' deltas arriving together make one store commit. */
@@ -80,18 +88,69 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
   });
 
   let feed: CaptureFeed | undefined;
-  const hosts: CollectorHost[] = specs.map((spec) =>
-    startCollector(initFor(spec), {
+  // Collectors come and go with a cluster's topology; each is known by its node key (captures: by
+  // partition). `ignored`: a retired seed whose last deltas must not land.
+  const hosts = new Map<string, CollectorHost>();
+  const ignored = new Set<string>();
+  const retiring: Promise<void>[] = [];
+  let follower: ClusterFollower | undefined;
+  const keyOf = (spec: CollectorSpec): string =>
+    spec.kind === 'capture' ? `${spec.nodeId}#${spec.partition}` : spec.kind === 'live' ? spec.nodeId : `replay:${spec.path}`;
+  const startOne = (spec: CollectorSpec): CollectorHost => {
+    const key = keyOf(spec);
+    const host = startCollector(initFor(spec), {
       onDelta(nodes) {
+        if (ignored.has(key)) return;
         const part = spec.kind === 'capture' ? spec.partition : 0;
         for (const n of nodes) merger.apply(n, part);
         queueCommit();
       },
-      onTap: (text, kind) => opts.recorder?.write(text, kind),
+      onTap: (text, kind) => {
+        if (!ignored.has(key)) opts.recorder?.write(text, kind);
+      },
+      onTopology: (report) => {
+        if (!ignored.has(key)) follower?.onReport(report);
+      },
       onChunkAck: () => feed?.taken(spec.kind === 'capture' ? spec.partition : 0),
       onFailure: (message) => actions.notice(message),
-    }),
-  );
+    });
+    hosts.set(key, host);
+    return host;
+  };
+  const initial = specs.map(startOne);
+
+  // A live seed may turn out to be a cluster node: the follower then starts a collector per node.
+  const seed = specs.length === 1 && specs[0]!.kind === 'live' ? specs[0] : undefined;
+  const makeFollower = (mode: 'fan-out' | 'pinned' | 'replay', seedKey: string): ClusterFollower =>
+    new ClusterFollower({
+      mode,
+      config,
+      seedKey,
+      monitorReplicas: config.monitorReplicas,
+      // A replay's events happen at the recording's time.
+      now: opts.clock ? () => opts.clock!.now : Date.now,
+      hooks: {
+        start: (spec) => {
+          if (!stopped) startOne(spec);
+        },
+        retire: (key, why, forget) => {
+          const h = hosts.get(key);
+          hosts.delete(key);
+          if (forget) {
+            ignored.add(key);
+            merger.forget(key);
+          } else merger.markGone(key, why);
+          if (h) retiring.push(h.stop().catch(() => {}));
+          queueCommit();
+        },
+        pollAll: () => {
+          for (const h of hosts.values()) h.send({ t: 'poll' });
+        },
+        changed: (state) => actions.clusterChanged(state),
+        event: (e) => actions.notice(e.text),
+      },
+    });
+  if (seed && seed.kind === 'live' && seed.cluster) follower = makeFollower(seed.cluster.mode === 'pinned' ? 'pinned' : 'fan-out', seed.nodeId);
 
   // The user's intent goes to every collector; each reports what it did.
   let lastDesired = store.getState().monitor;
@@ -100,14 +159,14 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
     if (s.keyspace !== lastKeyspace) {
       const run = s.keyspace.desired === 'on';
       if (run !== (lastKeyspace.desired === 'on')) {
-        for (const h of hosts) h.send({ t: 'keyspace', run, ...(s.keyspace.reason ? { reason: s.keyspace.reason } : {}) });
+        for (const h of hosts.values()) h.send({ t: 'keyspace', run, ...(s.keyspace.reason ? { reason: s.keyspace.reason } : {}) });
       }
       lastKeyspace = s.keyspace;
     }
     const m = s.monitor;
     if (m.desired === lastDesired.desired && m.desiredReason === lastDesired.desiredReason) return;
     lastDesired = m;
-    for (const h of hosts) h.send({ t: 'monitor', desired: m.desired, ...(m.desiredReason ? { reason: m.desiredReason } : {}) });
+    for (const h of hosts.values()) h.send({ t: 'monitor', desired: m.desired, ...(m.desiredReason ? { reason: m.desiredReason } : {}) });
   });
 
   // MONITOR's time budget counts only time it was on.
@@ -121,13 +180,16 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
   const budgetTimer = setInterval(checkBudget, 250);
   budgetTimer.unref();
 
-  // A capture: read once here, each partition given its own lines.
-  if (opts.feed) feed = feedCapture(opts.feed, hosts);
+  // A capture: read once here, each partition given its own lines (in partition order).
+  if (opts.feed) {
+    const parts = specs.flatMap((s) => (s.kind === 'capture' ? [hosts.get(keyOf(s))!] : []));
+    feed = feedCapture(opts.feed, parts);
+  }
 
   const finite = specs.some((s) => s.kind !== 'live');
   const done = finite
-    ? Promise.all(hosts.map((h) => h.done)).then(async (summaries) => {
-        await Promise.all(hosts.map((h) => h.sync()));
+    ? Promise.all(initial.map((h) => h.done)).then(async (summaries) => {
+        await Promise.all(initial.map((h) => h.sync()));
         commit();
         // The partitions of a capture each say what they took; the feed says what the capture held.
         const summary = feed ? `end of capture (${feed.lines.toLocaleString('en')} lines)` : (summaries[0] ?? 'done');
@@ -136,14 +198,14 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
       })
     : undefined;
 
-  const ready = Promise.all(hosts.map((h) => h.ready)).then(() => undefined);
+  const ready = Promise.all(initial.map((h) => h.ready)).then(() => undefined);
   // Callers that never await it (the dashboard keeps running) must not see an unhandled rejection.
   ready.catch(() => {});
   return {
     ready,
     ...(done ? { done } : {}),
     async sync() {
-      await Promise.all(hosts.map((h) => h.sync()));
+      await Promise.all([...hosts.values()].map((h) => h.sync()));
       commit();
     },
     async stop() {
@@ -152,7 +214,7 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
       clearInterval(budgetTimer);
       unsubscribe();
       feed?.stop();
-      await Promise.all(hosts.map((h) => h.stop()));
+      await Promise.all([...[...hosts.values()].map((h) => h.stop()), ...retiring]);
       commit();
       await opts.recorder?.close();
     },

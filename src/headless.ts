@@ -151,7 +151,13 @@ async function firstConnect(ready: Promise<void>, store: ReconStore, timeoutMs: 
   let unsubscribe = (): void => {};
   const firstPoll = new Promise<string | undefined>((resolve) => {
     const check = (s: ReturnType<ReconStore['getState']>): void => {
-      if (s.poll.polls > 0) resolve(undefined);
+      // A seed that turned out to be a cluster node answered (it read the topology); the run starts
+      // once every node's own collector has polled or failed (each says so for itself).
+      if (s.cluster?.mode === 'fan-out') {
+        const keys = s.cluster.nodes.flatMap((n) => (n.key !== undefined ? [n.key] : []));
+        const heard = (k: string): boolean => s.nodes.some((n) => n.id === k && (n.poll.polls > 0 || n.poll.lastError !== undefined));
+        if (keys.length > 0 && keys.every(heard)) resolve(undefined);
+      } else if (s.poll.polls > 0) resolve(undefined);
       else if (s.poll.lastError) resolve(s.poll.lastError);
     };
     unsubscribe = store.subscribe(check);
@@ -161,9 +167,13 @@ async function firstConnect(ready: Promise<void>, store: ReconStore, timeoutMs: 
     return await Promise.race([
       ready.then(() => firstPoll),
       firstPoll,
-      // A TLS client facing a plain port waits for a handshake that never comes: say so here too.
-      sleep(timeoutMs + 2000).then(
-        () => `no answer from ${store.getState().endpoint} within ${Math.round(timeoutMs / 1000)}s${tls ? ': if that port is not TLS, drop --tls / use redis://' : ''}`,
+      // A TLS client facing a plain port waits for a handshake that never comes: say so here too. A
+      // cluster's nodes start their own collectors after the seed answered: they get a while longer,
+      // then the run starts anyway (a node that never answers says so in its own state).
+      sleep(timeoutMs + 2000).then(() =>
+        store.getState().cluster
+          ? Promise.race([firstPoll, sleep(timeoutMs + 10_000).then(() => undefined)])
+          : `no answer from ${store.getState().endpoint} within ${Math.round(timeoutMs / 1000)}s${tls ? ': if that port is not TLS, drop --tls / use redis://' : ''}`,
       ),
     ]);
   } catch (err) {
@@ -191,6 +201,10 @@ export function unparsedNote(count: number, reasons: Readonly<Record<string, num
 function summary(inv: Inventory, store: ReconStore, wrote: string): string {
   const s = store.getState();
   const where = inv.server ? `${inv.server.name} ${inv.server.version} at ${inv.endpoint}` : inv.endpoint;
+  const live = inv.nodes.filter((n) => n.state !== 'gone' && n.state !== 'unwatched');
+  const cluster = inv.cluster
+    ? ` (cluster: ${inv.cluster.mode === 'pinned' ? `1 of ${inv.nodes.length} nodes watched` : `${live.length} nodes watched, ${live.filter((n) => n.role === 'primary').length} primaries`})`
+    : '';
   const unnamed = inv.clients.filter((c) => c.name === '').length;
   const m = s.monitor;
   const monitorNote = m.reason && m.desired !== 'on' ? ` (MONITOR: ${m.reason})` : m.phase === 'error' ? ` (MONITOR failed: ${m.reason})` : '';
@@ -202,7 +216,7 @@ function summary(inv: Inventory, store: ReconStore, wrote: string): string {
     ? `, keyspace: ${countText(k.sampled)} of ${countText(k.dbsize)} keys in ${k.patterns.length} patterns (${k.complete ? 'complete' : k.end === 'sample' ? 'sample size reached' : k.end === 'error' ? `failed: ${k.reason ?? 'error'}` : 'partial'})`
     : '';
   return (
-    `redis-recon: ${clean(where)}: ${inv.clients.length} clients (${unnamed} unnamed), ` +
+    `redis-recon: ${clean(where)}${cluster}: ${inv.clients.length} clients (${unnamed} unnamed), ` +
     `${w.monitorEvents} MONITOR events${off}, ${w.unparsedLines} unparsed, ${inv.prefixes.length} prefixes, ` +
     `${inv.summary.libraries.outdated + inv.summary.libraries.missing} libraries to upgrade` +
     `${keyspaceNote}${clean(monitorNote)}${wrote}`

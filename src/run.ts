@@ -83,7 +83,7 @@ function prepareReplay(config: Config, path: string): Prepared {
       kind: 'replay',
       start(store, opts) {
         const spec: CollectorSpec = { kind: 'replay', path, header, speed: config.speed };
-        const engine = runCollectors([spec], store, { ...config, delimiter: header.delimiter }, { audit: opts.audit ?? null, clock });
+        const engine = runCollectors([spec], store, { ...config, endpoint: header.endpoint, delimiter: header.delimiter }, { audit: opts.audit ?? null, clock });
         return { engine, ...(engine.done ? { done: engine.done } : {}) };
       },
     },

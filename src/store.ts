@@ -9,8 +9,12 @@ import type { SessionView } from './analysis/session.ts';
 import { emptyView } from './analysis/session.ts';
 import { createUiSlice, type UiSlice } from './ui/uiSlice.ts';
 import type { HoldKind, MonitorDesire, MonitorPhase, NodeMonitor, NodeStatus, OffPeriod } from './collect/protocol.ts';
+import type { ClusterState } from './collect/cluster.ts';
 
-export type { MonitorDesire, MonitorPhase, NodeStatus };
+export type { ClusterState, MonitorDesire, MonitorPhase, NodeStatus };
+
+/** The view narrowed to some nodes (their keys): clients, prefix tree, top keys and totals of those only. */
+export type NarrowView = (nodeKeys: readonly string[]) => SessionView;
 
 /** MONITOR over every node, summed up for the status bar, the headless summary and the export. */
 export interface MonitorStatus {
@@ -69,6 +73,10 @@ export interface ReconState {
   readonly server?: ServerIdentity;
   /** Every node's own state, in the order they first reported. */
   readonly nodes: readonly NodeStatus[];
+  /** Set when the endpoint is a cluster node: the cluster's nodes (watched or not) and what happened. */
+  readonly cluster?: ClusterState;
+  /** The view of some nodes only (the dashboard's node narrowing); absent before the first publish. */
+  readonly narrow?: NarrowView;
   readonly poll: PollStatus;
   readonly monitor: MonitorStatus;
   readonly keyspace: KeyspaceIntent;
@@ -93,7 +101,9 @@ export interface ReconActions {
   toggleKeyspace(): void;
   stopKeyspace(reason: string): void;
   /** The collectors' newest states and the merged view, in one commit. */
-  published(view: SessionView, nodes: readonly NodeStatus[]): void;
+  published(view: SessionView, nodes: readonly NodeStatus[], narrow?: NarrowView): void;
+  /** The cluster's topology or events changed. */
+  clusterChanged(cluster: ClusterState): void;
   /** A message from the main thread itself (an export, the recorder). */
   notice(message: string): void;
 }
@@ -158,24 +168,31 @@ export function createReconStore(opts: StoreOptions): ReconStore {
         if (k.desired === 'off') return;
         set({ keyspace: { ...k, desired: 'off', reason } });
       },
-      published(view, nodes) {
+      published(view, nodes, narrow) {
         set((s) => {
           const first = nodes[0];
+          // A node that left the cluster keeps its counts (the stream) but no longer speaks for the
+          // polls or MONITOR.
+          const present = nodes.some((n) => n.gone !== undefined) ? nodes.filter((n) => n.gone === undefined) : nodes;
           const noticesFromNodes = nodes.flatMap((n) => n.notices);
           const notices = mergeNotices(s.notices, noticesFromNodes);
           return {
             view,
             nodes,
+            ...(narrow ? { narrow } : {}),
             ...(first?.server ? { server: first.server } : {}),
             // A capture's window begins at its first line's time, not when reading began.
             ...(first?.windowStart !== undefined && (s.startedAt <= 0 || first.windowStart < s.startedAt) ? { startedAt: first.windowStart } : {}),
-            poll: summarizePoll(nodes),
-            monitor: summarizeMonitor(s.monitor, nodes, now()),
+            poll: summarizePoll(present),
+            monitor: summarizeMonitor(s.monitor, present, now()),
             stream: summarizeStream(nodes),
             commandTable: first?.commandTable ?? s.commandTable,
             ...(notices !== s.notices ? { notices } : {}),
           };
         });
+      },
+      clusterChanged(cluster) {
+        set({ cluster });
       },
       notice(message) {
         if (!get().notices.includes(message)) set((s) => ({ notices: [...s.notices, message].slice(-BOUNDS.notices) }));

@@ -147,11 +147,12 @@ test('Markdown of 40,000 connections of one service is linear: well under two se
     connected: true, listed: true, firstSeen: '', lastSeen: '', ageSeconds: 1, idleSeconds: 0, lastCommand: 'get', events: 1,
     commands: { GET: 1 }, reads: 1, writes: 0, prefixes: [{ prefix: 'user:', reads: 1, writes: 0 }], topKeys: [], dbs: [],
     library: { verdict: 'outdated', reason: 'old' }, findings: [{ code: 'cross-slot', severity: 'error', message: 'x', count: 1, example: 'a b' }], sharedBy: null,
+    node: null,
   };
   const clients = Array.from({ length: 40_000 }, (_, i) => ({ ...base, id: String(i), addr: `10.0.${i >> 8 & 255}.${i & 255}:1`, ip: `10.0.${i >> 8 & 255}.${i & 255}` }));
   const inv = { formatVersion: 1, tool: { name: 'redis-recon', version: 't' }, endpoint: 'e', server: null, target: null,
     window: { start: '', end: '', monitorEvents: 0, unparsedLines: 0, droppedLines: 0, monitorOnSeconds: 0, monitorOffSeconds: 0, monitorOff: [] }, clients, prefixes: [], topKeys: [],
-    summary: { clients: 40_000, connected: 40_000, unnamed: 0, services: 1, libraries: { ok: 0, outdated: 40_000, unknown: 0, missing: 0, unavailable: 0 }, findings: {}, selfLeftOut: 0 } } as Inventory;
+    summary: { clients: 40_000, connected: 40_000, unnamed: 0, services: 1, libraries: { ok: 0, outdated: 40_000, unknown: 0, missing: 0, unavailable: 0 }, findings: {}, selfLeftOut: 0 }, nodes: [], cluster: null } as Inventory;
   const t = performance.now();
   const md = renderInventory(inv, 'md');
   const ms = performance.now() - t;

@@ -162,11 +162,12 @@ function inventory(over: Partial<Inventory['window']> = {}, keys: string[] = [])
   const client: ExportClient = {
     id: '1', addr: '10.0.0.1:1', ip: '10.0.0.1', name: 'svc', libName: null, libVer: null, user: null, db: 0, connected: true, listed: true,
     firstSeen: '', lastSeen: '', ageSeconds: 1, idleSeconds: 0, lastCommand: null, events: 1, commands: { GET: 1 }, reads: 1, writes: 0,
-    prefixes: keys.map((k) => ({ prefix: k, reads: 1, writes: 0 })), topKeys: keys.map((key) => ({ key, count: 1 })), dbs: [], library: null, findings: [], sharedBy: null,
+    prefixes: keys.map((k) => ({ prefix: k, reads: 1, writes: 0 })), topKeys: keys.map((key) => ({ key, count: 1 })), dbs: [], library: null, findings: [], sharedBy: null, node: null,
   };
   return {
     formatVersion: 1, tool: { name: 'redis-recon', version: 't' }, endpoint: 'e', server: null, target: null,
     window: { start: '2026-01-01T00:00:00.000Z', end: '2026-01-01T00:00:40.000Z', monitorEvents: 1, unparsedLines: 0, droppedLines: 0, monitorOnSeconds: 36, monitorOffSeconds: 0, monitorOff: [], ...over },
+    nodes: [], cluster: null,
     clients: [client], prefixes: keys.map((prefix) => ({ prefix, kind: 'leaf' as const, reads: 1, writes: 0, count: 1 })), topKeys: [],
     summary: { clients: 1, connected: 1, unnamed: 0, services: 1, libraries: { ok: 0, outdated: 0, unknown: 0, missing: 0, unavailable: 0 }, findings: {}, selfLeftOut: 0 },
   };

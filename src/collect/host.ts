@@ -2,7 +2,7 @@
 // closes MONITOR when they stop), acknowledges its deltas once applied (its flow control), and
 // relays intents. A worker that dies is reported, never silently forgotten.
 import { Worker } from 'node:worker_threads';
-import type { CollectorInit, FromCollector, NodeDelta, ToCollector } from './protocol.ts';
+import type { CollectorInit, FromCollector, NodeDelta, ToCollector, TopologyReport } from './protocol.ts';
 
 /** The main thread's heartbeat period; a collector's watchdog allows several missed ones. */
 export const HEARTBEAT_MS = 200;
@@ -28,6 +28,8 @@ export interface HostHandlers {
   /** A delta arrived; the host acknowledges it after this returns. */
   onDelta(nodes: readonly NodeDelta[], final: boolean): void;
   onTap?(text: string, kind: 'poll' | 'batch'): void;
+  /** A cluster node's view of its cluster changed. */
+  onTopology?(report: TopologyReport): void;
   onChunkAck?(): void;
   /** The worker failed (a bug, or it ran out of memory): in words. */
   onFailure(message: string): void;
@@ -109,6 +111,9 @@ export function startCollector(init: CollectorInit, handlers: HostHandlers): Col
         break;
       case 'tap':
         handlers.onTap?.(msg.text, msg.kind);
+        break;
+      case 'topology':
+        handlers.onTopology?.(msg.report);
         break;
       case 'chunk-ack':
         handlers.onChunkAck?.();

@@ -20,13 +20,14 @@ import { adaptiveInterval, clientListStat, parseCommandStat, usecPerCall, type C
 import type { Auditor } from '../analysis/session.ts';
 import { startPoller, type Poller } from '../sources/poller.ts';
 import { monitorConnection, type MonitorConnection } from '../sources/monitor.ts';
-import { isSelfClient, selfName } from '../sources/connect.ts';
+import { isSelfClient, selfName, type Redis } from '../sources/connect.ts';
 import type { PollResult } from '../types.ts';
 import { NodeCore } from './nodeCore.ts';
 import { MonitorGate } from './monitorGate.ts';
 import { Courier } from './courier.ts';
 import { recordTap } from './tap.ts';
 import { keyspaceSampler, DEFAULT_KEYSPACE_RATE } from './keyspace.ts';
+import { ClusterWatch, identifyNode, type NodeIdentity } from './clusterWatch.ts';
 import type { CollectorInit, FromCollector, MonitorPhase, NodeDelta, NodeMonitor, NodeStatus, PollState, ToCollector } from './protocol.ts';
 
 /** MONITOR lines waiting in the collector beyond which it is falling behind: MONITOR closes. */
@@ -45,7 +46,13 @@ export interface Collector {
 
 export function startLiveCollector(init: CollectorInit, config: Config, nodeId: string, auditor: Auditor | undefined, send: (m: FromCollector) => void): Collector {
   const now = Date.now;
-  const tap = init.record ? recordTap({ values: init.record.values, sink: (text, kind) => send({ t: 'tap', text, kind }) }) : undefined;
+  // Without a cluster role (a caller that predates clusters) the node is watched alone, as pinned.
+  const clusterRole = init.spec.kind === 'live' ? init.spec.cluster : undefined;
+  const mode = clusterRole?.mode ?? 'pinned';
+  // A cluster node's records carry its node, so a replay rebuilds one collector per node.
+  const tap = init.record
+    ? recordTap({ values: init.record.values, ...(mode === 'node' ? { node: nodeId } : {}), sink: (text, kind) => send({ t: 'tap', text, kind }) })
+    : undefined;
   const core = new NodeCore({ nodeId, delimiter: init.delimiter, isSelf: isSelfClient, auditor, now, tap });
   const courier = new Courier(send, now);
   const gate = new MonitorGate(init.desired, now);
@@ -81,6 +88,18 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
   const keyspace = init.keyspace ?? { rate: DEFAULT_KEYSPACE_RATE, sample: 0, run: false };
   const sampler = keyspaceSampler(config, keyspace, { delimiter: init.delimiter, now, requestPoll: () => poller.pollSoon() });
 
+  // Who the node is, asked once its poll connection is up. Until then nothing is counted and MONITOR
+  // stays closed: a seed that turns out to be a cluster node only reports the topology (the engine
+  // watches every node at the address the cluster announces and retires it), so nothing it saw may
+  // have been counted or recorded.
+  let identity: NodeIdentity | undefined;
+  let identifying: Promise<void> | undefined;
+  let retiring = false;
+  let nodeWatch: ClusterWatch | undefined;
+  let pollClient: Redis | undefined;
+  /** The newest poll that arrived before the node was identified. */
+  let earlyPoll: PollResult | undefined;
+
   const monitor: MonitorConnection = monitorConnection(config, {
     onLine(line) {
       linesSinceWatch++;
@@ -101,8 +120,10 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
         monitorOnAt = now();
         unseenPolls = 0;
         unwatchedMs = 0;
-        // Poll soon, so the guard sees the new connection at once.
-        poller.pollSoon();
+        // Poll now, so the guard sees the new connection at once. Not pollSoon: its one early poll
+        // per interval is what an address MONITOR shows before any poll listed it needs (a cluster
+        // node's MONITOR opens after the first poll answered, and would otherwise use it up).
+        void poller.pollNow().catch(() => {});
       }
       gate.connection(phase, reason);
       noteRecordedPhase();
@@ -120,7 +141,9 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
   /** Opens or closes MONITOR to match the gate. */
   const reconcile = (): void => {
     if (stopping) return;
-    const run = gate.shouldRun();
+    // A cluster node's MONITOR waits for its role (a replica opens none unless asked).
+    const known = identity !== undefined && !retiring && (nodeWatch === undefined || nodeWatch.roleKnown);
+    const run = gate.shouldRun() && known;
     if (run && !monitor.isOpen && !failed) monitor.open();
     else if (!run && monitor.isOpen) {
       monitor.close();
@@ -190,10 +213,57 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
     reconcile();
   };
 
+  /** A poll counted: the cluster facts first (role, replication link, MONITOR policy), then the session. */
+  const admit = (p: PollResult): void => {
+    if (nodeWatch) {
+      nodeWatch.afterPoll(p, pollClient);
+      core.dropSources = nodeWatch.replicationSources;
+      gate.setStandby(nodeWatch.standby());
+      const facts = nodeWatch.facts(core.replicated);
+      core.cluster = facts ? { id: facts.id, addr: config.endpoint, role: facts.role, ...(facts.primaryId ? { primaryId: facts.primaryId } : {}), slots: facts.slots } : undefined;
+    }
+    core.pushPoll(p);
+  };
+
+  const identify = (client: Redis): Promise<void> =>
+    (identifying ??= identifyNode(client).then((id) => {
+      identity = id;
+      if (id.cluster) {
+        retiring = mode === 'seed' && id.clusterId !== undefined;
+        if (retiring) gate.setStandby('a cluster node: redis-recon watches every node of the cluster instead');
+        if (id.clusterId === undefined) core.notice(`${config.endpoint} is a cluster node, but its cluster id cannot be read (CLUSTER MYID and CLUSTER NODES refused): watching this node only`);
+        nodeWatch = new ClusterWatch({
+          key: nodeId,
+          clusterId: id.clusterId,
+          monitorReplicas: clusterRole?.monitorReplicas ?? false,
+          pinned: mode !== 'node',
+          report: (report) => send({ t: 'topology', report }),
+          notice: (m) => core.notice(m),
+          // A seed that cannot read the topology cannot fan out: it watches its own node after all.
+          refused: () => {
+            if (!retiring) return;
+            retiring = false;
+            gate.setStandby(undefined);
+            core.notice(`${config.endpoint} is a cluster node, but the topology cannot be read from it: watching this node only`);
+            reconcile();
+          },
+          now,
+        });
+      }
+      const early = earlyPoll;
+      earlyPoll = undefined;
+      if (early && !retiring) admit(early);
+      // The topology at once: a seed's fan-out (or a node's place) must not wait for the next poll.
+      if (nodeWatch) void nodeWatch.refreshTopology(client);
+      reconcile();
+    }));
+
   let tableRequested = false;
   const poller: Poller = startPoller(config, {
     onResult(p) {
-      core.pushPoll(p);
+      if (identity === undefined) earlyPoll = p;
+      else if (retiring) nodeWatch?.afterPoll(p, pollClient);
+      else admit(p);
       afterPoll(p);
     },
     onError(message, fatal, answered) {
@@ -207,6 +277,8 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
         monitor.close();
         reconcile();
       }
+      pollClient = client;
+      void identify(client);
       if (tableRequested) return;
       tableRequested = true;
       void commandTableFromServer(client).then(({ table, source, warning }) => core.useCommandTable(table, source, warning));
@@ -214,7 +286,9 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
   });
 
   poller.ready.then(
-    () => {
+    async (client) => {
+      pollClient = client;
+      await identify(client);
       send({ t: 'ready' });
       reconcile();
       if (keyspace.run && !stopping) sampler.start();
@@ -239,6 +313,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
     commandTable: core.commandTable,
     notices: [...core.notices],
     clock: now(),
+    ...(nodeWatch && !retiring ? optionalCluster(nodeWatch.facts(core.replicated)) : {}),
   });
 
   /** Safety checks that do not wait for a poll: the heartbeat watchdog and blindness. */
@@ -268,8 +343,12 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
 
   const gateTimer = setInterval(watch, GATE_TICK_MS);
 
-  /** The node's delta, with the keyspace sampler's report when it has news (all of it when `force`). */
+  /**
+   * The node's delta, with the keyspace sampler's report when it has news (all of it when `force`).
+   * A retiring seed sends its state only: it counted nothing, and its node is watched by another collector.
+   */
   const delta = (force = false): NodeDelta => {
+    if (retiring) return { status: status(), totals: { events: 0, reads: 0, writes: 0, keyed: 0, eventsPerSec: 0 } };
     const d = core.delta(status());
     const report = sampler.report(force);
     return report ? { ...d, keyspace: report } : d;
@@ -351,3 +430,5 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
 }
 
 const mb = (n: number): string => bytes.format(n, { unitSeparator: ' ' }) ?? `${n} B`;
+
+const optionalCluster = (c: NodeStatus['cluster']): { cluster?: NodeStatus['cluster'] } => (c ? { cluster: c } : {});

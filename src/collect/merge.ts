@@ -22,6 +22,8 @@ interface Part {
 }
 
 class NodeState {
+  /** Set once the node left (its collector stopped): kept on every later status. */
+  gone: string | undefined;
   readonly clients = new Map<string, ClientView>();
   /** The partitions reporting under this node id (one for a live node). */
   readonly parts = new Map<number, Part>();
@@ -45,7 +47,7 @@ export class Merger {
   private keyspaceChanged = false;
   private keyspaceView: KeyspaceView | undefined;
 
-  constructor(delimiter = ':') {
+  constructor(private readonly delimiter = ':') {
     this.tree = new PatternTree(delimiter);
   }
 
@@ -66,6 +68,7 @@ export class Merger {
     }
     n.parts.set(part, p);
     n.status = n.parts.size === 1 ? delta.status : combineStatuses([...n.parts.values()].map((x) => x.status));
+    if (n.gone !== undefined) n.status = { ...n.status, gone: n.gone };
     if (delta.keyspace) {
       this.keyspace.set(id, delta.keyspace);
       if (delta.keyspace.tree) {
@@ -80,6 +83,54 @@ export class Merger {
       this.clientsChanged = true;
     }
   }
+
+  /** Drops a node's state altogether (a seed retired before it counted anything). */
+  forget(id: string): void {
+    if (!this.nodes.delete(id)) return;
+    this.keyspace.delete(id);
+    this.keyspaceTrees.delete(id);
+    this.clientsChanged = true;
+    this.treeChanged = true;
+    this.keyspaceChanged = true;
+  }
+
+  /** Marks a node gone (it left the cluster): its clients, counts and keys stay in the picture. */
+  markGone(id: string, why: string): void {
+    const n = this.nodes.get(id);
+    if (!n) return;
+    n.gone = why;
+    n.status = { ...n.status, gone: why };
+  }
+
+  /**
+   * The view narrowed to some nodes (a node or a shard picked in the dashboard): their clients,
+   * their pattern trees merged, their top keys and totals summed. Built on demand, remembered until
+   * the next delta.
+   */
+  narrowed(ids: readonly string[]): SessionView {
+    const key = `${this.version}\u0000${ids.join('\u0000')}`;
+    const hit = this.narrowCache;
+    if (hit && hit.key === key) return hit.view;
+    const picked = ids.flatMap((id) => {
+      const n = this.nodes.get(id);
+      return n ? [n] : [];
+    });
+    const clients: ClientView[] = [];
+    for (const n of picked) for (const v of n.clients.values()) clients.push(v);
+    const parts = picked.flatMap((n) => [...n.parts.values()]);
+    const snapshots = parts.flatMap((p) => (p.tree ? [p.tree] : []));
+    const view: SessionView = {
+      version: this.version,
+      clients,
+      topKeys: sumTopKeys(parts.map((p) => p.topKeys)),
+      tree: snapshots.length > 0 ? mergeSnapshots(snapshots) : new PatternTree(this.delimiter),
+      totals: sumTotals(parts.map((p) => p.totals)),
+    };
+    this.narrowCache = { key, view };
+    return view;
+  }
+
+  private narrowCache: { key: string; view: SessionView } | undefined;
 
   /** The nodes' states, in the order they first reported. */
   statuses(): NodeStatus[] {

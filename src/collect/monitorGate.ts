@@ -45,6 +45,8 @@ export class MonitorGate {
   private openOff: { from: number; why: string; cause: OffCause } | undefined;
   /** MONITOR has been on at least once: a connection that is not on since then is a gap in the stream. */
   private everOn = false;
+  /** MONITOR left off by policy on this node (a cluster replica): not a hold, nothing to come back from. */
+  private standbyReason: string | undefined;
 
   constructor(desired: MonitorDesire, private readonly now: () => number) {
     this.desired = desired;
@@ -121,11 +123,22 @@ export class MonitorGate {
     return this.duty;
   }
 
+  /**
+   * Leaves MONITOR off on this node by policy (a cluster replica: its primary's MONITOR sees the
+   * writes), or lifts that (undefined). Shown as off with the reason, never as a hold or an
+   * off-period: the user's MONITOR is on, on the nodes where it belongs.
+   */
+  setStandby(reason: string | undefined): void {
+    if (reason === this.standbyReason) return;
+    this.standbyReason = reason;
+    this.note();
+  }
+
   /** Whether MONITOR should be open now. Advances cool-downs and the duty cycle. */
   shouldRun(): boolean {
     this.expire();
     this.advanceDuty();
-    return this.desired === 'on' && this.holds.size === 0;
+    return this.desired === 'on' && this.holds.size === 0 && this.standbyReason === undefined;
   }
 
   /** When the next automatic change is due (a cool-down ends, the duty cycle turns), for a timer. */
@@ -169,6 +182,7 @@ export class MonitorGate {
   private describe(): { phase: MonitorPhase; reason?: string; hold?: HoldKind } {
     if (this.desired === 'off') return { phase: this.onMs > 0 || this.onSince !== undefined ? 'stopped' : 'off', reason: this.userReason };
     if (this.desired === 'paused') return { phase: 'paused', reason: this.userReason ?? 'paused by you' };
+    if (this.standbyReason !== undefined) return { phase: 'off', reason: this.standbyReason };
     for (const kind of HOLD_ORDER) {
       const h = this.holds.get(kind);
       if (h) return { phase: 'paused', reason: h.reason, hold: kind };
@@ -210,7 +224,8 @@ export class MonitorGate {
    * connection being down or reopening. Undefined while it streams, or when the user does not want it.
    */
   private offCause(): { cause: OffCause; why: string } | undefined {
-    if (this.desired !== 'on') return undefined;
+    // Off by policy (a cluster replica) is no gap: nothing was meant to be seen there.
+    if (this.desired !== 'on' || this.standbyReason !== undefined) return undefined;
     const { hold, reason } = this.describe();
     if (hold) return { cause: hold, why: reason ?? hold };
     switch (this.connPhase) {

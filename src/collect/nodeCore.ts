@@ -11,6 +11,7 @@ import type { ClientInfo, CommandClassifier, PollResult, ServerIdentity } from '
 import type { NodeDelta, NodeStatus, StreamState } from './protocol.ts';
 import type { PatternSnapshot } from '../analysis/keyPatterns.ts';
 import type { RecordTap } from './tap.ts';
+import type { RecordedNode } from '../record/format.ts';
 
 export type { PollResult };
 
@@ -67,6 +68,14 @@ export class NodeCore {
   private readonly noticeList: string[] = [];
   private unknownAddresses = 0;
   server: ServerIdentity | undefined;
+  /** A cluster node's place, recorded with each poll (live) or read back from one (replay). */
+  cluster: RecordedNode | undefined;
+  /**
+   * Sources whose MONITOR lines are left out: a cluster replica's replication link replays its
+   * primary's writes, which the primary's own MONITOR already counted.
+   */
+  dropSources: ReadonlySet<string> = new Set();
+  private droppedReplicated = 0;
   commandTable: NodeStatus['commandTable'] = { source: 'pending' };
   windowStart: number | undefined;
 
@@ -181,6 +190,10 @@ export class NodeCore {
     for (let i = from; i < to; i++) {
       const line = batch[i]!;
       const r = parseMonitorLine(line);
+      if (r.ok && this.dropSources.size > 0 && this.dropSources.has(r.event.source)) {
+        this.droppedReplicated++;
+        continue;
+      }
       if (r.ok) {
         const e = tap ? { ...r.event, classified: this.classifier.classify(r.event.args) } : r.event;
         events.push(e);
@@ -220,7 +233,7 @@ export class NodeCore {
   private applyPoll(poll: PollResult): void {
     this.polls++;
     this.lastPollAt = poll.at;
-    this.opts.tap?.poll(poll);
+    this.opts.tap?.poll(poll, this.cluster);
     this.session.applyPoll(poll);
     this.server = poll.server;
     if (poll.clients.length > 0 && !clientListFeatures(poll.clients).libInfo) {
@@ -229,6 +242,11 @@ export class NodeCore {
       );
     }
     if (poll.unparsed.length > 0) this.notice('some CLIENT LIST lines could not be read: those connections are missing');
+  }
+
+  /** MONITOR lines of the replication link left out (see dropSources). */
+  get replicated(): number {
+    return this.droppedReplicated;
   }
 
   get stream(): StreamState {

@@ -11,6 +11,7 @@ import type { PatternSnapshot } from '../analysis/keyPatterns.ts';
 import type { Config } from '../config.ts';
 import type { HeaderRecord } from '../record/format.ts';
 import type { KeyspaceReport } from '../analysis/keyspaceEstimate.ts';
+import type { Topology } from '../parse/clusterTopology.ts';
 
 export type MonitorDesire = 'on' | 'paused' | 'off';
 export type MonitorPhase = 'off' | 'connecting' | 'on' | 'reconnecting' | 'paused' | 'stopped' | 'error';
@@ -87,6 +88,45 @@ export interface NodeStatus {
   readonly windowStart?: number;
   /** The source's clock (the capture's or recording's time; wall time when live). */
   readonly clock: number;
+  /** Set when the node is a cluster node: who it is in the cluster and what it serves. */
+  readonly cluster?: NodeCluster;
+  /** Set (by the main thread) once the node left the cluster: its collector stopped, its data kept. */
+  readonly gone?: string;
+}
+
+/**
+ * One cluster node's place in its cluster, as the node itself says: its own INFO (role), CLUSTER
+ * MYID, its shard's slots from its topology reply, CLUSTER INFO's state, INFO errorstats.
+ */
+export interface NodeCluster {
+  /** The cluster's id for the node (CLUSTER MYID): stable across restarts and address changes. */
+  readonly id: string;
+  readonly role: 'primary' | 'replica';
+  /** A replica's primary (cluster id). */
+  readonly primaryId?: string;
+  /** Slot ranges its shard serves, `0-5460,10923`; '' when none (or not read yet). */
+  readonly slots: string;
+  /** `cluster_state` from CLUSTER INFO: ok or fail. */
+  readonly state?: string;
+  /**
+   * MOVED and ASK replies this node sent while redis-recon watched it (INFO errorstats). Server-wide:
+   * a redirected command never reaches MONITOR, so no lens ties them to a client.
+   */
+  readonly redirects?: { readonly moved: number; readonly ask: number };
+  /** MONITOR left off by policy (a replica, unless --replicas), in words. */
+  readonly standby?: string;
+  /** MONITOR lines from the replication link (the primary's writes, counted on the primary) left out. */
+  readonly replicated?: number;
+}
+
+/** A collector's view of the whole cluster, sent when it changes (not with every delta). */
+export interface TopologyReport {
+  /** The reporting collector's node key. */
+  readonly reporter: string;
+  /** The reporter's own cluster id. */
+  readonly self: string;
+  readonly at: number;
+  readonly topology: Topology;
 }
 
 export interface NodeDelta {
@@ -109,8 +149,20 @@ export interface AuditSpec {
   readonly librariesFile?: string;
 }
 
+/**
+ * How a live collector treats a cluster node. `seed`: the endpoint the user gave; a standalone
+ * server is watched as always, a cluster node only reports the topology (the engine then watches
+ * every node at the address the cluster announces, and retires the seed before it counted
+ * anything). `node`: one node of a cluster the engine fans out over. `pinned`: --single-node.
+ */
+export interface ClusterRole {
+  readonly mode: 'seed' | 'node' | 'pinned';
+  /** MONITOR on replicas too (--replicas); by default only primaries stream MONITOR. */
+  readonly monitorReplicas: boolean;
+}
+
 export type CollectorSpec =
-  | { readonly kind: 'live'; readonly nodeId: string; readonly config: Config }
+  | { readonly kind: 'live'; readonly nodeId: string; readonly config: Config; readonly cluster?: ClusterRole }
   | {
       readonly kind: 'capture';
       readonly nodeId: string;
@@ -163,6 +215,8 @@ export type FromCollector =
   | { readonly t: 'ready' }
   | { readonly t: 'connect-failed'; readonly message: string }
   | { readonly t: 'tap'; readonly text: string; readonly kind: 'poll' | 'batch' }
+  /** The cluster's topology as this node sees it, when it changed. */
+  | { readonly t: 'topology'; readonly report: TopologyReport }
   /** A capture chunk was taken: the main thread's flow control. */
   | { readonly t: 'chunk-ack' }
   | { readonly t: 'done'; readonly summary: string }

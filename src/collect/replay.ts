@@ -13,6 +13,7 @@ import { MonitorGate } from './monitorGate.ts';
 import { Courier } from './courier.ts';
 import type { Collector } from './live.ts';
 import type { CollectorInit, CollectorSpec, FromCollector, MonitorDesire, NodeStatus, ToCollector } from './protocol.ts';
+import { errorCount, Growth } from './clusterWatch.ts';
 
 type ReplaySpec = Extract<CollectorSpec, { kind: 'replay' }>;
 
@@ -28,6 +29,8 @@ export function startReplayCollector(init: CollectorInit, spec: ReplaySpec, audi
   const courier = new Courier(send);
   const gate = new MonitorGate(init.desired === 'off' ? 'on' : init.desired, () => clock.now);
   const cores = new Map<string, NodeCore>();
+  /** A recorded cluster node's MOVED and ASK replies, from the errorstats its polls kept. */
+  const redirects = new Map<string, { moved: Growth; ask: Growth }>();
   let stopping = false;
   /** Stopping ends any wait at once (pacing or pause). */
   const stopped = new AbortController();
@@ -48,14 +51,27 @@ export function startReplayCollector(init: CollectorInit, spec: ReplaySpec, audi
 
   const status = (node: string, core: NodeCore): NodeStatus => ({
     id: node,
-    addr: spec.header.endpoint,
+    // A cluster node's polls say where it was; a standalone recording is of the endpoint.
+    addr: core.cluster?.addr ?? spec.header.endpoint,
     ...(core.server ? { server: core.server } : {}),
     poll: { polls: core.polls, ...(core.lastPollAt !== undefined ? { lastAt: core.lastPollAt } : {}), intervalMs: 0 },
-    monitor: gate.status({ guard: 'idle' }),
+    // A recorded cluster node without a MONITOR line (a replica, by default) had MONITOR off.
+    monitor: core.cluster && core.stream.lines === 0 ? { phase: 'off', reason: 'no MONITOR lines were recorded for this node', onMs: 0, offPeriods: [], guard: 'idle' } : gate.status({ guard: 'idle' }),
     stream: core.stream,
     commandTable: core.commandTable,
     notices: [...core.notices],
     clock: clock.now,
+    ...(core.cluster
+      ? {
+          cluster: {
+            id: core.cluster.id,
+            role: core.cluster.role,
+            ...(core.cluster.primaryId ? { primaryId: core.cluster.primaryId } : {}),
+            slots: core.cluster.slots,
+            ...(redirects.has(node) ? { redirects: { moved: redirects.get(node)!.moved.total, ask: redirects.get(node)!.ask.total } } : {}),
+          },
+        }
+      : {}),
   });
 
   const deltas = (force: boolean) =>
@@ -137,7 +153,15 @@ export function startReplayCollector(init: CollectorInit, spec: ReplaySpec, audi
           if (r.t === 'header') recordedStart = r.startedAt;
           else if (r.t === 'poll') {
             const { clients, unparsed } = parseClientList(r.clientList);
-            coreFor(r.node ?? RECORDED_NODE).pushPoll({ startedAt: r.startedAt, at: r.at, clients, unparsed, server: r.server, info: { ...r.info }, rawClientList: r.clientList });
+            const node = r.node ?? RECORDED_NODE;
+            if (r.cluster) {
+              coreFor(node).cluster = r.cluster;
+              let g = redirects.get(node);
+              if (!g) redirects.set(node, (g = { moved: new Growth(), ask: new Growth() }));
+              g.moved.see(errorCount(r.info ?? {}, 'MOVED'));
+              g.ask.see(errorCount(r.info ?? {}, 'ASK'));
+            }
+            coreFor(node).pushPoll({ startedAt: r.startedAt, at: r.at, clients, unparsed, server: r.server, info: { ...r.info }, rawClientList: r.clientList });
           } else if (r.t === 'batch') {
             const at = clock.now;
             await pace(at);

@@ -3,11 +3,12 @@
 // all write into one file, each record tagged with its node.
 import { IDENTITY_COMMANDS, type IngestEvent } from '../analysis/session.ts';
 import type { Classified } from '../types.ts';
-import { RECORDED_INFO, type EventRecord, type RecordingRecord } from '../record/format.ts';
+import { RECORDED_INFO, type EventRecord, type RecordedNode, type RecordingRecord } from '../record/format.ts';
 import type { PollResult } from './nodeCore.ts';
 
 export interface RecordTap {
-  poll(poll: PollResult): void;
+  /** `cluster`: the node's place in its cluster when the poll was taken (cluster sessions). */
+  poll(poll: PollResult, cluster?: RecordedNode): void;
   /** One flush's events, each classified (the pipeline classifies when a tap is set). */
   batch(at: number, events: readonly IngestEvent[]): void;
   /** A line that did not parse (its text is kept only with values: it may hold them). */
@@ -37,7 +38,7 @@ export function recordTap(opts: { values: boolean; node?: string; sink: (text: s
     opts.sink(text, 'batch');
   };
   return {
-    poll(p) {
+    poll(p, cluster) {
       // Batches already queued go first: the recording keeps the order the session applied.
       drain();
       // The INFO fields the ledger needs to tell a server restart and place events in time.
@@ -49,6 +50,7 @@ export function recordTap(opts: { values: boolean; node?: string; sink: (text: s
         server: p.server,
         clientList: p.rawClientList ?? '',
         ...(Object.keys(info).length > 0 ? { info } : {}),
+        ...(cluster ? { cluster } : {}),
         ...node,
       };
       opts.sink(`${JSON.stringify(r)}\n`, 'poll');

@@ -104,12 +104,15 @@ function* csvChunks(inv: Inventory): Generator<string> {
     yield stringify([], { header: true, columns: ['client_ip', 'name', 'lib', 'lib_ver', 'user'] });
     return;
   }
+  // The node each connection is to, by address (a cluster client holds one per node).
+  const addrs = new Map((inv.nodes ?? []).map((n) => [n.id, n.addr]));
+  const row = (c: ExportClient) => ({ ...csvRow(c), node: c.node === null ? '' : addrs.get(c.node) ?? c.node });
   for (let i = 0; i < inv.clients.length; i += CSV_BATCH) {
     // Client names and keys come from the server, and any application can set them: a name like
     // =HYPERLINK(...) must open as text in a spreadsheet, never as a formula.
     // Control and bidirectional characters are escaped as on screen: a key holding ESC must not
     // reach the terminal of whoever runs `cat` on the file.
-    yield stringify(inv.clients.slice(i, i + CSV_BATCH).map(csvRow), { header: i === 0, escape_formulas: true, cast: { string: escapeControls } });
+    yield stringify(inv.clients.slice(i, i + CSV_BATCH).map(row), { header: i === 0, escape_formulas: true, cast: { string: escapeControls } });
   }
 }
 
@@ -167,6 +170,22 @@ const lib = (c: ExportClient): string => [c.libName, c.libVer].filter(Boolean).j
 /** Off periods the Markdown lists one by one; the JSON has them all. */
 const OFF_PERIODS_LISTED = 10;
 
+/** `3 primaries, 3 replicas; every node watched, MONITOR on the primaries`. */
+function clusterLine(inv: Inventory): string {
+  const live = inv.nodes.filter((n) => n.state !== 'gone');
+  const p = live.filter((n) => n.role === 'primary').length;
+  const r = live.filter((n) => n.role === 'replica').length;
+  const monitored = live.filter((n) => n.monitor.onSeconds > 0).length;
+  const how =
+    inv.cluster?.mode === 'pinned'
+      ? `only ${inv.cluster.seed} watched (--single-node)`
+      : inv.cluster?.mode === 'replay'
+        ? 'a recording of every node'
+        : 'every node watched';
+  const gone = inv.nodes.length - live.length;
+  return `${p} primaries, ${r} replicas${gone > 0 ? ` (+${gone} gone)` : ''}; ${how}; MONITOR ran on ${monitored} of ${live.length} nodes`;
+}
+
 /** Findings that say what will fail on the target (the others are about who the client is). */
 const FAILING: ReadonlySet<string> = new Set(['unsupported-command', 'cross-slot', 'cross-slot-transaction', 'cross-slot-script', 'select-db']);
 
@@ -193,15 +212,20 @@ function* markdownChunks(inv: Inventory): Generator<string> {
   yield `- Target: ${inv.target ? `${md(inv.target.title)} (\`${md(inv.target.id)}\`)` : 'none'}\n`;
   const self = s.selfLeftOut ? `; ${s.selfLeftOut} redis-recon connection(s) left out` : '';
   yield `- Clients: ${s.clients} (${s.connected} still connected${self}), ${s.services} named services, ${s.unnamed} unnamed\n`;
-  yield `- Libraries: ${Object.entries(s.libraries).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') || 'none judged'}\n\n`;
+  yield `- Libraries: ${Object.entries(s.libraries).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') || 'none judged'}\n`;
+  const nodes = inv.nodes ?? [];
+  const several = nodes.length > 1;
+  if (inv.cluster) yield `- Cluster: ${clusterLine(inv)}\n`;
+  yield '\n';
 
-  interface Service { connections: number; ips: Set<string>; libs: Set<string>; reads: number; writes: number }
+  interface Service { connections: number; ips: Set<string>; libs: Set<string>; reads: number; writes: number; nodes: Set<string> }
   const services = new Map<string, Service>();
   for (const c of inv.clients) {
     if (c.name === '') continue;
     let e = services.get(c.name);
-    if (!e) services.set(c.name, (e = { connections: 0, ips: new Set(), libs: new Set(), reads: 0, writes: 0 }));
+    if (!e) services.set(c.name, (e = { connections: 0, ips: new Set(), libs: new Set(), reads: 0, writes: 0, nodes: new Set() }));
     e.connections++;
+    if (c.node !== null) e.nodes.add(c.node);
     e.ips.add(c.ip);
     const l = lib(c);
     if (l !== '') e.libs.add(l);
@@ -209,12 +233,43 @@ function* markdownChunks(inv: Inventory): Generator<string> {
     e.writes += c.writes;
   }
   yield '## Services identified\n\n';
+  // Across a cluster's nodes: a cluster client holds a connection on each node it talks to.
   yield* table(
-    ['name', 'connections', 'ips', 'libraries', 'reads', 'writes'],
+    ['name', 'connections', ...(several ? ['nodes'] : []), 'ips', 'libraries', 'reads', 'writes'],
     [...services]
       .sort((a, b) => a[0].localeCompare(b[0]))
-      .map(([name, e]) => [name, e.connections, [...e.ips].join(', '), [...e.libs].join(', ') || '-', e.reads, e.writes]),
+      .map(([name, e]) => [name, e.connections, ...(several ? [e.nodes.size] : []), [...e.ips].join(', '), [...e.libs].join(', ') || '-', e.reads, e.writes]),
   );
+
+  if (several) {
+    const addr = new Map(nodes.map((n) => [n.id, n.addr]));
+    yield '\n## Nodes\n\nMOVED/ASK: replies the node sent while watched (INFO errorstats, server-wide: a redirected command never reaches MONITOR, so no client can be named).\n\n';
+    yield* table(
+      ['node', 'role', 'slots', 'connected', 'MONITOR', 'events', 'MOVED/ASK', 'state'],
+      nodes.map((n) => [
+        n.addr,
+        n.role === 'replica' && n.primary ? `replica of ${addr.get(n.primary) ?? n.primary}` : n.role ?? '-',
+        n.slots || '-',
+        n.connected,
+        `${n.monitor.phase}${n.monitor.onSeconds > 0 ? ` (${n.monitor.onSeconds}s)` : ''}`,
+        n.monitor.events,
+        n.redirects ? `${n.redirects.moved}/${n.redirects.ask}` : '-',
+        n.why ? `${n.state}: ${n.why}` : n.state,
+      ]),
+    );
+  }
+  if (inv.cluster && inv.cluster.notClusterAware.length > 0) {
+    const addr = new Map(nodes.map((n) => [n.id, n.addr]));
+    yield '\n## Likely not cluster-aware\n\nEvery connection of these services is to one primary, and that node answered MOVED while watched (INFO errorstats): each MOVED is a command that failed for some client there. An inference: the server never says which client it redirected.\n\n';
+    yield* table(
+      ['service', 'node', 'connections', 'MOVED on that node'],
+      inv.cluster.notClusterAware.map((s) => [s.name, addr.get(s.node) ?? s.node, s.connections, s.moved]),
+    );
+  }
+  if (inv.cluster && inv.cluster.events.length > 0) {
+    yield '\n## What happened to the cluster\n\n';
+    for (const e of inv.cluster.events) yield `- ${e.at} ${cell(e.text)}\n`;
+  }
 
   yield '\n## Unnamed clients\n\nNobody can tell which service these are: set a client name (CLIENT SETNAME) in each.\n\n';
   yield* table(

@@ -4,7 +4,8 @@ import type { ReconState } from '../store.ts';
 import { ageSeconds, connectedClients, idleSeconds, type ClientView, type LibraryAudit, type LibraryVerdictKind } from '../analysis/session.ts';
 import type { Finding, FindingCode } from '../audit/findings.ts';
 import { offDuration } from '../collect/monitorGate.ts';
-import type { OffPeriod } from '../collect/protocol.ts';
+import type { NodeStatus, OffPeriod } from '../collect/protocol.ts';
+import type { ClusterState } from '../collect/cluster.ts';
 import { exportKeyspace, type ExportKeyspace } from './keyspace.ts';
 
 export const EXPORT_FORMAT_VERSION = 1;
@@ -38,6 +39,52 @@ export interface ExportClient {
   findings: Finding[];
   /** This entry stands for N connections that print the same address (unix sockets); else null. */
   sharedBy: number | null;
+  /**
+   * The node the connection is to: `nodes[].id` (a cluster's node id; host:port of a standalone
+   * server). A cluster client holds one connection per node, each listed with its node.
+   */
+  node: string | null;
+}
+
+/** One server the session watched (every node of a cluster; the one server otherwise). */
+export interface ExportNode {
+  /** The cluster's node id (stable across restarts and address changes); host:port for a standalone server. */
+  id: string;
+  /** host:port, as the cluster announces it (or as given). */
+  addr: string;
+  role: 'primary' | 'replica' | null;
+  /** A replica's primary (`nodes[].id`). */
+  primary: string | null;
+  /** Hash slots its shard serves (`0-5460,10923`); null for a standalone server. */
+  slots: string | null;
+  /** up; down (its polls fail at the end of the window); gone (it left the cluster); unwatched (--single-node). */
+  state: 'up' | 'down' | 'gone' | 'unwatched';
+  /** Why it is down or gone; else null. */
+  why: string | null;
+  /** Its connections still connected at the end (redis-recon's own left out unless asked). */
+  connected: number;
+  /** MONITOR on this node: its state at the end, time on, events read, and when and why it was held off. */
+  monitor: { phase: string; reason: string | null; onSeconds: number; events: number; offPeriods: Array<{ from: string; to: string | null; why: string }> };
+  /**
+   * MOVED and ASK replies the node sent during the window. Lens: INFO errorstats, server-wide: a
+   * redirected command never reaches MONITOR, so these cannot be tied to a client.
+   */
+  redirects: { moved: number; ask: number; lens: 'INFO errorstats (server-wide)' } | null;
+}
+
+/** A cluster session: how it was watched and what happened to the cluster meanwhile. */
+export interface ExportCluster {
+  mode: ClusterState['mode'];
+  /** The endpoint given. */
+  seed: string;
+  events: Array<{ at: string; kind: string; node: string; text: string }>;
+  /**
+   * Named services whose every connection is to one node of a cluster of several primaries, on a node that
+   * answered MOVED while watched: likely not cluster-aware (each MOVED is a command that failed for
+   * them). An inference from two lenses (CLIENT LIST per node, INFO errorstats), not a fact: the
+   * server never says which client it redirected.
+   */
+  notClusterAware: Array<{ name: string; node: string; connections: number; moved: number }>;
 }
 
 export interface InventorySummary {
@@ -81,6 +128,10 @@ export interface Inventory {
   summary: InventorySummary;
   /** What the keyspace sampler found per key pattern (see src/export/keyspace.ts); null when it never ran (always set by buildInventory). */
   keyspace?: ExportKeyspace | null;
+  /** Every node watched (one for a standalone server), in shard order. */
+  nodes: ExportNode[];
+  /** Set for a cluster: how it was watched and what happened (failovers, nodes down and back…). */
+  cluster: ExportCluster | null;
 }
 
 export interface MonitorOffPeriod {
@@ -104,7 +155,11 @@ export function buildInventory(state: ReconState, opts: InventoryOptions): Inven
   // Age, idle and a connected client's last sighting are derived at export time: views carry
   // absolute times, so that a poll that only advances ages changes nothing.
   const at = { endMs: opts.endMs, polledAt: state.poll.lastAt };
-  const clients = state.view.clients.filter((c) => opts.includeSelf || !c.self).map((c) => exportClient(c, at));
+  const nodeIds = new Map(state.nodes.map((n) => [n.id, exportNodeId(n, state.cluster)]));
+  const clients = state.view.clients
+    .filter((c) => opts.includeSelf || !c.self)
+    .map((c) => exportClient(c, at, nodeOf(c, nodeIds)));
+  const nodes = exportNodes(state, opts);
   const { connected, selfLeftOut } = connectedClients(state.view.clients, opts.includeSelf === true);
   return {
     formatVersion: EXPORT_FORMAT_VERSION,
@@ -130,6 +185,15 @@ export function buildInventory(state: ReconState, opts: InventoryOptions): Inven
     topKeys: state.view.topKeys.map(({ key, count }) => ({ key, count })),
     summary: summarize(clients, connected, selfLeftOut),
     keyspace: exportKeyspace(state.view, { includeSelf: opts.includeSelf, monitorOnMs: opts.monitorOnMs }),
+    nodes,
+    cluster: state.cluster
+      ? {
+          mode: state.cluster.mode,
+          seed: state.cluster.seed,
+          events: state.cluster.events.map((e) => ({ at: iso(e.at), kind: e.kind, node: e.node, text: e.text })),
+          notClusterAware: notClusterAware(clients, nodes),
+        }
+      : null,
   };
 }
 
@@ -146,6 +210,112 @@ export function monitorOff(periods: readonly OffPeriod[], endMs: number): { moni
 }
 
 const tenths = (ms: number): number => Math.round(ms / 100) / 10;
+
+/** See ExportCluster.notClusterAware. */
+export function notClusterAware(clients: readonly ExportClient[], nodes: readonly ExportNode[]): ExportCluster['notClusterAware'] {
+  const primaries = nodes.filter((n) => n.role === 'primary' && n.state !== 'gone' && n.state !== 'unwatched');
+  if (primaries.length < 2) return [];
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const services = new Map<string, { nodes: Set<string>; connections: number }>();
+  for (const c of clients) {
+    if (c.name === '' || c.node === null) continue;
+    let s = services.get(c.name);
+    if (!s) services.set(c.name, (s = { nodes: new Set(), connections: 0 }));
+    s.nodes.add(c.node);
+    s.connections++;
+  }
+  const out: ExportCluster['notClusterAware'] = [];
+  for (const [name, s] of services) {
+    if (s.nodes.size !== 1) continue;
+    const node = byId.get([...s.nodes][0]!);
+    const moved = node?.redirects?.moved ?? 0;
+    // Its role now does not matter: a node demoted by a failover answered MOVED while it was primary.
+    if (node && moved > 0) out.push({ name, node: node.id, connections: s.connections, moved });
+  }
+  return out.sort((a, b) => b.moved - a.moved || a.name.localeCompare(b.name));
+}
+
+/** What the cluster lists about the node a collector watches (for one that never answered itself). */
+const listedFor = (n: NodeStatus, cluster: ClusterState | undefined) => cluster?.nodes.find((x) => x.key === n.id);
+
+/** A node's id in the export: its cluster id, else its address. */
+const exportNodeId = (n: NodeStatus, cluster: ClusterState | undefined): string => n.cluster?.id ?? listedFor(n, cluster)?.id ?? n.addr;
+
+/** The node a client view came from (views are tagged with their collector's node key). */
+function nodeOf(c: ClientView, ids: ReadonlyMap<string, string>): string | null {
+  const key = (c as ClientView & { node?: string }).node;
+  if (key === undefined) return null;
+  return ids.get(key) ?? key;
+}
+
+const roleOf = (r: string | undefined): ExportNode['role'] =>
+  r === 'primary' || r === 'master' ? 'primary' : r === 'replica' || r === 'slave' ? 'replica' : null;
+
+/** Every node: those a collector watched, then those only the cluster listed; primaries each followed by their replicas. */
+function exportNodes(state: ReconState, opts: InventoryOptions): ExportNode[] {
+  const perNode = new Map<string, number>();
+  for (const c of state.view.clients) {
+    if (!c.connected || (c.self && !opts.includeSelf) || c.sharedBy !== undefined) continue;
+    const key = (c as ClientView & { node?: string }).node;
+    if (key !== undefined) perNode.set(key, (perNode.get(key) ?? 0) + 1);
+  }
+  const out: ExportNode[] = state.nodes.map((n) => {
+    const down = n.gone === undefined && n.poll.lastError !== undefined;
+    const onMs = n.monitor.onMs + (n.monitor.onSince !== undefined ? Math.max(0, opts.endMs - n.monitor.onSince) : 0);
+    const l = n.cluster ? undefined : listedFor(n, state.cluster);
+    return {
+      id: exportNodeId(n, state.cluster),
+      addr: n.addr,
+      role: roleOf(n.cluster?.role ?? l?.role ?? n.server?.role),
+      primary: n.cluster ? n.cluster.primaryId ?? null : l?.primaryId ?? null,
+      slots: n.cluster ? n.cluster.slots : l ? l.slots : null,
+      state: n.gone !== undefined ? 'gone' : down ? 'down' : 'up',
+      why: n.gone ?? (down ? n.poll.lastError ?? null : null),
+      connected: perNode.get(n.id) ?? 0,
+      monitor: {
+        phase: n.monitor.phase,
+        reason: n.monitor.reason ?? null,
+        onSeconds: Math.round(onMs / 100) / 10,
+        events: n.stream.lines - n.stream.unparsed,
+        offPeriods: n.monitor.offPeriods.map((p) => ({ from: iso(p.from), to: p.to !== undefined ? iso(p.to) : null, why: p.why })),
+      },
+      redirects: n.cluster?.redirects ? { ...n.cluster.redirects, lens: 'INFO errorstats (server-wide)' } : null,
+    };
+  });
+  // --single-node: the cluster's other nodes, listed but not watched.
+  const watched = new Set(out.map((n) => n.id));
+  for (const n of state.cluster?.mode === 'pinned' ? state.cluster.nodes : []) {
+    if (watched.has(n.id)) continue;
+    out.push({
+      id: n.id,
+      addr: n.addr,
+      role: n.role,
+      primary: n.primaryId ?? null,
+      slots: n.slots,
+      state: 'unwatched',
+      why: null,
+      connected: 0,
+      monitor: { phase: 'off', reason: null, onSeconds: 0, events: 0, offPeriods: [] },
+      redirects: null,
+    });
+  }
+  return sortNodes(out);
+}
+
+/** Shards in slot order, each primary before its replicas; gone nodes last. */
+export function sortNodes<T extends Pick<ExportNode, 'id' | 'role' | 'primary' | 'slots' | 'addr' | 'state'>>(nodes: readonly T[]): T[] {
+  const firstSlot = (n: T): number => {
+    const m = /^(\d+)/.exec(n.slots ?? '');
+    return m ? Number(m[1]) : Number.MAX_SAFE_INTEGER;
+  };
+  const rank = (n: T): [number, number, number, string] => [n.state === 'gone' ? 1 : 0, firstSlot(n), n.role === 'primary' ? 0 : 1, n.addr];
+  return [...nodes].sort((a, b) => {
+    const x = rank(a);
+    const y = rank(b);
+    for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return (x[i] as number) - (y[i] as number);
+    return x[3] < y[3] ? -1 : x[3] > y[3] ? 1 : 0;
+  });
+}
 
 function summarize(clients: readonly ExportClient[], connected: number, selfLeftOut: number): InventorySummary {
   const libraries: Record<LibraryVerdictKind, number> = { ok: 0, outdated: 0, unknown: 0, missing: 0, unavailable: 0 };
@@ -166,7 +336,7 @@ function summarize(clients: readonly ExportClient[], connected: number, selfLeft
   };
 }
 
-function exportClient(c: ClientView, at: { endMs: number; polledAt: number | undefined }): ExportClient {
+function exportClient(c: ClientView, at: { endMs: number; polledAt: number | undefined }, node: string | null): ExportClient {
   // A connected client was there at the last poll that listed it: the last poll.
   const lastSeen = c.connected && c.listed && at.polledAt !== undefined ? Math.max(c.lastSeen, at.polledAt) : c.lastSeen;
   const age = ageSeconds(c, at.endMs);
@@ -197,6 +367,7 @@ function exportClient(c: ClientView, at: { endMs: number; polledAt: number | und
     library: c.library ?? null,
     findings: c.findings ? [...c.findings] : [],
     sharedBy: c.sharedBy ?? null,
+    node,
   };
 }
 

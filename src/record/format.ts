@@ -28,13 +28,25 @@ export interface PollRecord {
   readonly clientList: string;
   /**
    * The INFO fields the session reads besides the identity (added in 0.1, optional): run_id and
-   * uptime_in_seconds tell a server restart, server_time_usec maps MONITOR's clock to the poll's.
+   * uptime_in_seconds tell a server restart, server_time_usec maps MONITOR's clock to the poll's;
+   * a cluster node's MOVED and ASK replies (errorstat_*) are kept too.
    */
   readonly info?: Readonly<Record<string, string>>;
+  /** A cluster node's place when the poll was taken (added with clusters; absent standalone). */
+  readonly cluster?: RecordedNode;
+}
+
+/** What a replay needs to show a cluster node as it was: its id, address, role, primary and slots. */
+export interface RecordedNode {
+  readonly id: string;
+  readonly addr: string;
+  readonly role: 'primary' | 'replica';
+  readonly primaryId?: string;
+  readonly slots: string;
 }
 
 /** INFO fields a recording keeps with each poll (see PollRecord.info). */
-export const RECORDED_INFO = ['run_id', 'uptime_in_seconds', 'server_time_usec'] as const;
+export const RECORDED_INFO = ['run_id', 'uptime_in_seconds', 'server_time_usec', 'errorstat_MOVED', 'errorstat_ASK'] as const;
 
 /** One MONITOR event with its classification; `args` only when recorded with values. */
 export interface EventRecord {

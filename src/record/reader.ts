@@ -99,7 +99,8 @@ export function validRecord(r: unknown): r is RecordingRecord {
         typeof r.server.name === 'string' &&
         typeof r.server.version === 'string' &&
         typeof r.clientList === 'string' &&
-        (r.info === undefined || (isObject(r.info) && Object.values(r.info).every((v) => typeof v === 'string')))
+        (r.info === undefined || (isObject(r.info) && Object.values(r.info).every((v) => typeof v === 'string'))) &&
+        (r.cluster === undefined || validCluster(r.cluster))
       );
     case 'monitor':
       return isNumber(r.at) && typeof r.phase === 'string';
@@ -126,6 +127,14 @@ function validEvent(e: unknown): boolean {
     (e.args === undefined || isStrings(e.args))
   );
 }
+
+const validCluster = (c: unknown): boolean =>
+  isObject(c) &&
+  typeof c.id === 'string' &&
+  typeof c.addr === 'string' &&
+  (c.role === 'primary' || c.role === 'replica') &&
+  (c.primaryId === undefined || typeof c.primaryId === 'string') &&
+  typeof c.slots === 'string';
 
 const validNode = (r: Record<string, unknown>): boolean => r.node === undefined || typeof r.node === 'string';
 

@@ -108,7 +108,17 @@ export const FLAGGED: ReadonlySet<LibraryVerdictKind> = new Set(['outdated', 'mi
 export const isFlagged = (c: Pick<ClientView, 'library'>): boolean => c.library !== undefined && FLAGGED.has(c.library.verdict);
 
 export type ClientRow =
-  | { readonly kind: 'group'; readonly id: string; readonly label: string; readonly clients: number; readonly connected: number; readonly opsPerSec: number; readonly flagged: number }
+  | {
+      readonly kind: 'group';
+      readonly id: string;
+      readonly label: string;
+      readonly clients: number;
+      readonly connected: number;
+      readonly opsPerSec: number;
+      readonly flagged: number;
+      /** Nodes its connections are to (a cluster client holds one per node). */
+      readonly nodes: number;
+    }
   | { readonly kind: 'client'; readonly id: string; readonly client: ClientView };
 
 export interface ClientRowsInput {
@@ -151,12 +161,14 @@ export function buildClientRows(input: ClientRowsInput): { rows: ClientRow[]; sh
     let connected = 0;
     let ops = 0;
     let flagged = 0;
+    const nodes = new Set<string | undefined>();
     for (const c of members) {
       if (c.connected) connected++;
       ops += c.opsPerSec;
       if (isFlagged(c)) flagged++;
+      nodes.add((c as ClientView & { node?: string }).node);
     }
-    rows.push({ kind: 'group', id: `group:${label}`, label, clients: members.length, connected, opsPerSec: ops, flagged });
+    rows.push({ kind: 'group', id: `group:${label}`, label, clients: members.length, connected, opsPerSec: ops, flagged, nodes: nodes.size });
     for (const c of members) rows.push({ kind: 'client', id: c.key, client: c });
   }
   return { rows, shown: list.length, total, connected };

@@ -75,7 +75,7 @@ export interface KeyContext {
   readonly key: KeyName;
 }
 
-export type Section = 'Panes' | 'Filters' | 'Table' | 'MONITOR' | 'Keyspace' | 'General' | 'Prompt' | 'Help';
+export type Section = 'Panes' | 'Filters' | 'Table' | 'MONITOR' | 'Keyspace' | 'Cluster' | 'General' | 'Prompt' | 'Help';
 
 export interface Binding {
   readonly keys: readonly KeyName[];
@@ -106,7 +106,7 @@ export const KEYMAP: readonly Binding[] = [
   { keys: ['enter'], label: 'Enter', help: 'Drill into a prefix (a leaf pattern: open its panel) / open a client / list a library\'s clients', section: 'Panes', modes: ['normal'], hint: 'open', run: (c) => c.ui.enter() },
   { keys: ['right', 'l'], label: '→ l', help: 'Drill into the selected prefix', section: 'Panes', modes: ['normal'], panes: ['keys'], run: (c) => c.ui.drillIn() },
   { keys: ['left', 'h', 'backspace'], label: '← h Backspace', help: 'Back out to the parent prefix', section: 'Panes', modes: ['normal'], panes: ['keys'], run: (c) => c.ui.drillOut() },
-  { keys: ['esc'], label: 'Esc', help: 'Close the detail pane or the pattern panel, or back out of a prefix', section: 'Panes', modes: ['normal'], hint: 'back', run: (c) => c.ui.back() },
+  { keys: ['esc'], label: 'Esc', help: 'Close the detail pane, the pattern panel or the nodes view, or back out of a prefix', section: 'Panes', modes: ['normal'], hint: 'back', run: (c) => c.ui.back() },
 
   // Filters.
   { keys: ['/'], label: '/', help: 'Type a key prefix; Enter adds it, active', section: 'Filters', modes: ['normal'], hint: 'filter', run: (c) => c.ui.openPrompt() },
@@ -128,6 +128,10 @@ export const KEYMAP: readonly Binding[] = [
   { keys: ['K'], label: 'K', help: 'Start or stop the keyspace sampler (SCAN + TYPE, MEMORY USAGE, PTTL per key, rate-limited): keys and bytes per pattern', section: 'Keyspace', modes: ['normal'], hint: 'keyspace', run: (c) => c.recon.toggleKeyspace() },
   { keys: ['i'], label: 'i', help: 'Open or close the pattern panel: keys, bytes, types, TTLs, big keys, readers and writers of the selected pattern (Enter on a leaf opens it too)', section: 'Keyspace', modes: ['normal'], run: (c) => c.ui.togglePatternPanel() },
   { keys: ['E'], label: 'E', help: 'Export the extraction plan for the patterns the filters select (.md, .json or .toml): keys, bytes, services, RedisShake and RIOT key filters', section: 'Keyspace', modes: ['normal'], run: (c) => c.ui.openPlan() },
+  // A cluster's nodes.
+  { keys: ['n'], label: 'n', help: 'Narrow every pane to the next node of the cluster (after the last: all nodes)', section: 'Cluster', modes: ['normal'], run: (c) => c.ui.cycleNode() },
+  { keys: ['N'], label: 'N', help: 'Narrow every pane to the next shard (a primary and its replicas)', section: 'Cluster', modes: ['normal'], run: (c) => c.ui.cycleShard() },
+  { keys: ['c'], label: 'c', help: 'Show or hide the nodes: role, slots, connections, ops/s, MONITOR, what happened', section: 'Cluster', modes: ['normal'], run: (c) => c.ui.toggleNodesView() },
 
   // General.
   { keys: ['?'], label: '?', help: 'Show or hide this help', section: 'General', modes: ['normal', 'help'], hint: 'help', run: (c) => c.ui.toggleHelp() },
@@ -190,7 +194,7 @@ export function dispatch(
   return ran;
 }
 
-export const SECTION_ORDER: readonly Section[] = ['Panes', 'Filters', 'Table', 'MONITOR', 'Keyspace', 'General', 'Help', 'Prompt'];
+export const SECTION_ORDER: readonly Section[] = ['Panes', 'Filters', 'Table', 'MONITOR', 'Keyspace', 'Cluster', 'General', 'Help', 'Prompt'];
 
 /** The help overlay's content: sections in order, each with its bindings. */
 export function helpSections(map: readonly Binding[] = KEYMAP): { section: Section; bindings: Binding[] }[] {

@@ -8,6 +8,9 @@ import { activePrefixes, type Filter } from './filters.ts';
 import { heatRows, topKeysUnder, type HeatRow } from './heatmap.ts';
 import { buildLibraryRows, type LibraryRow } from './libraries.ts';
 import { accessByPattern, type PatternAccess } from '../analysis/patternAccess.ts';
+import { connectedPerNode, narrowedKeys, nodeRows, type NodeFilter, type NodeRow } from './nodes.ts';
+import type { NodeStatus } from '../collect/protocol.ts';
+import type { ClusterState } from '../collect/cluster.ts';
 
 /** What the selectors read: the view and the UI's own state. */
 export interface SelectInput {
@@ -19,7 +22,12 @@ export interface SelectInput {
     readonly grouping: Grouping;
     readonly drill: string;
     readonly delimiter: string;
+    readonly nodeFilter?: NodeFilter;
   };
+  /** A cluster's nodes, and the view narrowed to some of them (the store's; absent in bare inputs). */
+  readonly nodes?: readonly NodeStatus[];
+  readonly cluster?: ClusterState;
+  readonly narrow?: (keys: readonly string[]) => SessionView;
 }
 
 /** Remembers the last result per argument list (compared with ===). */
@@ -34,17 +42,42 @@ export function memoLast<A extends unknown[], R>(fn: (...args: A) => R): (...arg
   };
 }
 
+const NO_NODES: readonly NodeStatus[] = [];
+const perNodeMemo = memoLast((clients: readonly ClientView[], showSelf: boolean) => connectedPerNode(clients, showSelf));
+const nodeRowsMemo = memoLast((nodes: readonly NodeStatus[], cluster: ClusterState | undefined, connected: ReadonlyMap<string, number>) =>
+  nodeRows(nodes, cluster, connected),
+);
+/** Every node as a row (status bar, nodes view, the NODE column). */
+export const selectNodeRows = (s: SelectInput): NodeRow[] =>
+  nodeRowsMemo(s.nodes ?? NO_NODES, s.cluster, perNodeMemo(s.view.clients, s.ui.showSelf));
+
+const narrowMemo = memoLast((view: SessionView, narrow: SelectInput['narrow'], keys: string): SessionView => {
+  const list = keys.split('\n');
+  if (narrow) return narrow(list);
+  const want = new Set(list);
+  return { ...view, clients: view.clients.filter((c) => want.has((c as ClientView & { node?: string }).node ?? '')) };
+});
+
+/**
+ * The view every pane reads: the whole session, or, narrowed to a node or a shard (`n`, `N`), that
+ * node's or shard's clients, prefix tree, top keys and totals.
+ */
+export function selectView(s: SelectInput): SessionView {
+  const keys = narrowedKeys(s.ui.nodeFilter, s.ui.nodeFilter ? selectNodeRows(s) : []);
+  return keys === undefined ? s.view : narrowMemo(s.view, s.narrow, keys.join('\n'));
+}
+
 const clientRowsMemo = memoLast(
   (clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, sort: SortSpec, grouping: Grouping, delimiter: string) =>
     buildClientRows({ clients, filters, showSelf, sort, grouping, delimiter }),
 );
 export const selectClientRows = (s: SelectInput): { rows: ClientRow[]; shown: number; total: number; connected: number } =>
-  clientRowsMemo(s.view.clients, s.ui.filters, s.ui.showSelf, s.ui.sort, s.ui.grouping, s.ui.delimiter);
+  clientRowsMemo(selectView(s).clients, s.ui.filters, s.ui.showSelf, s.ui.sort, s.ui.grouping, s.ui.delimiter);
 
 const visibleMemo = memoLast((clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, delimiter: string) =>
   visibleClients(clients, filters, showSelf, delimiter),
 );
-export const selectVisibleClients = (s: SelectInput): ClientView[] => visibleMemo(s.view.clients, s.ui.filters, s.ui.showSelf, s.ui.delimiter);
+export const selectVisibleClients = (s: SelectInput): ClientView[] => visibleMemo(selectView(s).clients, s.ui.filters, s.ui.showSelf, s.ui.delimiter);
 
 const libraryMemo = memoLast((visible: readonly ClientView[]) => buildLibraryRows(visible));
 export const selectLibraryRows = (s: SelectInput): LibraryRow[] => libraryMemo(selectVisibleClients(s));
@@ -58,15 +91,17 @@ export const selectActive = (s: SelectInput): readonly string[] => activeMemo(s.
 const heatMemo = memoLast((view: SessionView, _version: number, drill: string, active: readonly string[], delimiter: string) =>
   heatRows(view.tree, drill, active, delimiter),
 );
-export const selectHeatRows = (s: SelectInput): HeatRow[] =>
-  heatMemo(s.view, s.view.version, s.ui.drill, selectActive(s), s.ui.delimiter);
+export const selectHeatRows = (s: SelectInput): HeatRow[] => {
+  const view = selectView(s);
+  return heatMemo(view, view.version, s.ui.drill, selectActive(s), s.ui.delimiter);
+};
 
 /** Top keys published per view are at most a few hundred; the pane shows what fits. */
 export const TOP_KEYS_SHOWN = 50;
 const topMemo = memoLast((top: readonly KeyCount[], drill: string, active: readonly string[], delimiter: string) =>
   topKeysUnder(top, drill, active, TOP_KEYS_SHOWN, delimiter),
 );
-export const selectTopKeys = (s: SelectInput): KeyCount[] => topMemo(s.view.topKeys, s.ui.drill, selectActive(s), s.ui.delimiter);
+export const selectTopKeys = (s: SelectInput): KeyCount[] => topMemo(selectView(s).topKeys, s.ui.drill, selectActive(s), s.ui.delimiter);
 
 /** The heatmap row the selection rests on (the first when unset). */
 export const selectSelectedHeatRow = (s: SelectInput & { readonly ui: { readonly selection: Readonly<Partial<Record<ListPane, string>>> } }): HeatRow | undefined => {
@@ -77,7 +112,7 @@ export const selectSelectedHeatRow = (s: SelectInput & { readonly ui: { readonly
 
 const accessMemo = memoLast((clients: readonly ClientView[], tree: SessionView['tree'], showSelf: boolean) => accessByPattern(clients, tree, showSelf));
 /** Who reads and writes each pattern (by the heatmap's names), for the pattern panel. */
-export const selectPatternAccess = (s: SelectInput): Map<string, PatternAccess> => accessMemo(s.view.clients, s.view.tree, s.ui.showSelf);
+export const selectPatternAccess = (s: SelectInput): Map<string, PatternAccess> => accessMemo(selectView(s).clients, selectView(s).tree, s.ui.showSelf);
 
 export type ListPane = 'clients' | 'keys' | 'libraries';
 

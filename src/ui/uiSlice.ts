@@ -2,6 +2,9 @@
 // the actions the keymap calls. It lives in the one store beside the data, so panes never keep
 // state another pane depends on, and tests drive the UI by calling the same actions keys call.
 import type { SessionView } from '../analysis/session.ts';
+import type { NodeStatus } from '../collect/protocol.ts';
+import type { ClusterState } from '../collect/cluster.ts';
+import { connectedPerNode, nextNodeFilter, nextShardFilter, nodeRows, type NodeFilter } from './nodes.ts';
 import { defaultSort, nextGrouping, nextSort, type Grouping, type SortSpec } from './clients.ts';
 import { addFilter, deactivateAll, presetFilters, toggleFilter, type Filter } from './filters.ts';
 import { parentPrefix } from './heatmap.ts';
@@ -47,6 +50,10 @@ export interface UiState {
   readonly quit: boolean;
   /** One line of feedback for the last action that could surprise (e.g. too many filters). */
   readonly message?: string;
+  /** Every pane narrowed to one node or one shard of a cluster (`n`, `N`); undefined: all nodes. */
+  readonly nodeFilter?: NodeFilter;
+  /** The nodes view (`c`) is open in place of the panes. */
+  readonly nodesView: boolean;
 }
 
 export type PromptKind = 'filter' | 'export' | 'plan';
@@ -92,6 +99,12 @@ export interface UiActions {
   closeDetail(): void;
   resize(columns: number, rows: number): void;
   quit(): void;
+  /** `n`: narrow every pane to the next node (after the last, all nodes again). */
+  cycleNode(): void;
+  /** `N`: narrow every pane to the next shard. */
+  cycleShard(): void;
+  /** `c`: open or close the nodes view. */
+  toggleNodesView(): void;
 }
 
 export interface UiSlice extends UiState {
@@ -109,6 +122,8 @@ export interface UiOptions {
 interface Host {
   readonly view: SessionView;
   readonly ui: UiSlice;
+  readonly nodes?: readonly NodeStatus[];
+  readonly cluster?: ClusterState;
 }
 
 type Get = () => Host;
@@ -211,7 +226,8 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
     },
     back() {
       const ui = get().ui;
-      if (ui.detail !== undefined) actions.closeDetail();
+      if (ui.nodesView) patch({ nodesView: false });
+      else if (ui.detail !== undefined) actions.closeDetail();
       else if (ui.patternPanel) actions.togglePatternPanel();
       else if (ui.focus === 'keys') actions.drillOut();
     },
@@ -315,6 +331,21 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
     quit() {
       patch({ quit: true });
     },
+    cycleNode() {
+      const s = get();
+      const rows = nodeRows(s.nodes ?? [], s.cluster, connectedPerNode([], false));
+      const next = nextNodeFilter(s.ui.nodeFilter, rows);
+      patch({ nodeFilter: next, message: rows.length < 2 ? 'one node only: nothing to narrow to' : undefined });
+    },
+    cycleShard() {
+      const s = get();
+      const rows = nodeRows(s.nodes ?? [], s.cluster, connectedPerNode([], false));
+      const next = nextShardFilter(s.ui.nodeFilter, rows);
+      patch({ nodeFilter: next, message: new Set(rows.map((r) => r.slots).filter(Boolean)).size < 2 ? 'not a cluster of several shards: nothing to narrow to' : undefined });
+    },
+    toggleNodesView() {
+      patch({ nodesView: !get().ui.nodesView, help: false });
+    },
   };
 
   return {
@@ -331,6 +362,7 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
     delimiter: opts.delimiter ?? ':',
     viewport: opts.viewport ?? { columns: 100, rows: 30 },
     quit: false,
+    nodesView: false,
     actions,
   };
 }

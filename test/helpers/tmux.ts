@@ -13,6 +13,8 @@ export interface Terminal {
   /** True while the session's command still runs. */
   alive(): boolean;
   waitScreen(pred: (s: string) => boolean, what: string, ms?: number): Promise<string>;
+  /** Resizes the terminal, as a user dragging the window would. */
+  resize(columns: number, rows: number): void;
   kill(): void;
 }
 
@@ -45,6 +47,9 @@ export function terminal(name: string): Terminal {
         if (Date.now() > end) assert.fail(`timed out waiting for ${what}; screen:\n${last}`);
         await new Promise((r) => setTimeout(r, 50));
       }
+    },
+    resize(columns, rows) {
+      tmux('resize-window', '-t', session, '-x', String(columns), '-y', String(rows));
     },
     kill() {
       try {
