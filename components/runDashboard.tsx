@@ -69,6 +69,8 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
     delimiter: config.delimiter,
     viewport: { columns: stdout.columns || 80, rows: stdout.rows || 24 },
     keyspace: source.kind !== 'live' ? 'unavailable' : config.keyspace ? 'on' : 'off',
+    ...(source.target !== undefined ? { target: source.target } : {}),
+    quietAfterMs: config.quietAfterMs,
   });
   opts.onStore?.(store);
   const { engine } = source.start(store, { audit: opts.audit ?? null });

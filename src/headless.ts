@@ -47,6 +47,8 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
     monitorMaxOmemBytes: config.monitorMaxOmemBytes,
     now,
     keyspace: source.kind !== 'live' ? 'unavailable' : config.keyspace ? 'on' : 'off',
+    ...(source.target !== undefined ? { target: source.target } : {}),
+    quietAfterMs: config.quietAfterMs,
   });
   const { engine, done, recorder } = source.start(store, { audit: io.audit ?? null });
 

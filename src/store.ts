@@ -67,8 +67,26 @@ export interface KeyspaceIntent {
   readonly available: boolean;
 }
 
+/**
+ * The migration target (--to) in a cutover session: its own nodes and clients, kept apart from the
+ * source's so that nothing of the source's inventory, audit or counts includes them.
+ */
+export interface TargetSide {
+  readonly endpoint: string;
+  readonly nodes: readonly NodeStatus[];
+  readonly view: SessionView;
+  readonly server?: ServerIdentity;
+  readonly poll: PollStatus;
+  /** Why the target cannot be watched (bad URL, wrong password, down), in words; the source goes on. */
+  readonly error?: string;
+}
+
 export interface ReconState {
   readonly endpoint: string;
+  /** Set in a cutover session (--to, or the replay of one): the target endpoint's side. */
+  readonly target?: TargetSide;
+  /** Cutover: a service with no traffic on the source for this long is done. */
+  readonly quietAfterMs: number;
   readonly startedAt: number;
   readonly server?: ServerIdentity;
   /** Every node's own state, in the order they first reported. */
@@ -104,6 +122,10 @@ export interface ReconActions {
   published(view: SessionView, nodes: readonly NodeStatus[], narrow?: NarrowView): void;
   /** The cluster's topology or events changed. */
   clusterChanged(cluster: ClusterState): void;
+  /** A cutover's target collectors' newest states and merged view. */
+  publishedTarget(view: SessionView, nodes: readonly NodeStatus[]): void;
+  /** The target could not be watched (or is back: undefined). */
+  targetError(message: string | undefined): void;
   /** A message from the main thread itself (an export, the recorder). */
   notice(message: string): void;
 }
@@ -124,6 +146,9 @@ export interface StoreOptions {
   viewport?: { columns: number; rows: number };
   /** The keyspace sampler: running from the start (--keyspace), off, or unavailable (not a live server). */
   keyspace?: 'on' | 'off' | 'unavailable';
+  /** A cutover session: the target endpoint, for display. */
+  target?: string;
+  quietAfterMs?: number;
 }
 
 export type ReconStore = StoreApi<ReconState>;
@@ -194,6 +219,21 @@ export function createReconStore(opts: StoreOptions): ReconStore {
       clusterChanged(cluster) {
         set({ cluster });
       },
+      publishedTarget(view, nodes) {
+        set((s) => {
+          if (!s.target) return {};
+          const present = nodes.filter((n) => n.gone === undefined);
+          const server = nodes.find((n) => n.server)?.server;
+          return { target: { ...s.target, view, nodes, poll: summarizePoll(present), ...(server ? { server } : {}) } };
+        });
+      },
+      targetError(message) {
+        set((s) => {
+          if (!s.target) return {};
+          const { error: _old, ...rest } = s.target;
+          return { target: message === undefined ? rest : { ...rest, error: message } };
+        });
+      },
       notice(message) {
         if (!get().notices.includes(message)) set((s) => ({ notices: [...s.notices, message].slice(-BOUNDS.notices) }));
       },
@@ -201,6 +241,8 @@ export function createReconStore(opts: StoreOptions): ReconStore {
 
     return {
       endpoint: opts.endpoint,
+      ...(opts.target !== undefined ? { target: { endpoint: opts.target, nodes: [], view: emptyView(), poll: { polls: 0 } } } : {}),
+      quietAfterMs: opts.quietAfterMs ?? 5 * 60_000,
       startedAt: now(),
       nodes: [],
       poll: { polls: 0 },

@@ -1,0 +1,99 @@
+// Service matching across the source and the target, and the cutover states a user acts on.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ClientView } from '../src/analysis/views.ts';
+import { CutoverTracker, leftOnSource, serviceOf, stateCounts } from '../src/analysis/cutover.ts';
+
+const T0 = 1_700_000_000_000;
+let seq = 0;
+function client(p: Partial<ClientView> & { name: string }): ClientView {
+  const port = 40000 + seq++;
+  return {
+    key: String(seq),
+    addr: `10.0.0.5:${port}`,
+    ip: '10.0.0.5',
+    db: 0,
+    connected: true,
+    listed: true,
+    self: false,
+    firstSeen: T0,
+    lastSeen: T0,
+    lastActiveAt: T0,
+    events: 0,
+    reads: 0,
+    writes: 0,
+    opsPerSec: 0,
+    commands: [],
+    prefixes: [],
+    topKeys: [],
+    dbs: [],
+    crossSlot: { count: 0, example: [] },
+    crossSlotTransactions: { count: 0, example: [], commands: [] },
+    crossSlotScripts: { count: 0, example: [], commands: [] },
+    ...p,
+  } as ClientView;
+}
+
+const opts = { quietAfterMs: 60_000, recentMs: 10_000 };
+
+test('services match by name first, then library and address, then address, and say how', () => {
+  assert.deepEqual(serviceOf({ name: 'billing', libName: 'ioredis', ip: '10.0.0.5', addr: '' }), { service: 'billing', matchedBy: 'name' });
+  assert.deepEqual(serviceOf({ name: '', libName: 'redis-py', ip: '10.0.0.7', addr: '' }), { service: 'redis-py from 10.0.0.7', matchedBy: 'library+address' });
+  assert.deepEqual(serviceOf({ name: '', ip: '10.0.0.7', addr: '10.0.0.7:5000' }), { service: 'unnamed from 10.0.0.7', matchedBy: 'address' });
+  // Two unnamed connections of one library from one host, one on each side, are one service.
+  const tracker = new CutoverTracker(opts);
+  const out = tracker.observe(T0, [client({ name: '', libName: 'redis-py' })], [client({ name: '', libName: 'redis-py' })]);
+  assert.equal(out.length, 1);
+  assert.equal(out[0]!.matchedBy, 'library+address');
+  assert.equal(out[0]!.source.connections, 1);
+  assert.equal(out[0]!.target.connections, 1);
+});
+
+test('each state follows what the two sides show', () => {
+  const tracker = new CutoverTracker(opts);
+  // t0: cart on the source only; search already on both; report only on the target; mail writes to both.
+  const src0 = [
+    client({ name: 'cart', opsPerSec: 40, writes: 10 }),
+    client({ name: 'search', opsPerSec: 5 }),
+    client({ name: 'mail', writes: 3 }),
+  ];
+  const tgt0 = [client({ name: 'search', opsPerSec: 30 }), client({ name: 'report' }), client({ name: 'mail', writes: 2 })];
+  const byName = (xs: ReturnType<CutoverTracker['observe']>) => Object.fromEntries(xs.map((s) => [s.service, s]));
+  let out = byName(tracker.observe(T0, src0, tgt0));
+  assert.equal(out.cart!.state, 'source only');
+  assert.equal(out.search!.state, 'moving');
+  assert.equal(out.report!.state, 'target only');
+  assert.equal(out.mail!.state, 'both');
+  assert.equal(out.cart!.source.opsPerSec, 40);
+  assert.equal(out.search!.target.opsPerSec, 30);
+
+  // Later: search left the source (its connection closed, last active at t0); mail's source writes stopped.
+  const later = T0 + 61_000;
+  const src1 = [
+    client({ name: 'cart', opsPerSec: 40, writes: 500, lastActiveAt: later }),
+    client({ name: 'search', connected: false, lastActiveAt: T0, lastSeen: T0 }),
+    client({ name: 'mail', writes: 3, lastActiveAt: later - 20_000 }),
+  ];
+  const tgt1 = [client({ name: 'search', opsPerSec: 30, lastActiveAt: later }), client({ name: 'report', lastActiveAt: later }), client({ name: 'mail', writes: 90, lastActiveAt: later })];
+  out = byName(tracker.observe(later, src1, tgt1));
+  assert.equal(out.search!.state, 'done', 'no traffic on the source for the quiet period');
+  assert.equal(out.search!.source.connections, 0);
+  assert.equal(out.search!.source.lastSeen, T0);
+  assert.equal(out.mail!.state, 'moving', 'writes on the source are older than the recent window');
+  assert.equal(out.cart!.state, 'source only');
+  assert.deepEqual(stateCounts(Object.values(out)), { 'source only': 1, moving: 1, both: 0, 'target only': 1, done: 1 });
+  assert.equal(leftOnSource(out.cart!), '1 connection, 40 ops/s on the source');
+  assert.equal(leftOnSource(out.search!), 'nothing');
+});
+
+test("redis-recon's own connections are no service", () => {
+  const tracker = new CutoverTracker(opts);
+  const out = tracker.observe(T0, [client({ name: 'redis-recon-poll', self: true })], [client({ name: 'redis-recon-poll', self: true })]);
+  assert.deepEqual(out, []);
+});
+
+test('the red flags come first', () => {
+  const tracker = new CutoverTracker(opts);
+  const out = tracker.observe(T0, [client({ name: 'a' }), client({ name: 'z', writes: 1 })], [client({ name: 'z', writes: 1 })]);
+  assert.deepEqual(out.map((s) => [s.service, s.state]), [['z', 'both'], ['a', 'source only']]);
+});
