@@ -10,6 +10,7 @@ import { emptyView } from './analysis/session.ts';
 import { createUiSlice, type UiSlice } from './ui/uiSlice.ts';
 import type { HoldKind, MonitorDesire, MonitorPhase, NodeMonitor, NodeStatus, OffPeriod } from './collect/protocol.ts';
 import type { ClusterState } from './collect/cluster.ts';
+import { CutoverTracker, RECENT_WRITES_MS, type CutoverService } from './analysis/cutover.ts';
 
 export type { ClusterState, MonitorDesire, MonitorPhase, NodeStatus };
 
@@ -87,6 +88,8 @@ export interface ReconState {
   readonly target?: TargetSide;
   /** Cutover: a service with no traffic on the source for this long is done. */
   readonly quietAfterMs: number;
+  /** Cutover: every service across both endpoints with its state, as of the last publish (empty without a target). */
+  readonly cutover: readonly CutoverService[];
   readonly startedAt: number;
   readonly server?: ServerIdentity;
   /** Every node's own state, in the order they first reported. */
@@ -158,6 +161,11 @@ const PHASE_RANK: readonly MonitorPhase[] = ['error', 'reconnecting', 'paused', 
 
 export function createReconStore(opts: StoreOptions): ReconStore {
   const now = opts.now ?? Date.now;
+  const quietAfterMs = opts.quietAfterMs ?? 5 * 60_000;
+  // A cutover session follows its services from publish to publish (both sides' views).
+  const tracker = opts.target !== undefined ? new CutoverTracker({ quietAfterMs, recentMs: Math.min(RECENT_WRITES_MS, quietAfterMs) }) : undefined;
+  const observe = (source: SessionView, target: SessionView | undefined): { cutover?: readonly CutoverService[] } =>
+    tracker && target ? { cutover: tracker.observe(now(), source.clients, target.clients) } : {};
   return createStore<ReconState>()((set, get) => {
     const setDesired = (desired: MonitorDesire, reason?: string): void =>
       set((s) => ({ monitor: summarizeMonitor({ ...s.monitor, desired, desiredReason: reason }, s.nodes, now()) }));
@@ -213,6 +221,7 @@ export function createReconStore(opts: StoreOptions): ReconStore {
             stream: summarizeStream(nodes),
             commandTable: first?.commandTable ?? s.commandTable,
             ...(notices !== s.notices ? { notices } : {}),
+            ...observe(view, s.target?.view),
           };
         });
       },
@@ -224,7 +233,7 @@ export function createReconStore(opts: StoreOptions): ReconStore {
           if (!s.target) return {};
           const present = nodes.filter((n) => n.gone === undefined);
           const server = nodes.find((n) => n.server)?.server;
-          return { target: { ...s.target, view, nodes, poll: summarizePoll(present), ...(server ? { server } : {}) } };
+          return { target: { ...s.target, view, nodes, poll: summarizePoll(present), ...(server ? { server } : {}) }, ...observe(s.view, view) };
         });
       },
       targetError(message) {
@@ -242,7 +251,8 @@ export function createReconStore(opts: StoreOptions): ReconStore {
     return {
       endpoint: opts.endpoint,
       ...(opts.target !== undefined ? { target: { endpoint: opts.target, nodes: [], view: emptyView(), poll: { polls: 0 } } } : {}),
-      quietAfterMs: opts.quietAfterMs ?? 5 * 60_000,
+      quietAfterMs,
+      cutover: [],
       startedAt: now(),
       nodes: [],
       poll: { polls: 0 },
