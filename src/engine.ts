@@ -38,6 +38,8 @@ export interface EngineOptions {
    * source's view, nodes, cluster or counts), and the recording, shared, is closed by the caller.
    */
   readonly side?: 'target';
+  /** Joined to another engine (a cutover): the end of this one's finite source does not stop MONITOR for both. */
+  readonly joined?: boolean;
 }
 
 /** The main thread's heartbeats may stop this long before a collector closes MONITOR. */
@@ -71,8 +73,14 @@ export function startTargetEngine(config: Config, store: ReconStore, opts: Engin
 }
 
 /** The source's engine and the target's as one: ready when the source is, stopped together. */
-export function joinEngines(source: Engine, target: Engine, recorder?: Recorder): Engine {
-  const done = source.done && target.done ? Promise.all([source.done, target.done]).then(([s]) => s) : source.done;
+export function joinEngines(source: Engine, target: Engine, store: ReconStore, recorder?: Recorder): Engine {
+  const done =
+    source.done && target.done
+      ? Promise.all([source.done, target.done]).then(([s]) => {
+          store.getState().actions.stopMonitor(s);
+          return s;
+        })
+      : source.done;
   return {
     ready: source.ready,
     ...(done ? { done } : {}),
@@ -241,7 +249,8 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
         commit();
         // The partitions of a capture each say what they took; the feed says what the capture held.
         const summary = feed ? `end of capture (${feed.lines.toLocaleString('en')} lines)` : (summaries[0] ?? 'done');
-        actions.stopMonitor(summary);
+        // A replay's other endpoint may still be reading: joinEngines stops MONITOR once both ended.
+        if (!target && !opts.joined) actions.stopMonitor(summary);
         return summary;
       })
     : undefined;

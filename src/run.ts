@@ -71,7 +71,7 @@ function prepareLive(config: Config): PreparedRun {
         : undefined;
       const source = startEngine(config, store, { audit: opts.audit ?? null, recorder });
       // A cutover (--to): the target is watched beside the source, into its own side of the store.
-      const engine = config.to ? joinEngines(source, startTargetEngine(config, store, { audit: opts.audit ?? null, recorder }), recorder) : source;
+      const engine = config.to ? joinEngines(source, startTargetEngine(config, store, { audit: opts.audit ?? null, recorder }), store, recorder) : source;
       return { engine, ...(recorder ? { recorder } : {}) };
     },
   };
@@ -92,12 +92,12 @@ function prepareReplay(config: Config, path: string): Prepared {
       start(store, opts) {
         const spec: CollectorSpec = { kind: 'replay', path, header, speed: config.speed };
         const replayConfig = { ...config, endpoint: header.endpoint, delimiter: header.delimiter };
-        const source = runCollectors([spec], store, replayConfig, { audit: opts.audit ?? null, clock });
+        const cutover = header.target !== undefined;
+        const source = runCollectors([spec], store, replayConfig, { audit: opts.audit ?? null, clock, joined: cutover });
         // A recorded cutover: its target's records replay into the target side, as they were live.
-        const engine =
-          header.target !== undefined
-            ? joinEngines(source, runCollectors([{ ...spec, endpoint: 'target' }], store, { ...replayConfig, endpoint: header.target }, { audit: opts.audit ?? null, clock, side: 'target' }))
-            : source;
+        const engine = cutover
+          ? joinEngines(source, runCollectors([{ ...spec, endpoint: 'target' }], store, { ...replayConfig, endpoint: header.target! }, { audit: opts.audit ?? null, clock, side: 'target' }), store)
+          : source;
         return { engine, ...(engine.done ? { done: engine.done } : {}) };
       },
     },

@@ -7,6 +7,7 @@ import { offDuration } from '../collect/monitorGate.ts';
 import type { NodeStatus, OffPeriod } from '../collect/protocol.ts';
 import type { ClusterState } from '../collect/cluster.ts';
 import { exportKeyspace, type ExportKeyspace } from './keyspace.ts';
+import { exportCutover, type ExportCutover } from './cutover.ts';
 
 export const EXPORT_FORMAT_VERSION = 1;
 
@@ -132,6 +133,8 @@ export interface Inventory {
   nodes: ExportNode[];
   /** Set for a cluster: how it was watched and what happened (failovers, nodes down and back…). */
   cluster: ExportCluster | null;
+  /** A cutover session (--to): services on the source and the target, keys on both, the real target's verdicts. Absent otherwise. */
+  cutover?: ExportCutover;
 }
 
 export interface MonitorOffPeriod {
@@ -194,8 +197,14 @@ export function buildInventory(state: ReconState, opts: InventoryOptions): Inven
           notClusterAware: notClusterAware(clients, nodes),
         }
       : null,
+    ...cutoverOf(state),
   };
 }
+
+const cutoverOf = (state: ReconState): { cutover?: ExportCutover } => {
+  const c = exportCutover(state);
+  return c ? { cutover: c } : {};
+};
 
 /** The periods MONITOR was held off or down, and their total, as the export states them. */
 export function monitorOff(periods: readonly OffPeriod[], endMs: number): { monitorOffSeconds: number; monitorOff: MonitorOffPeriod[] } {

@@ -1,0 +1,114 @@
+// The cutover report in the exports: every service with its state on the source and the target,
+// the keys on both sides for the patterns being moved, and what the real target will refuse.
+// Built from the store (pure); present only in a cutover session (--to, or the replay of one).
+import type { ReconState } from '../store.ts';
+import { leftOnSource, stateCounts, type CutoverService, type CutoverState, type MatchedBy } from '../analysis/cutover.ts';
+import { targetVerdicts, type TargetVerdict } from '../analysis/targetVerdicts.ts';
+import type { NodeStatus } from '../collect/protocol.ts';
+import type { EndpointFacts } from '../parse/endpointFacts.ts';
+
+export interface ExportServiceSide {
+  connections: number;
+  opsPerSec: number;
+  /** ISO time of its last activity there; null when never seen on that side. */
+  lastSeen: string | null;
+}
+
+export interface ExportCutoverService {
+  service: string;
+  state: CutoverState;
+  source: ExportServiceSide;
+  target: ExportServiceSide;
+  matchedBy: MatchedBy;
+  /** When it was first seen on the target (null: not there). */
+  movedAt: string | null;
+  /** What is still on the source, in words. */
+  left: string;
+  writes: { source: number; target: number };
+}
+
+export interface ExportEndpoint {
+  endpoint: string;
+  server: { name: string; version: string; mode: string } | null;
+  /** Keys over every database (INFO keyspace); null when unknown. */
+  keys: number | null;
+  /** Why it could not be watched, if it could not. */
+  error?: string;
+}
+
+export interface ExportCutover {
+  source: ExportEndpoint;
+  target: ExportEndpoint;
+  quietAfterSeconds: number;
+  counts: Record<CutoverState, number>;
+  services: ExportCutoverService[];
+  /** Key counts on both sides for the patterns the moving and moved services touch (keyspace sampler), else endpoint-wide. */
+  keys: { lens: 'keyspace sample' | 'INFO keyspace'; patterns: Array<{ pattern: string; source: number | null; target: number | null }> };
+  /** What the real target refuses of the source's traffic (its own COMMAND LIST, INFO, MODULE LIST). */
+  verdicts: TargetVerdict[];
+}
+
+const iso = (ms: number | undefined): string | null => (ms === undefined || !Number.isFinite(ms) ? null : new Date(ms).toISOString());
+
+/** Facts over an endpoint's nodes: keys summed, modules and commands of the first node that said. */
+export function endpointFacts(nodes: readonly NodeStatus[]): EndpointFacts {
+  const present = nodes.filter((n) => n.gone === undefined);
+  const keyed = present.filter((n) => n.facts?.keys !== undefined);
+  const first = <K extends keyof EndpointFacts>(k: K): EndpointFacts[K] | undefined => present.find((n) => n.facts?.[k] !== undefined)?.facts?.[k];
+  return {
+    ...(keyed.length > 0 ? { keys: keyed.reduce((a, n) => a + (n.facts!.keys ?? 0), 0) } : {}),
+    ...(first('modules') ? { modules: first('modules')! } : {}),
+    ...(first('commands') ? { commands: first('commands')! } : {}),
+    ...(first('clusterEnabled') !== undefined ? { clusterEnabled: first('clusterEnabled')! } : {}),
+  };
+}
+
+/** The real target's verdicts for this session's source traffic. */
+export function sessionVerdicts(state: ReconState): TargetVerdict[] {
+  if (!state.target) return [];
+  return targetVerdicts(state.view.clients, { ...(state.server ? { server: state.server } : {}), facts: endpointFacts(state.nodes) }, { ...(state.target.server ? { server: state.target.server } : {}), facts: endpointFacts(state.target.nodes) });
+}
+
+/** Patterns whose keys are being copied: those of services that started moving (or moved). */
+function movedPatterns(services: readonly CutoverService[]): string[] {
+  const out = new Set<string>();
+  for (const s of services) if (s.state !== 'source only') for (const p of s.patterns) out.add(p);
+  return [...out].sort();
+}
+
+export function exportCutover(state: ReconState): ExportCutover | null {
+  const t = state.target;
+  if (!t) return null;
+  const sourceFacts = endpointFacts(state.nodes);
+  const targetFacts = endpointFacts(t.nodes);
+  const side = (s: CutoverService['source']): ExportServiceSide => ({ connections: s.connections, opsPerSec: s.opsPerSec, lastSeen: iso(s.lastSeen) });
+  const srcRows = state.view.keyspace?.rows;
+  const tgtRows = t.view.keyspace?.rows;
+  const sampled = srcRows !== undefined && tgtRows !== undefined;
+  const patterns = sampled
+    ? movedPatterns(state.cutover).map((p) => ({ pattern: p, source: srcRows.get(p)?.keys.value ?? 0, target: tgtRows.get(p)?.keys.value ?? 0 }))
+    : [{ pattern: '*', source: sourceFacts.keys ?? null, target: targetFacts.keys ?? null }];
+  return {
+    source: { endpoint: state.endpoint, server: state.server ? { name: state.server.name, version: state.server.version, mode: state.server.mode } : null, keys: sourceFacts.keys ?? null },
+    target: {
+      endpoint: t.endpoint,
+      server: t.server ? { name: t.server.name, version: t.server.version, mode: t.server.mode } : null,
+      keys: targetFacts.keys ?? null,
+      ...(t.error ? { error: t.error } : {}),
+    },
+    quietAfterSeconds: Math.round(state.quietAfterMs / 1000),
+    counts: stateCounts(state.cutover),
+    services: state.cutover.map((s) => ({
+      service: s.service,
+      state: s.state,
+      source: side(s.source),
+      target: side(s.target),
+      matchedBy: s.matchedBy,
+      movedAt: iso(s.target.firstSeen),
+      left: leftOnSource(s),
+      writes: { source: s.source.writes, target: s.target.writes },
+    })),
+    keys: { lens: sampled ? 'keyspace sample' : 'INFO keyspace', patterns },
+    verdicts: sessionVerdicts(state),
+  };
+}
