@@ -19,6 +19,7 @@ import { DetailPane } from './DetailPane.tsx';
 import { PatternPane } from './PatternPane.tsx';
 import { HelpOverlay } from './HelpOverlay.tsx';
 import { NodesPane } from './NodesPane.tsx';
+import { CutoverPane } from './CutoverPane.tsx';
 import { theme } from './theme.ts';
 
 export const modeOf = (s: ReconState): Mode => (s.ui.prompt !== undefined ? 'prompt' : s.ui.help ? 'help' : 'normal');
@@ -33,8 +34,8 @@ export function Dashboard({ clock }: DashboardProps) {
   const { exit } = useApp();
   const { isRawModeSupported } = useStdin();
   const size = useTerminalSize();
-  const { focus, help, detail, quit, patternPanel, nodesView } = useRecon(
-    useShallow((s) => ({ focus: s.ui.focus, help: s.ui.help, detail: s.ui.detail, quit: s.ui.quit, patternPanel: s.ui.patternPanel, nodesView: s.ui.nodesView })),
+  const { focus, help, detail, quit, patternPanel, nodesView, cutoverView } = useRecon(
+    useShallow((s) => ({ focus: s.ui.focus, help: s.ui.help, detail: s.ui.detail, quit: s.ui.quit, patternPanel: s.ui.patternPanel, nodesView: s.ui.nodesView, cutoverView: s.ui.cutoverView })),
   );
 
   useEffect(() => {
@@ -78,6 +79,8 @@ export function Dashboard({ clock }: DashboardProps) {
       <FilterBar />
       {help ? (
         <HelpOverlay width={size.columns} height={bodyH} />
+      ) : cutoverView ? (
+        <CutoverPane width={size.columns} height={bodyH} clock={clock} />
       ) : nodesView ? (
         <NodesPane width={size.columns} height={bodyH} />
       ) : (

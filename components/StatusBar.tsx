@@ -9,6 +9,7 @@ import type { NodeRow } from '../src/ui/nodes.ts';
 import { formatBytes, formatCount, formatMs, formatRate } from '../src/ui/format.ts';
 import { clean } from '../src/ui/text.ts';
 import { useRecon } from './context.tsx';
+import { countsText, selectCutover } from '../src/ui/cutover.ts';
 import { useNow } from './hooks.ts';
 import { theme } from './theme.ts';
 
@@ -19,8 +20,12 @@ const countMemo = memoLast(connectedClients);
 
 export function StatusBar({ clock }: { readonly clock?: () => number }) {
   const now = useNow(1000, clock);
-  const { endpoint, server, poll, monitor, stream, notices, count, nodes, columns, narrowed } = useRecon(
+  const { endpoint, server, poll, monitor, stream, notices, count, nodes, columns, narrowed, cutover, writingBoth, targetError } = useRecon(
     useShallow((s) => ({
+      // A cutover session (--to): the services' state counts.
+      cutover: s.target ? countsText(selectCutover(s).counts) : undefined,
+      writingBoth: s.target ? selectCutover(s).counts.both > 0 : false,
+      targetError: s.target?.error,
       // A cluster (or a recording of one): one row per node, for the per-node summary.
       nodes: s.nodes.length > 1 || s.cluster ? selectNodeRows(s) : undefined,
       columns: s.ui.viewport.columns,
@@ -87,6 +92,14 @@ export function StatusBar({ clock }: { readonly clock?: () => number }) {
       <Text wrap="truncate">
         <MonitorState monitor={monitor} now={now} />
         {nodes ? <MonitorCount rows={nodes} /> : null}
+        {cutover !== undefined ? (
+          <Text>
+            {'  '}
+            <Text dimColor>cutover </Text>
+            {targetError ? <Text color={theme.bad}>target ✖ </Text> : null}
+            <Text color={writingBoth ? theme.bad : undefined}>{cutover}</Text>
+          </Text>
+        ) : null}
         {'  '}
         <Text bold>{formatRate(stream.eventsPerSec)}</Text>
         <Text dimColor> events/s</Text>

@@ -64,7 +64,7 @@ export function endpointFacts(nodes: readonly NodeStatus[]): EndpointFacts {
 }
 
 /** The real target's verdicts for this session's source traffic. */
-export function sessionVerdicts(state: ReconState): TargetVerdict[] {
+export function sessionVerdicts(state: Pick<ReconState, 'target' | 'view' | 'server' | 'nodes'>): TargetVerdict[] {
   if (!state.target) return [];
   return targetVerdicts(state.view.clients, { ...(state.server ? { server: state.server } : {}), facts: endpointFacts(state.nodes) }, { ...(state.target.server ? { server: state.target.server } : {}), facts: endpointFacts(state.target.nodes) });
 }
