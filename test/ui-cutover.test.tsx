@@ -50,16 +50,21 @@ function mount(store: ReconStore) {
 }
 
 test('T opens the cutover: services by state, both sides, matched by, counts in the status bar, the target\'s refusals', async () => {
-  const store = createReconStore({ endpoint: '127.0.0.1:6379', target: '127.0.0.1:6380', monitor: true, monitorMaxOmemBytes: 1 << 25, now: () => T0, viewport: { columns: 150, rows: 30 } });
+  const clock = { t: T0 };
+  const store = createReconStore({ endpoint: '127.0.0.1:6379', target: '127.0.0.1:6380', monitor: true, monitorMaxOmemBytes: 1 << 25, now: () => clock.t, viewport: { columns: 150, rows: 30 } });
   const { actions } = store.getState();
-  actions.published(
-    { ...emptyView(), version: 1, clients: [client({ name: 'cart', opsPerSec: 40, writes: 5, commands: [['FT.SEARCH', 7]] }), client({ name: 'mail', writes: 2 }), client({ name: '', libName: 'redis-py' })] },
-    [node('127.0.0.1:6379', 'redis', '7.0.15', { keys: 1200 })],
-  );
-  actions.publishedTarget(
-    { ...emptyView(), version: 1, clients: [client({ name: 'mail', writes: 3, opsPerSec: 12 }), client({ name: 'report' })] },
-    [node('127.0.0.1:6380', 'valkey', '8.0.1', { keys: 300, commands: ['GET', 'SET'] })],
-  );
+  // mail writes on both sides, for longer than a repointing takes.
+  for (const [i, at] of [T0 - 6000, T0].entries()) {
+    clock.t = at;
+    actions.published(
+      { ...emptyView(), version: 1 + i, clients: [client({ name: 'cart', opsPerSec: 40, writes: 5, commands: [['FT.SEARCH', 7]] }), client({ name: 'mail', writes: 2 + i, lastSeen: at, events: 2 + i }), client({ name: '', libName: 'redis-py' })] },
+      [node('127.0.0.1:6379', 'redis', '7.0.15', { keys: 1200 })],
+    );
+    actions.publishedTarget(
+      { ...emptyView(), version: 1 + i, clients: [client({ name: 'mail', writes: 3 + i, opsPerSec: 12, lastSeen: at, events: 3 + i, firstSeen: T0 - 6000 }), client({ name: 'report' })] },
+      [node('127.0.0.1:6380', 'valkey', '8.0.1', { keys: 300, commands: ['GET', 'SET'] })],
+    );
+  }
   const r = mount(store);
   await r.waitFor((f) => f.includes('cutover 2 on source · 0 moving · 1 BOTH · 1 target only · 0 done'), 'the status bar counts the states');
   r.stdin.write('T');

@@ -51,28 +51,29 @@ test('services match by name first, then library and address, then address, and 
 
 test('each state follows what the two sides show', () => {
   const tracker = new CutoverTracker(opts);
-  // t0: cart on the source only; search already on both; report only on the target; mail writes to both.
-  const src0 = [
-    client({ name: 'cart', opsPerSec: 40, writes: 10 }),
-    client({ name: 'search', opsPerSec: 5 }),
-    client({ name: 'mail', writes: 3 }),
-  ];
-  const tgt0 = [client({ name: 'search', opsPerSec: 30 }), client({ name: 'report' }), client({ name: 'mail', writes: 2 })];
   const byName = (xs: ReturnType<CutoverTracker['observe']>) => Object.fromEntries(xs.map((s) => [s.service, s]));
+  // t0: cart on the source only; search already on both; report only on the target; mail starts writing to both.
+  const src0 = [client({ name: 'cart', opsPerSec: 40, writes: 10 }), client({ name: 'search', opsPerSec: 5 }), client({ name: 'mail', writes: 3 })];
+  const tgt0 = [client({ name: 'search', opsPerSec: 30 }), client({ name: 'report' }), client({ name: 'mail', writes: 2 })];
   let out = byName(tracker.observe(T0, src0, tgt0));
   assert.equal(out.cart!.state, 'source only');
   assert.equal(out.search!.state, 'moving');
   assert.equal(out.report!.state, 'target only');
-  assert.equal(out.mail!.state, 'both');
+  assert.equal(out.mail!.state, 'moving', 'writes on both for a moment are a repointing, not yet writing to both');
   assert.equal(out.cart!.source.opsPerSec, 40);
   assert.equal(out.search!.target.opsPerSec, 30);
+
+  // 6 s later mail still writes on both sides: the red flag.
+  const t1 = T0 + 6_000;
+  out = byName(tracker.observe(t1, [client({ name: 'mail', writes: 9, lastActiveAt: t1, lastSeen: t1, events: 9 })], [client({ name: 'mail', writes: 8, lastActiveAt: t1, lastSeen: t1, events: 8 })]));
+  assert.equal(out.mail!.state, 'both');
 
   // Later: search left the source (its connection closed, last active at t0); mail's source writes stopped.
   const later = T0 + 61_000;
   const src1 = [
     client({ name: 'cart', opsPerSec: 40, writes: 500, lastActiveAt: later }),
     client({ name: 'search', connected: false, lastActiveAt: T0, lastSeen: T0 }),
-    client({ name: 'mail', writes: 3, lastActiveAt: later - 20_000 }),
+    client({ name: 'mail', writes: 9, lastActiveAt: later - 20_000 }),
   ];
   const tgt1 = [client({ name: 'search', opsPerSec: 30, lastActiveAt: later }), client({ name: 'report', lastActiveAt: later }), client({ name: 'mail', writes: 90, lastActiveAt: later })];
   out = byName(tracker.observe(later, src1, tgt1));
@@ -86,6 +87,16 @@ test('each state follows what the two sides show', () => {
   assert.equal(leftOnSource(out.search!), 'nothing');
 });
 
+test('a service that repointed (its last source write just before its first target write) is moving, not both', () => {
+  const tracker = new CutoverTracker(opts);
+  tracker.observe(T0, [client({ name: 'cart', writes: 100, events: 100, lastSeen: T0 })], []);
+  const t1 = T0 + 1_000;
+  tracker.observe(t1, [client({ name: 'cart', writes: 120, events: 120, lastSeen: t1, connected: false })], [client({ name: 'cart', writes: 1, events: 1, lastSeen: t1, lastActiveAt: t1 })]);
+  const t2 = T0 + 8_000;
+  const out = tracker.observe(t2, [client({ name: 'cart', writes: 120, events: 120, lastSeen: t1, lastActiveAt: t1, connected: false })], [client({ name: 'cart', writes: 90, events: 90, lastSeen: t2, lastActiveAt: t2 })]);
+  assert.equal(out[0]!.state, 'moving');
+});
+
 test("redis-recon's own connections are no service", () => {
   const tracker = new CutoverTracker(opts);
   const out = tracker.observe(T0, [client({ name: 'redis-recon-poll', self: true })], [client({ name: 'redis-recon-poll', self: true })]);
@@ -94,6 +105,8 @@ test("redis-recon's own connections are no service", () => {
 
 test('the red flags come first', () => {
   const tracker = new CutoverTracker(opts);
-  const out = tracker.observe(T0, [client({ name: 'a' }), client({ name: 'z', writes: 1 })], [client({ name: 'z', writes: 1 })]);
+  tracker.observe(T0, [client({ name: 'a' }), client({ name: 'z', writes: 1 })], [client({ name: 'z', writes: 1 })]);
+  const t1 = T0 + 6_000;
+  const out = tracker.observe(t1, [client({ name: 'a', lastActiveAt: t1 }), client({ name: 'z', writes: 5, lastActiveAt: t1, lastSeen: t1, events: 5 })], [client({ name: 'z', writes: 5, lastActiveAt: t1, lastSeen: t1, events: 5 })]);
   assert.deepEqual(out.map((s) => [s.service, s.state]), [['z', 'both'], ['a', 'source only']]);
 });

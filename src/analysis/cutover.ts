@@ -1,8 +1,7 @@
 // The cutover, service by service: which services are still on the source, which have moved to the
 // target, which write to both (the dangerous state). Clients of the two endpoints are matched into
 // services by client name, then (unnamed) by library and address, and each match says how it was
-// made. Pure: the tracker keeps only what it needs between observations (per service and side, the
-// last write and the cumulative counts), bounded by the number of services.
+// made. Pure: every time it uses comes from the views themselves, bounded by the number of services.
 import type { ClientView } from './views.ts';
 import { BOUNDS } from '../bounds.ts';
 
@@ -21,8 +20,10 @@ export interface ServiceSide {
   readonly lastSeen?: number;
   /** Writes counted on this side, over the session. */
   readonly writes: number;
-  /** When writes were last seen to grow here. */
+  /** Last activity of its connections that wrote here. */
   readonly lastWriteAt?: number;
+  /** When the first of its connections that wrote here opened. */
+  readonly firstWriteAt?: number;
   /** When the service was first seen here. */
   readonly firstSeen?: number;
 }
@@ -42,10 +43,18 @@ export interface CutoverOptions {
   readonly quietAfterMs: number;
   /** Writes on both sides within this window make the state `both`. */
   readonly recentMs: number;
+  /**
+   * How long the source must go on writing after the target's first write for the two to count as
+   * written together: a service that repoints has its last source write and first target write a
+   * moment apart (and observations see both a poll late), a dual writer keeps both going.
+   */
+  readonly overlapMs?: number;
 }
 
 /** Default window in which writes on both endpoints count as writing to both. */
 export const RECENT_WRITES_MS = 30_000;
+/** Default overlap of writes on both sides that makes `both` (see CutoverOptions.overlapMs). */
+export const BOTH_OVERLAP_MS = 5_000;
 
 /** A client's service: its name, or (unnamed) its library and address, or its address alone. */
 export function serviceOf(c: Pick<ClientView, 'name' | 'libName' | 'ip' | 'addr'>): { service: string; matchedBy: MatchedBy } {
@@ -61,11 +70,8 @@ interface SideAcc {
   lastSeen?: number;
   writes: number;
   firstSeen?: number;
-}
-
-interface Memory {
-  writes: { source: number; target: number };
-  lastWriteAt: { source?: number; target?: number };
+  lastWriteAt?: number;
+  firstWriteAt?: number;
 }
 
 const emptyAcc = (): SideAcc => ({ connections: 0, opsPerSec: 0, writes: 0 });
@@ -85,6 +91,12 @@ function accumulate(clients: readonly ClientView[], into: Map<string, { matchedB
     const seen = Math.max(c.lastActiveAt ?? 0, c.events > 0 ? c.lastSeen : 0, c.connected ? (c.lastActiveAt ?? c.firstSeen) : 0);
     if (seen > 0) a.lastSeen = Math.max(a.lastSeen ?? 0, seen);
     a.firstSeen = Math.min(a.firstSeen ?? Infinity, c.firstSeen);
+    // Times from the data's own clock (never when it was observed), so a replay at any speed says
+    // the same: a writing connection wrote from when it opened until its last activity.
+    if (c.writes > 0) {
+      a.firstWriteAt = Math.min(a.firstWriteAt ?? Infinity, c.firstSeen);
+      if (seen > 0) a.lastWriteAt = Math.max(a.lastWriteAt ?? 0, seen);
+    }
     for (const p of c.prefixes) if (e.patterns.size < BOUNDS.cutoverPatternsPerService) e.patterns.add(p.prefix);
   }
 }
@@ -96,19 +108,19 @@ export function stateOf(src: ServiceSide | undefined, tgt: ServiceSide | undefin
   if (!onSource) return 'target only';
   if (!onTarget) return 'source only';
   const recent = (t: number | undefined): boolean => t !== undefined && now - t <= opts.recentMs;
-  if (recent(src.lastWriteAt) && recent(tgt.lastWriteAt)) return 'both';
+  const overlap = src.lastWriteAt !== undefined && tgt.firstWriteAt !== undefined ? src.lastWriteAt - tgt.firstWriteAt : -Infinity;
+  if (recent(src.lastWriteAt) && recent(tgt.lastWriteAt) && overlap >= (opts.overlapMs ?? BOTH_OVERLAP_MS)) return 'both';
   const sourceQuiet = src.lastSeen === undefined || now - src.lastSeen >= opts.quietAfterMs;
   if (sourceQuiet) return 'done';
   return 'moving';
 }
 
 /**
- * Follows the cutover across observations: each one takes both sides' client views at a time and
- * returns every service with its state, sorted by state (the red flags first) then name.
+ * The cutover at one time from both sides' client views: every service with its state, sorted by
+ * state (the red flags first) then name. It keeps nothing between calls: every time it uses comes
+ * from the views, so a replay of a recorded session gives the same report as the live one.
  */
 export class CutoverTracker {
-  private readonly memory = new Map<string, Memory>();
-
   constructor(private readonly opts: CutoverOptions) {}
 
   observe(now: number, source: readonly ClientView[], target: readonly ClientView[]): CutoverService[] {
@@ -119,29 +131,20 @@ export class CutoverTracker {
     const names = new Set([...src.keys(), ...tgt.keys()]);
     const out: CutoverService[] = [];
     for (const service of names) {
+      if (out.length >= BOUNDS.cutoverServices) break;
       const s = src.get(service);
       const t = tgt.get(service);
-      let m = this.memory.get(service);
-      if (!m) {
-        m = { writes: { source: 0, target: 0 }, lastWriteAt: {} };
-        if (this.memory.size < BOUNDS.cutoverServices) this.memory.set(service, m);
-      }
-      // Writes that grew since the last observation happened by now (at the latest).
-      for (const [side, e] of [['source', s], ['target', t]] as const) {
-        const w = e?.acc.writes ?? 0;
-        if (w > m.writes[side]) m.lastWriteAt[side] = Math.min(now, e?.acc.lastSeen ?? now);
-        m.writes[side] = Math.max(m.writes[side], w);
-      }
-      const side = (e: typeof s, which: 'source' | 'target'): ServiceSide => ({
-        connections: e?.acc.connections ?? 0,
-        opsPerSec: Math.round((e?.acc.opsPerSec ?? 0) * 10) / 10,
-        writes: e?.acc.writes ?? 0,
-        ...(e?.acc.lastSeen !== undefined ? { lastSeen: e.acc.lastSeen } : {}),
-        ...(e?.acc.firstSeen !== undefined && Number.isFinite(e.acc.firstSeen) ? { firstSeen: e.acc.firstSeen } : {}),
-        ...(m!.lastWriteAt[which] !== undefined ? { lastWriteAt: m!.lastWriteAt[which] } : {}),
+      const side = (e: NonNullable<typeof s>): ServiceSide => ({
+        connections: e.acc.connections,
+        opsPerSec: Math.round(e.acc.opsPerSec * 10) / 10,
+        writes: e.acc.writes,
+        ...(e.acc.lastSeen !== undefined ? { lastSeen: e.acc.lastSeen } : {}),
+        ...(e.acc.firstSeen !== undefined && Number.isFinite(e.acc.firstSeen) ? { firstSeen: e.acc.firstSeen } : {}),
+        ...(e.acc.lastWriteAt !== undefined ? { lastWriteAt: e.acc.lastWriteAt } : {}),
+        ...(e.acc.firstWriteAt !== undefined && Number.isFinite(e.acc.firstWriteAt) ? { firstWriteAt: e.acc.firstWriteAt } : {}),
       });
-      const sourceSide = s ? side(s, 'source') : undefined;
-      const targetSide = t ? side(t, 'target') : undefined;
+      const sourceSide = s ? side(s) : undefined;
+      const targetSide = t ? side(t) : undefined;
       out.push({
         service,
         matchedBy: (s ?? t)!.matchedBy,
@@ -167,8 +170,9 @@ export function stateCounts(services: readonly CutoverService[]): Record<Cutover
 
 /** What is left on the source for a service, in words ('nothing' once it is done). */
 export function leftOnSource(s: CutoverService): string {
-  if (s.state === 'done') return 'nothing';
+  if (s.state === 'done') return s.source.connections > 0 ? `${s.source.connections} idle connection${s.source.connections === 1 ? '' : 's'} on the source` : 'nothing';
   if (s.state === 'target only') return 'nothing (never on the source)';
+  if (s.source.connections === 0) return 'no connection on the source, quiet there for less than the quiet period';
   const parts = [`${s.source.connections} connection${s.source.connections === 1 ? '' : 's'}`];
   if (s.source.opsPerSec > 0) parts.push(`${s.source.opsPerSec} ops/s`);
   return `${parts.join(', ')} on the source`;
