@@ -67,7 +67,11 @@ export function startTargetEngine(config: Config, store: ReconStore, opts: Engin
   const { actions } = store.getState();
   engine.ready.then(
     () => actions.targetError(undefined),
-    (err: unknown) => actions.targetError(`target ${to.endpoint}: ${(err as Error).message}`),
+    (err: unknown) => {
+      const message = `target ${to.endpoint}: ${(err as Error).message} (the source is still watched)`;
+      actions.targetError(message);
+      actions.notice(message);
+    },
   );
   return engine;
 }
