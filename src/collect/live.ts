@@ -28,6 +28,9 @@ import type { CollectorInit, FromCollector, MonitorPhase, NodeMonitor, NodeStatu
 export const BACKLOG_HOLD_LINES = 500_000;
 /** Where the guard cannot see our connection: on this long in every on + off. */
 export const HIDDEN_DUTY = { onMs: 10_000, offMs: 50_000 } as const;
+/** Said once MONITOR runs where the buffer guard cannot see it, because --monitor-unguarded asked. */
+export const UNGUARDED_NOTICE =
+  'MONITOR runs unguarded (--monitor-unguarded): CLIENT LIST does not show our MONITOR connection, so the buffer guard cannot watch what the server holds for it';
 /** Heartbeats steady this long after a stall before MONITOR comes back. */
 const STEADY_MS = 2000;
 const GATE_TICK_MS = 250;
@@ -43,6 +46,8 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
   const courier = new Courier(send, now);
   const gate = new MonitorGate(init.desired, now);
   const rtt = new RttTracker();
+  const hiddenDuty = init.tuning?.hiddenDuty ?? HIDDEN_DUTY;
+  const backlogHoldLines = init.tuning?.backlogHoldLines ?? BACKLOG_HOLD_LINES;
   const blindAfterMs = Math.max(2 * config.pollIntervalMs, 5000);
   let poll: PollState = { polls: 0, intervalMs: config.pollIntervalMs };
   let intervalMs = config.pollIntervalMs;
@@ -58,7 +63,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
 
   const monitor: MonitorConnection = monitorConnection(config, {
     onLine(line) {
-      if (!core.pushLine(line) || core.backlog > BACKLOG_HOLD_LINES) {
+      if (!core.pushLine(line) || core.backlog > backlogHoldLines) {
         gate.hold('backlog', `redis-recon fell behind (${core.backlog.toLocaleString('en')} lines waiting): MONITOR closed so the server buffers nothing`, true);
         reconcile();
       }
@@ -121,10 +126,13 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
         }
       } else if (++unseenPolls >= 2) {
         omem = undefined;
-        if (init.unguarded) guard = 'unguarded';
-        else if (guard !== 'hidden') {
+        if (init.unguarded) {
+          // Accepted by the user, but never silently: a notice on the status bar and in the summary.
+          if (guard !== 'unguarded') core.notice(UNGUARDED_NOTICE);
+          guard = 'unguarded';
+        } else if (guard !== 'hidden') {
           guard = 'hidden';
-          gate.setDuty(HIDDEN_DUTY, 'buffer guard cannot see our MONITOR connection in CLIENT LIST (a proxy hides it)');
+          gate.setDuty(hiddenDuty, 'buffer guard cannot see our MONITOR connection in CLIENT LIST (a proxy hides it)');
         }
       }
     }

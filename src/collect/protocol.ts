@@ -129,6 +129,16 @@ export interface CollectorInit {
   readonly monitorMaxOmem: number;
   /** The intent at start. */
   readonly desired: MonitorDesire;
+  /** Tests only: shorter safety timings and smaller bounds than the defaults in live.ts. */
+  readonly tuning?: CollectorTuning;
+}
+
+/** What a test may shorten so a fail-closed path is seen in seconds (the engine never sets it). */
+export interface CollectorTuning {
+  /** The duty cycle where the buffer guard cannot see our MONITOR connection (default 10 s on, 50 s off). */
+  readonly hiddenDuty?: { readonly onMs: number; readonly offMs: number };
+  /** MONITOR lines waiting in the collector that trip the backlog hold (default 500,000). */
+  readonly backlogHoldLines?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
