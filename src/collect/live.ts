@@ -48,7 +48,11 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
   const rtt = new RttTracker();
   const hiddenDuty = init.tuning?.hiddenDuty ?? HIDDEN_DUTY;
   const backlogHoldLines = init.tuning?.backlogHoldLines ?? BACKLOG_HOLD_LINES;
-  const blindAfterMs = Math.max(2 * config.pollIntervalMs, 5000);
+  /**
+   * No CLIENT LIST answer for this long means the guard is blind. It follows the interval in force:
+   * polls spaced out for a large server (30 s at most) are not silence.
+   */
+  const blindAfterMs = (): number => Math.max(2 * intervalMs, 5000);
   let poll: PollState = { polls: 0, intervalMs: config.pollIntervalMs };
   let intervalMs = config.pollIntervalMs;
   let lastStat: CommandStat | undefined;
@@ -198,7 +202,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
     }
     if (monitor.isOpen && monitorOnAt !== undefined) {
       const since = Math.max(poll.lastAt ?? 0, monitorOnAt);
-      if (now() - since > blindAfterMs) {
+      if (now() - since > blindAfterMs()) {
         gate.hold('blind', `buffer guard: no CLIENT LIST answer for ${Math.round((now() - since) / 1000)}s (${poll.lastError ?? 'no answer'}), so the server's buffer for MONITOR cannot be watched`);
       }
     }

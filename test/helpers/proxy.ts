@@ -1,7 +1,8 @@
 // A tiny TCP proxy between redis-recon and a real server that rewrites CLIENT LIST replies, as some
-// proxies do (Redis Enterprise's may hide or renumber connections): everything else passes through
-// byte for byte. It follows the RESP stream from the server, so a CLIENT LIST reply is recognised
-// wherever it falls (a bulk or verbatim string whose text starts with `id=`), even pipelined.
+// proxies do (Redis Enterprise's may hide or renumber connections), or other replies a test picks
+// by how they begin (`# Commandstats`): everything else passes through byte for byte. It follows
+// the RESP stream from the server, so a reply is recognised wherever it falls (a bulk or verbatim
+// string whose text starts with one of `leads`), even pipelined.
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
 export interface RewritingProxy {
@@ -21,7 +22,7 @@ export const hideLines =
       .filter((l) => l === '' || !hide(l))
       .join('\n');
 
-export async function startRewritingProxy(upstreamPort: number, rewrite: (clientList: string) => string): Promise<RewritingProxy> {
+export async function startRewritingProxy(upstreamPort: number, rewrite: (reply: string) => string, leads: readonly string[] = ['id=']): Promise<RewritingProxy> {
   const sockets = new Set<Socket>();
   let rewritten = 0;
   const server: Server = createServer((down) => {
@@ -40,7 +41,7 @@ export async function startRewritingProxy(upstreamPort: number, rewrite: (client
     const scan = replyScanner((text) => {
       rewritten++;
       return rewrite(text);
-    });
+    }, leads);
     up.on('data', (chunk: Buffer) => {
       const out = scan(chunk);
       if (out.length > 0 && !down.write(out)) {
@@ -68,10 +69,11 @@ const CRLF = Buffer.from('\r\n');
 
 /**
  * Follows a server's RESP2/RESP3 replies chunk by chunk and returns what to forward: the same bytes,
- * except bulk (`$`) and verbatim (`=`) strings whose text starts with `id=` (a CLIENT LIST), which
- * go through `rewrite`. Other bulk strings stream through without being held.
+ * except bulk (`$`) and verbatim (`=`) strings whose text starts with one of `leads` (`id=`: a
+ * CLIENT LIST), which go through `rewrite`. Other bulk strings stream through without being held.
  */
-export function replyScanner(rewrite: (text: string) => string): (chunk: Buffer) => Buffer {
+export function replyScanner(rewrite: (text: string) => string, leads: readonly string[] = ['id=']): (chunk: Buffer) => Buffer {
+  const leadMax = Math.max(...leads.map((l) => l.length));
   let buf: Buffer = Buffer.alloc(0);
   /** Bytes of a bulk string still to pass through untouched. */
   let passing = 0;
@@ -102,10 +104,11 @@ export function replyScanner(rewrite: (text: string) => string): (chunk: Buffer)
         continue;
       }
       const start = eol + 2;
-      const lead = type === '=' ? 7 : 3; // "txt:id=" or "id="
-      if (buf.length < start + Math.min(len, lead)) break;
-      const text = buf.subarray(start + (type === '=' ? 4 : 0), start + Math.min(len, lead)).toString();
-      if (type === '!' || text !== 'id=') {
+      const skip = type === '=' ? 4 : 0; // a verbatim string's "txt:"
+      const head = Math.min(len, skip + leadMax);
+      if (buf.length < start + head) break;
+      const text = buf.subarray(start + skip, start + head).toString();
+      if (type === '!' || !leads.some((l) => text.startsWith(l))) {
         out.push(buf.subarray(0, start));
         buf = buf.subarray(start);
         passing = len + 2;
@@ -121,3 +124,38 @@ export function replyScanner(rewrite: (text: string) => string): (chunk: Buffer)
     return out.length === 1 ? out[0]! : Buffer.concat(out);
   };
 }
+
+/**
+ * Pads CLIENT LIST up to `total` lines with copies of the real idle connections (new ids, new
+ * addresses on 127.0.1.x, the rest as the server printed it: ages and idle times advance with the
+ * originals). Where one process may not hold 30,000 sockets, this shows redis-recon 30,000
+ * connections; what CLIENT LIST costs the server still follows the real ones.
+ */
+export const padClientList =
+  (total: number, isIdleApp: (line: string) => boolean = (l) => / addr=127\.0\.0\.[2-9]:/.test(l)) =>
+  (text: string): string => {
+    const lines = text.split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    // By id: the server rotates its client list as it serves it, and a copy must stay the same
+    // connection from one poll to the next.
+    const id = (l: string): number => Number(/^id=(\d+)/.exec(l)?.[1] ?? 0);
+    const templates = lines.filter(isIdleApp).sort((a, b) => id(a) - id(b));
+    if (templates.length === 0 || lines.length >= total) return text;
+    const extra: string[] = [];
+    for (let k = 0; lines.length + extra.length < total; k++) {
+      const t = templates[k % templates.length]!;
+      extra.push(
+        t
+          .replace(/^id=\d+/, `id=${50_000_000 + k}`)
+          .replace(/ addr=[^ ]+/, ` addr=127.0.1.${1 + (k % 250)}:${10_000 + Math.floor(k / 250)}`)
+          .replace(/ fd=\d+/, ` fd=${100_000 + k}`),
+      );
+    }
+    return `${lines.concat(extra).join('\n')}\n`;
+  };
+
+/** Makes every CLIENT LIST look as costly to the server as `usecPerCall` in INFO commandstats. */
+export const costlyClientList =
+  (usecPerCall: number) =>
+  (text: string): string =>
+    text.replace(/cmdstat_client\|list:calls=(\d+),usec=\d+,usec_per_call=[\d.]+/, (_m, calls: string) => `cmdstat_client|list:calls=${calls},usec=${Number(calls) * usecPerCall},usec_per_call=${usecPerCall}.00`);
