@@ -19,12 +19,13 @@ after(async () => {
   await server?.stop();
 });
 
-test('a terminal that stops draining: MONITOR is closed by the watchdog, the server buffers nothing, all comes back', { timeout: 120_000 }, async () => {
+test('a terminal that stops draining: MONITOR is closed by the watchdog, the server buffers nothing, all comes back', { timeout: 120_000 }, async (t) => {
   const STALL_MS = 6000;
   const r = await stalledTerminal({ url: server.url, stallMs: STALL_MS, loadBytes: 40e6 });
   const during = r.samples.filter((s) => s.t >= 0 && s.t <= r.drainAt);
   const figures = `peak omem ${(r.peakOmem / MiB).toFixed(2)} MiB, used_memory +${((r.usedMemoryPeak - r.usedMemoryBefore) / MiB).toFixed(2)} MiB, closed at ${r.monitorClosedAt} ms, back at ${r.monitorBackAt} ms, drained at ${r.drainAt} ms`;
 
+  t.diagnostic(figures);
   assert.ok(r.written >= 39e6 && r.loadMs <= STALL_MS, `the loader wrote ${r.written} bytes in ${r.loadMs} ms during the stall`);
   assert.ok(during.length >= 40, `the probe sampled throughout the stall (${during.length} samples)`);
   // The server never held more than the guard's limit for us, and its memory did not grow by more.

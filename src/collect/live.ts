@@ -223,7 +223,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
       if (syncWanted) {
         syncWanted = false;
         courier.deliver([core.delta(status())], false, true);
-      } else if (courier.ready()) courier.deliver([core.delta(status())]);
+      } else if (courier.ready()) courier.deliver([core.delta(status(), false, true)]);
     } finally {
       flushing = false;
     }

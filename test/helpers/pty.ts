@@ -22,7 +22,7 @@ export interface PtyProgram {
   keys(text: string): void;
   signal(sig: number): void;
   /** Waits until the text drawn since `from` satisfies `pred`. */
-  waitText(pred: (text: string) => boolean, what: string, ms?: number, from?: number): Promise<string>;
+  waitText(pred: (text: string) => boolean, what: string, ms?: number, from?: number | (() => number)): Promise<string>;
   /** Resolves with the exit code (128+n after signal n). */
   readonly exited: Promise<number>;
   kill(): void;
@@ -47,21 +47,27 @@ export function runInPty(argv: readonly string[], opts: { columns?: number; rows
     env: opts.env ?? process.env,
     cwd: opts.cwd,
   });
+  // Every chunk drawn, with where it starts: text(from) joins only the chunks from there on.
   const chunks: Buffer[] = [];
-  let raw = Buffer.alloc(0);
-  let rawDirty = false;
+  const starts: number[] = [];
   let bytes = 0;
   child.stdout!.on('data', (d: Buffer) => {
     chunks.push(d);
+    starts.push(bytes);
     bytes += d.length;
-    rawDirty = true;
   });
-  const whole = (): Buffer => {
-    if (rawDirty) {
-      raw = Buffer.concat([raw, ...chunks.splice(0)]);
-      rawDirty = false;
+  const tail = (from: number): Buffer => {
+    let lo = 0;
+    let hi = chunks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= from) lo = mid;
+      else hi = mid - 1;
     }
-    return raw;
+    if (chunks.length === 0) return Buffer.alloc(0);
+    const parts = chunks.slice(lo);
+    parts[0] = parts[0]!.subarray(Math.max(0, from - starts[lo]!));
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   };
   const waiters: Array<{ word: string; resolve: () => void }> = [];
   let resolvePid!: (pid: number) => void;
@@ -95,7 +101,7 @@ export function runInPty(argv: readonly string[], opts: { columns?: number; rows
 
   const p: PtyProgram = {
     pid,
-    text: (from = 0) => stripAnsi(whole().subarray(from).toString('utf8')),
+    text: (from = 0) => stripAnsi(tail(from).toString('utf8')),
     get length() {
       return bytes;
     },
@@ -103,14 +109,39 @@ export function runInPty(argv: readonly string[], opts: { columns?: number; rows
     drain: () => command('go', 'draining'),
     keys: (text) => void command(`keys ${Buffer.from(text).toString('hex')}`),
     signal: (sig) => void command(`signal ${sig}`),
-    async waitText(pred, what, ms = 10_000, from = 0) {
-      const end = Date.now() + ms;
-      for (;;) {
-        const t = p.text(from);
-        if (pred(t)) return t;
-        if (Date.now() > end) assert.fail(`timed out waiting for ${what}; last screenful:\n${t.slice(-3000)}\n${errText}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+    waitText(pred, what, ms = 10_000, from = 0) {
+      // Checked as each chunk arrives, so a latency measured with it is the moment the text came.
+      return new Promise<string>((resolve, reject) => {
+        const start = (): number => (typeof from === 'function' ? from() : from);
+        const check = (): boolean => {
+          const t = p.text(start());
+          if (!pred(t)) return false;
+          clearTimeout(timer);
+          child.stdout!.off('data', onData);
+          resolve(t);
+          return true;
+        };
+        const onData = (): void => void check();
+        const timer = setTimeout(() => {
+          child.stdout!.off('data', onData);
+          try {
+            assert.fail(`timed out waiting for ${what}; last screenful:\n${p.text(start()).slice(-3000)}\n${errText}`);
+          } catch (e) {
+            reject(e);
+          }
+        }, ms);
+        child.stdout!.on('data', onData);
+        // A program that exits will draw nothing more: say so at once.
+        void exited.then((code) =>
+          setTimeout(() => {
+            if (check()) return;
+            clearTimeout(timer);
+            child.stdout!.off('data', onData);
+            reject(new Error(`the program exited (${code}) while waiting for ${what}; last screenful:\n${p.text(start()).slice(-3000)}\n${errText}`));
+          }, 200),
+        );
+        check();
+      });
     },
     exited,
     kill() {
