@@ -270,16 +270,18 @@ describe('the watchdog and the backlog', () => {
       await engine.stop();
     }
     const before = samples.filter((s) => s.at < blockFrom);
-    assert.ok(before.length > 0 && before.every((s) => s.omem !== undefined), 'MONITOR open before the block');
-    const closed = samples.find((s) => s.at > blockFrom && s.omem === undefined);
-    assert.ok(closed && closed.at < blockTo, `closed during the block (closed ${closed ? closed.at - blockFrom : '-'} ms into it)`);
-    // STALL_MS (3 s) after the last heartbeat, give or take a gate tick and a probe interval.
-    assert.ok(closed.at - blockFrom >= 2800 && closed.at - blockFrom <= 4200, `closed ${closed.at - blockFrom} ms into the block`);
-    const reopened = samples.find((s) => s.at > closed.at && s.omem !== undefined);
-    assert.ok(reopened && reopened.at >= blockTo, 'stayed closed until the block ended, then came back');
+    assert.ok(before.length > 0 && before.at(-1)!.omem !== undefined, 'MONITOR open when the block began');
+    // The watchdog's hold: STALL_MS (3 s) after the last heartbeat, give or take a gate tick, and
+    // released only after the block (heartbeats steady again for 2 s).
     const off = store.getState().monitor.offPeriods.find((p) => /the screen stopped reading/.test(p.why));
     assert.ok(off && off.to !== undefined, 'the watchdog off-period is on record');
     assert.match(off.why, /^the screen stopped reading for \ds \(terminal not drained\): MONITOR closed so the server buffers nothing$/);
+    assert.ok(off.from - blockFrom >= 2800 && off.from - blockFrom <= 4500, `held ${off.from - blockFrom} ms into the block`);
+    assert.ok(off.to >= blockTo, 'held until the block ended');
+    // Seen from the server: closed from then until the block ended, open again afterwards.
+    const held = samples.filter((s) => s.at > off.from + 300 && s.at < blockTo);
+    assert.ok(held.length > 0 && held.every((s) => s.omem === undefined), 'no MONITOR connection of ours while the main thread was blocked');
+    assert.ok(samples.some((s) => s.at > off.to! && s.omem !== undefined), 'MONITOR came back after the block');
   });
 
   test('the collector falls behind its backlog bound: MONITOR closes, and comes back after the cool-down', { timeout: 60_000 }, async () => {

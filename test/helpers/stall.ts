@@ -36,9 +36,9 @@ export interface StallResult {
   readonly usedMemoryPeak: number;
   readonly written: number;
   readonly loadMs: number;
-  /** When (ms after the stall began) the probe first saw no MONITOR connection of ours, if it did. */
+  /** When (ms after the stall began) the probe saw our MONITOR connection close for good until the drain, if it did. */
   readonly monitorClosedAt: number | undefined;
-  /** When it saw one again after that, if it did. */
+  /** When it first saw one again after the drain, if it did. */
   readonly monitorBackAt: number | undefined;
   /** When the pty was read again (ms after the stall began). */
   readonly drainAt: number;
@@ -169,9 +169,12 @@ export async function stalledTerminal(o: StallOptions): Promise<StallResult> {
 
     const samples: Sample[] = raw.map((s) => ({ t: Math.round(s.at - t0), omem: s.omem, usedMemory: s.usedMemory }));
     const drainT = drainAt - t0;
-    const during = samples.filter((s) => s.t >= 0);
-    const closed = during.find((s) => s.omem === undefined);
-    const back = closed ? during.find((s) => s.t > closed.t && s.omem !== undefined) : undefined;
+    // The closure that lasted until the drain (another hold, the health gate on a busy machine, may
+    // have closed and reopened MONITOR before it), and the first sight of MONITOR after the drain.
+    const stall = samples.filter((s) => s.t >= 0 && s.t < drainT);
+    const lastOpen = stall.filter((s) => s.omem !== undefined).at(-1);
+    const closed = stall.find((s) => s.omem === undefined && (lastOpen === undefined || s.t > lastOpen.t));
+    const back = samples.find((s) => s.t >= drainT && s.omem !== undefined);
     return {
       samples,
       peakOmem: Math.max(0, ...samples.map((s) => s.omem ?? 0)),
