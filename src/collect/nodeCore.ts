@@ -30,6 +30,8 @@ export interface NodeCoreOptions {
    * aggregated at its last event's time, and `now` is not consulted for it.
    */
   readonly eventClock?: boolean;
+  /** Wall time for pacing client views (performance.now by default; tests pass their own). */
+  readonly wall?: () => number;
 }
 
 /** How long one slice of a flush may run before the worker lets its sockets and messages in. */
@@ -77,7 +79,7 @@ export class NodeCore {
   private readonly shipped = new WeakMap<ClientView, NodeClientView>();
   private sentKeyed = -1;
   private sentTreeAt = -Infinity;
-  /** Wall time (performance.now) client views were last sent. */
+  /** Wall time (opts.wall) client views were last sent. */
   private clientsSentAt = -Infinity;
 
   constructor(private readonly opts: NodeCoreOptions) {
@@ -264,7 +266,7 @@ export class NodeCore {
     this.rate = view.totals.eventsPerSec;
     const upsert: NodeClientView[] = [];
     const remove: string[] = [];
-    const wall = performance.now();
+    const wall = this.opts.wall ? this.opts.wall() : performance.now();
     if (force || !paced || wall - this.clientsSentAt >= view.clients.length * CLIENTS_PACE_MS_PER_CLIENT) {
       const seen = new Set<string>();
       for (const v of view.clients) {
