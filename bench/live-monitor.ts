@@ -36,6 +36,7 @@ const engine = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--url'
 });
 let engineStderr = '';
 engine.stderr!.on('data', (d) => (engineStderr += d));
+const engineExited = new Promise<number | null>((r) => engine.once('exit', (code) => r(code)));
 
 const monitorLines = async (): Promise<string[]> =>
   String(await probe.sendCommand(['CLIENT', 'LIST'])).split('\n').filter((l) => / flags=O /.test(l));
@@ -73,8 +74,9 @@ await new Promise((r) => setTimeout(r, 2000)); // let both consumers drain
 sampling = false;
 await sampler;
 
+if (engine.exitCode !== null) console.error(`the CLI exited early (${engine.exitCode}): ${engineStderr.trim()}`);
 engine.kill('SIGINT');
-await new Promise((r) => engine.once('exit', r));
+await engineExited;
 cli.kill('SIGINT');
 const inv = JSON.parse(readFileSync(out, 'utf8'));
 let engineCount = 0;
