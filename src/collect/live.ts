@@ -34,6 +34,9 @@ import type { CollectorInit, FromCollector, MonitorPhase, NodeDelta, NodeMonitor
 export const BACKLOG_HOLD_LINES = 500_000;
 /** Where the guard cannot see our connection: on this long in every on + off. */
 export const HIDDEN_DUTY = { onMs: 10_000, offMs: 50_000 } as const;
+/** Said once MONITOR runs where the buffer guard cannot see it, because --monitor-unguarded asked. */
+export const UNGUARDED_NOTICE =
+  'MONITOR runs unguarded (--monitor-unguarded): CLIENT LIST does not show our MONITOR connection, so the buffer guard cannot watch what the server holds for it';
 /** Heartbeats steady this long after a stall before MONITOR comes back. */
 const STEADY_MS = 2000;
 const GATE_TICK_MS = 250;
@@ -57,7 +60,13 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
   const courier = new Courier(send, now);
   const gate = new MonitorGate(init.desired, now);
   const rtt = new RttTracker();
-  const blindAfterMs = Math.max(2 * config.pollIntervalMs, 5000);
+  const hiddenDuty = init.tuning?.hiddenDuty ?? HIDDEN_DUTY;
+  const backlogHoldLines = init.tuning?.backlogHoldLines ?? BACKLOG_HOLD_LINES;
+  /**
+   * No CLIENT LIST answer for this long means the guard is blind. It follows the interval in force:
+   * polls spaced out for a large server (30 s at most) are not silence.
+   */
+  const blindAfterMs = (): number => Math.max(2 * intervalMs, 5000);
   let poll: PollState = { polls: 0, intervalMs: config.pollIntervalMs };
   let intervalMs = config.pollIntervalMs;
   let lastStat: CommandStat | undefined;
@@ -103,7 +112,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
   const monitor: MonitorConnection = monitorConnection(config, {
     onLine(line) {
       linesSinceWatch++;
-      if (!core.pushLine(line) || core.backlog > BACKLOG_HOLD_LINES) {
+      if (!core.pushLine(line) || core.backlog > backlogHoldLines) {
         gate.hold('backlog', `redis-recon fell behind (${core.backlog.toLocaleString('en')} lines waiting): MONITOR closed so the server buffers nothing`, true);
         reconcile();
       }
@@ -174,10 +183,13 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
         }
       } else if (++unseenPolls >= 2) {
         omem = undefined;
-        if (init.unguarded) guard = 'unguarded';
-        else if (guard !== 'hidden') {
+        if (init.unguarded) {
+          // Accepted by the user, but never silently: a notice on the status bar and in the summary.
+          if (guard !== 'unguarded') core.notice(UNGUARDED_NOTICE);
+          guard = 'unguarded';
+        } else if (guard !== 'hidden') {
           guard = 'hidden';
-          gate.setDuty(HIDDEN_DUTY, 'buffer guard cannot see our MONITOR connection in CLIENT LIST (a proxy hides it)');
+          gate.setDuty(hiddenDuty, 'buffer guard cannot see our MONITOR connection in CLIENT LIST (a proxy hides it)');
         }
       }
     }
@@ -333,7 +345,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
       // The blind clock runs only while the server is seen serving (see the top of this file).
       const serving = linesSinceWatch > 0 || (pollRefusedAt !== undefined && pollRefusedAt >= since);
       if (serving) unwatchedMs += dt;
-      if (unwatchedMs > blindAfterMs) {
+      if (unwatchedMs > blindAfterMs()) {
         gate.hold('blind', `buffer guard: no CLIENT LIST answer for ${Math.round((t - since) / 1000)}s while the server kept serving (${poll.lastError ?? 'no answer'}), so the server's buffer for MONITOR cannot be watched`);
       }
     }
@@ -347,9 +359,9 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
    * The node's delta, with the keyspace sampler's report when it has news (all of it when `force`).
    * A retiring seed sends its state only: it counted nothing, and its node is watched by another collector.
    */
-  const delta = (force = false): NodeDelta => {
+  const delta = (force = false, paced = false): NodeDelta => {
     if (retiring) return { status: status(), totals: { events: 0, reads: 0, writes: 0, keyed: 0, eventsPerSec: 0 } };
-    const d = core.delta(status());
+    const d = core.delta(status(), force, paced);
     const report = sampler.report(force);
     return report ? { ...d, keyspace: report } : d;
   };
@@ -366,7 +378,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
       if (syncWanted) {
         syncWanted = false;
         courier.deliver([delta(true)], false, true);
-      } else if (courier.ready()) courier.deliver([delta()]);
+      } else if (courier.ready()) courier.deliver([delta(false, true)]);
     } finally {
       flushing = false;
     }

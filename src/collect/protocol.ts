@@ -189,6 +189,16 @@ export interface CollectorInit {
   readonly desired: MonitorDesire;
   /** Live only: the keyspace sampler's budget and sample size, and whether it starts at once (--keyspace). */
   readonly keyspace?: { readonly rate: number; readonly sample: number; readonly run: boolean };
+  /** Tests only: shorter safety timings and smaller bounds than the defaults in live.ts. */
+  readonly tuning?: CollectorTuning;
+}
+
+/** What a test may shorten so a fail-closed path is seen in seconds (the engine never sets it). */
+export interface CollectorTuning {
+  /** The duty cycle where the buffer guard cannot see our MONITOR connection (default 10 s on, 50 s off). */
+  readonly hiddenDuty?: { readonly onMs: number; readonly offMs: number };
+  /** MONITOR lines waiting in the collector that trip the backlog hold (default 500,000). */
+  readonly backlogHoldLines?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
