@@ -74,6 +74,7 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
     unguarded: config.monitorUnguarded,
     monitorMaxOmem: config.monitorMaxOmemBytes,
     desired: store.getState().monitor.desired,
+    ...(config.monitorMode === 'sampled' ? { sample: config.monitorSample } : {}),
   });
 
   let outstanding = 0;

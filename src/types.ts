@@ -1,5 +1,19 @@
 // Plain values that cross module boundaries. Parsers produce them, the session aggregates them,
 // the store publishes them, the UI and exports read them. No behaviour lives here.
+import type { RawLogEntry } from './parse/commandLog.ts';
+
+/** Whether a lens runs on a node: not tried yet, running, not on this server, or refused (ACL, proxy). */
+export type LensState = 'pending' | 'on' | 'absent' | 'refused';
+
+/** What one poll read of the server's command logs (SLOWLOG, or COMMANDLOG where it exists). */
+export interface PollLogs {
+  /** New entries since the previous read, oldest first. */
+  readonly entries: readonly RawLogEntry[];
+  readonly slowlog: LensState;
+  readonly commandlog: LensState;
+  /** Entries that came and went between reads (a short log, or a reset), over the run. */
+  readonly missed: number;
+}
 
 /** One line of a CLIENT LIST (or CLIENT INFO) reply. */
 export interface ClientInfo {
@@ -109,6 +123,17 @@ export interface PollResult {
   readonly info: Record<string, string>;
   /** INFO commandstats as parsed, when the server answered it. */
   readonly commandstats?: Record<string, string>;
+  /** INFO errorstats as parsed, when the server answered it. */
+  readonly errorstats?: Record<string, string>;
+  /** Whether INFO commandstats and errorstats answer on this server. */
+  readonly stats?: { readonly commandstats: LensState; readonly errorstats: LensState };
+  /** The command logs read with this poll. */
+  readonly logs?: PollLogs;
+  /**
+   * Commands redis-recon itself sent on this node so far, by their INFO commandstats name
+   * (`client|list`, `info`, `monitor`): taken out of the command mix, never a finding.
+   */
+  readonly ownCalls?: Readonly<Record<string, number>>;
   /** Round trip of a PING sent with the poll (ms). */
   readonly rttMs?: number;
   /** The CLIENT LIST reply as sent, for recordings (parsers improve; the text stays true). */

@@ -15,6 +15,8 @@ import { healthProblem, RttTracker } from '../analysis/health.ts';
 import { adaptiveInterval, clientListStat, usecPerCall, type CommandStat } from '../analysis/pollCost.ts';
 import type { Auditor } from '../analysis/session.ts';
 import { startPoller, type Poller } from '../sources/poller.ts';
+import { serverAuditorFor } from '../audit/auditor.ts';
+import { SAMPLED_MONITOR } from '../bounds.ts';
 import { monitorConnection, type MonitorConnection } from '../sources/monitor.ts';
 import { isSelfClient, selfName } from '../sources/connect.ts';
 import type { PollResult } from '../types.ts';
@@ -39,9 +41,29 @@ export interface Collector {
 export function startLiveCollector(init: CollectorInit, config: Config, nodeId: string, auditor: Auditor | undefined, send: (m: FromCollector) => void): Collector {
   const now = Date.now;
   const tap = init.record ? recordTap({ values: init.record.values, sink: (text, kind) => send({ t: 'tap', text, kind }) }) : undefined;
-  const core = new NodeCore({ nodeId, delimiter: init.delimiter, isSelf: isSelfClient, auditor, now, tap });
-  const courier = new Courier(send, now);
   const gate = new MonitorGate(init.desired, now);
+  /** Sampled MONITOR: the duty cycle, always in force (the guard seeing our connection does not lift it). */
+  const sampled = init.sample ? { onMs: init.sample.onMs, offMs: init.sample.periodMs - init.sample.onMs } : undefined;
+  const SAMPLED_WHY = 'sampled (--monitor sampled)';
+  if (sampled) gate.setDuty(sampled, SAMPLED_WHY);
+  let windowLines = 0;
+  let cappedWindows = 0;
+  const serverAudit = init.audit ? serverAuditorFor(init.audit.target) : undefined;
+  const core = new NodeCore({
+    nodeId,
+    delimiter: init.delimiter,
+    isSelf: isSelfClient,
+    auditor,
+    now,
+    tap,
+    ...(serverAudit ? { serverAudit } : {}),
+    // Sampled, counts are scaled by how much of each client's life MONITOR watched, and rates run
+    // on MONITOR's own on-time (they hold between windows instead of decaying to 0).
+    ...(sampled ? { monitorClock: () => ({ at: now(), on: gate.onClock() }), rateClock: () => gate.onClock() } : {}),
+  });
+  const courier = new Courier(send, now);
+  /** MONITOR commands this collector sent (one per open), for the command mix to leave out. */
+  let monitorOpens = 0;
   const rtt = new RttTracker();
   const blindAfterMs = Math.max(2 * config.pollIntervalMs, 5000);
   let poll: PollState = { polls: 0, intervalMs: config.pollIntervalMs };
@@ -61,6 +83,12 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
       if (!core.pushLine(line) || core.backlog > BACKLOG_HOLD_LINES) {
         gate.hold('backlog', `redis-recon fell behind (${core.backlog.toLocaleString('en')} lines waiting): MONITOR closed so the server buffers nothing`, true);
         reconcile();
+      } else if (sampled && ++windowLines >= SAMPLED_MONITOR.linesPerWindow) {
+        // A burst: this window has read its share; the next one starts on time.
+        windowLines = 0;
+        cappedWindows++;
+        gate.cutDutyWindow();
+        reconcile();
       }
     },
     onPhase(phase, reason) {
@@ -73,6 +101,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
       if (phase === 'on') {
         monitorOnAt = now();
         unseenPolls = 0;
+        windowLines = 0;
         // Poll soon, so the guard sees the new connection at once.
         poller.pollSoon();
       }
@@ -93,7 +122,10 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
   const reconcile = (): void => {
     if (stopping) return;
     const run = gate.shouldRun();
-    if (run && !monitor.isOpen && !failed) monitor.open();
+    if (run && !monitor.isOpen && !failed) {
+      monitorOpens++;
+      monitor.open();
+    }
     else if (!run && monitor.isOpen) {
       monitor.close();
       omem = undefined;
@@ -114,7 +146,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
         omem = mine.omem;
         if (guard !== 'watching') {
           guard = 'watching';
-          gate.setDuty(undefined);
+          gate.setDuty(sampled, SAMPLED_WHY);
         }
         if (mine.omem > init.monitorMaxOmem) {
           gate.hold('guard', `buffer guard: the server held ${mb(mine.omem)} for our MONITOR connection (limit ${mb(init.monitorMaxOmem)})`, true);
@@ -124,7 +156,10 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
         if (init.unguarded) guard = 'unguarded';
         else if (guard !== 'hidden') {
           guard = 'hidden';
-          gate.setDuty(HIDDEN_DUTY, 'buffer guard cannot see our MONITOR connection in CLIENT LIST (a proxy hides it)');
+          // Sampled already at most this often: the sample stays (its counts are scaled).
+          if (!sampled || sampled.onMs / (sampled.onMs + sampled.offMs) > HIDDEN_DUTY.onMs / (HIDDEN_DUTY.onMs + HIDDEN_DUTY.offMs)) {
+            gate.setDuty(HIDDEN_DUTY, 'buffer guard cannot see our MONITOR connection in CLIENT LIST (a proxy hides it)');
+          }
         }
       }
     }
@@ -146,7 +181,12 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
   let tableRequested = false;
   const poller: Poller = startPoller(config, {
     onResult(p) {
-      core.pushPoll(p);
+      // Our MONITOR connections' commands join the poller's own, so the command mix leaves them out.
+      const own = { ...p.ownCalls };
+      if (monitorOpens > 0) {
+        for (const [c, n] of [['monitor', 1], ['client|id', 1], ['client|setname', 1], ['client|setinfo', 2]] as const) own[c] = (own[c] ?? 0) + n * monitorOpens;
+      }
+      core.pushPoll({ ...p, ownCalls: own });
       afterPoll(p);
     },
     onError(message, fatal) {
@@ -172,7 +212,10 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
     addr: config.endpoint,
     ...(core.server ? { server: core.server } : {}),
     poll,
-    monitor: gate.status({ guard, ...(omem !== undefined ? { omem } : {}) }),
+    monitor: {
+      ...gate.status({ guard, ...(omem !== undefined ? { omem } : {}) }),
+      ...(init.sample ? { sample: { onMs: init.sample.onMs, periodMs: init.sample.periodMs, linesPerWindow: SAMPLED_MONITOR.linesPerWindow, cappedWindows } } : {}),
+    },
     stream: core.stream,
     commandTable: core.commandTable,
     notices: [...core.notices],

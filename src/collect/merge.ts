@@ -5,7 +5,7 @@
 // clients when any changed: never to the traffic.
 import type { ClientView, KeyCount, PrefixTreeReader, SessionView } from '../analysis/session.ts';
 import { mergeSnapshots, PatternTree, type PatternSnapshot } from '../analysis/keyPatterns.ts';
-import type { NodeDelta, NodeStatus } from './protocol.ts';
+import type { NodeDelta, NodeLenses, NodeStatus } from './protocol.ts';
 
 /** Top keys in the merged view (each node sends its own top few hundred). */
 const MERGED_TOP_KEYS = 200;
@@ -25,6 +25,8 @@ class NodeState {
   /** The partitions reporting under this node id (one for a live node). */
   readonly parts = new Map<number, Part>();
   status: NodeStatus;
+  /** The latest lenses a delta carried (they come with polls, not with every delta). */
+  lenses: NodeLenses | undefined;
   constructor(status: NodeStatus) {
     this.status = status;
   }
@@ -60,6 +62,7 @@ export class Merger {
     }
     n.parts.set(part, p);
     n.status = n.parts.size === 1 ? delta.status : combineStatuses([...n.parts.values()].map((x) => x.status));
+    if (delta.lenses) n.lenses = delta.lenses;
     if (delta.clients) {
       for (const key of delta.clients.remove) n.clients.delete(key);
       for (const v of delta.clients.upsert) n.clients.set(v.key, v);
@@ -69,7 +72,7 @@ export class Merger {
 
   /** The nodes' states, in the order they first reported. */
   statuses(): NodeStatus[] {
-    return [...this.nodes.values()].map((n) => n.status);
+    return [...this.nodes.values()].map((n) => (n.lenses ? { ...n.status, lenses: n.lenses } : n.status));
   }
 
   /** The merged view; the same client array (and tree) as last time when nothing in them changed. */

@@ -6,7 +6,12 @@
 // so a slow consumer never makes anything queue: the collector keeps aggregating and its next delta
 // simply covers more. The main thread's heartbeats let a collector see that the screen has stalled.
 import type { ClientView, KeyCount, SessionView } from '../analysis/session.ts';
-import type { ServerIdentity } from '../types.ts';
+import type { LensState, ServerIdentity } from '../types.ts';
+import type { CommandFigure, ErrorFigure } from '../analysis/serverLenses.ts';
+import type { LogKind } from '../parse/commandLog.ts';
+import type { ServerFinding } from '../audit/findings.ts';
+
+export type { CommandFigure, ErrorFigure, LensState, ServerFinding };
 import type { PatternSnapshot } from '../analysis/keyPatterns.ts';
 import type { Config } from '../config.ts';
 import type { HeaderRecord } from '../record/format.ts';
@@ -37,6 +42,11 @@ export interface NodeMonitor {
    * 'unguarded' (hidden, and the user accepted running it anyway).
    */
   readonly guard: 'watching' | 'hidden' | 'unguarded' | 'idle';
+  /**
+   * Sampled MONITOR (`--monitor sampled`): the duty cycle, and the windows cut short by the line
+   * cap. Counts seen are scaled by each client's watched share of its life (src/analysis/lenses.ts).
+   */
+  readonly sample?: { readonly onMs: number; readonly periodMs: number; readonly linesPerWindow: number; readonly cappedWindows: number };
 }
 
 export interface OffPeriod {
@@ -68,6 +78,48 @@ export interface StreamState {
   readonly eventsPerSec: number;
 }
 
+/** One command-log entry as the node reports it, joined to a client when one fits. */
+export interface LogFigure {
+  readonly lens: 'slowlog' | 'commandlog';
+  readonly kind: LogKind;
+  readonly id: number;
+  /** Ms, the server's clock. */
+  readonly at: number;
+  /** µs for `slow`, bytes for `large-request`/`large-reply`. */
+  readonly value: number;
+  readonly command: string;
+  readonly keys: readonly string[];
+  readonly addr: string;
+  readonly name: string;
+  /** The client's key in the merged view, its server id, when the entry was joined to one. */
+  readonly client?: string;
+  readonly clientId?: string;
+  /** A redis-recon connection's entry. */
+  readonly self: boolean;
+}
+
+/** The cheaper lenses of one node: which answer, and the server-wide figures they give. */
+export interface NodeLenses {
+  /** CLIENT LIST prints `tot-cmds`/`tot-net-in`/`tot-net-out` (Valkey 8+). */
+  readonly counters: LensState;
+  /** CLIENT LIST prints `cmd=`. */
+  readonly lastCommand: LensState;
+  readonly commandstats: LensState;
+  readonly errorstats: LensState;
+  readonly slowlog: LensState;
+  readonly commandlog: LensState;
+  /** When the window's first INFO commandstats reading was taken (ms, ours). */
+  readonly since?: number;
+  readonly commands: readonly CommandFigure[];
+  readonly errors: readonly ErrorFigure[];
+  /** The newest command-log entries, oldest first (bounded). */
+  readonly log: readonly LogFigure[];
+  /** Entries that came and went between reads (a short log, or someone reset it). */
+  readonly logMissed: number;
+  /** Commands the target lacks, from INFO commandstats (MONITOR or not). */
+  readonly findings: readonly ServerFinding[];
+}
+
 /** One node's state, small enough to send with every delta. */
 export interface NodeStatus {
   readonly id: string;
@@ -83,6 +135,8 @@ export interface NodeStatus {
   readonly windowStart?: number;
   /** The source's clock (the capture's or recording's time; wall time when live). */
   readonly clock: number;
+  /** The cheaper lenses (live nodes); the merger keeps the latest a delta carried. */
+  readonly lenses?: NodeLenses;
 }
 
 export interface NodeDelta {
@@ -93,6 +147,8 @@ export interface NodeDelta {
   readonly tree?: PatternSnapshot;
   readonly topKeys?: readonly KeyCount[];
   readonly totals: SessionView['totals'];
+  /** The node's lenses, when they changed (a poll). */
+  readonly lenses?: NodeLenses;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -129,6 +185,8 @@ export interface CollectorInit {
   readonly monitorMaxOmem: number;
   /** The intent at start. */
   readonly desired: MonitorDesire;
+  /** Live only: MONITOR runs in this duty cycle (`--monitor sampled`); absent: continuously. */
+  readonly sample?: { readonly onMs: number; readonly periodMs: number };
 }
 
 // ---------------------------------------------------------------------------------------------
