@@ -130,8 +130,8 @@ export interface PollResult {
   /** The command logs read with this poll. */
   readonly logs?: PollLogs;
   /**
-   * Commands redis-recon itself sent on this node so far, by their INFO commandstats name
-   * (`client|list`, `info`, `monitor`): taken out of the command mix, never a finding.
+   * Commands redis-recon itself had sent on this node when INFO commandstats was read, by their
+   * commandstats name (`client|list`, `info`, `monitor`): taken out of the command mix.
    */
   readonly ownCalls?: Readonly<Record<string, number>>;
   /** Round trip of a PING sent with the poll (ms). */

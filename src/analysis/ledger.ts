@@ -384,7 +384,7 @@ export class Ledger {
     }
     if (prev !== undefined && shownChanged(prev, x)) rec.dirty = true;
     this.countersOf(rec, x, opened, offset, at);
-    this.sampleCommand(rec, x, at);
+    this.sampleCommand(rec, x, prev, at);
     rec.lastListedAt = at;
     rec.lastListedServer = serverAt;
   }
@@ -434,13 +434,14 @@ export class Ledger {
 
   /**
    * CLIENT LIST's `cmd=`, sampled: counted for a poll that finds the connection active since the
-   * previous one (or at its first sighting), so an idle connection's last command counts once.
+   * previous one (its last command changed, or its idle time is shorter than the time since), or
+   * at its first sighting, so an idle connection's last command counts once.
    */
-  private sampleCommand(rec: ClientRecord, x: ClientInfo, at: number): void {
+  private sampleCommand(rec: ClientRecord, x: ClientInfo, prev: ClientInfo | undefined, at: number): void {
     const cmd = x.cmd;
     if (cmd === undefined || cmd === '' || cmd === 'NULL') return;
     const since = rec.lastListedAt;
-    if (since !== undefined && x.idle * SECOND >= at - since) return;
+    if (since !== undefined && prev !== undefined && prev.cmd === cmd && x.idle * SECOND >= at - since) return;
     (rec.sampled ??= new BoundedCounter(LENS_BOUNDS.sampledCommandsPerClient)).add(cmd.toUpperCase());
     rec.dirty = true;
   }

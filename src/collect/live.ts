@@ -62,7 +62,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
     ...(sampled ? { monitorClock: () => ({ at: now(), on: gate.onClock() }), rateClock: () => gate.onClock() } : {}),
   });
   const courier = new Courier(send, now);
-  /** MONITOR commands this collector sent (one per open), for the command mix to leave out. */
+  /** MONITOR commands this collector had run (each start, reconnects included), for the command mix to leave out. */
   let monitorOpens = 0;
   const rtt = new RttTracker();
   const blindAfterMs = Math.max(2 * config.pollIntervalMs, 5000);
@@ -99,6 +99,8 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
       }
       if (phase === 'error') failed = true;
       if (phase === 'on') {
+        // The server has run MONITOR (and the connection's CLIENT ID, SETNAME, SETINFO) by now.
+        monitorOpens++;
         monitorOnAt = now();
         unseenPolls = 0;
         windowLines = 0;
@@ -122,10 +124,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
   const reconcile = (): void => {
     if (stopping) return;
     const run = gate.shouldRun();
-    if (run && !monitor.isOpen && !failed) {
-      monitorOpens++;
-      monitor.open();
-    }
+    if (run && !monitor.isOpen && !failed) monitor.open();
     else if (!run && monitor.isOpen) {
       monitor.close();
       omem = undefined;
@@ -181,14 +180,12 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
   let tableRequested = false;
   const poller: Poller = startPoller(config, {
     onResult(p) {
-      // Our MONITOR connections' commands join the poller's own, so the command mix leaves them out.
-      const own = { ...p.ownCalls };
-      if (monitorOpens > 0) {
-        for (const [c, n] of [['monitor', 1], ['client|id', 1], ['client|setname', 1], ['client|setinfo', 2]] as const) own[c] = (own[c] ?? 0) + n * monitorOpens;
-      }
-      core.pushPoll({ ...p, ownCalls: own });
+      core.pushPoll(p);
       afterPoll(p);
     },
+    // Our MONITOR connections' commands join the poller's own, so the command mix leaves them out.
+    ownCalls: (): Record<string, number> =>
+      monitorOpens > 0 ? { monitor: monitorOpens, 'client|id': monitorOpens, 'client|setname': monitorOpens, 'client|setinfo': 2 * monitorOpens } : {},
     onError(message, fatal) {
       poll = { ...poll, lastError: message, lastErrorAt: now(), gaveUp: fatal };
     },

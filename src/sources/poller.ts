@@ -19,6 +19,11 @@ export interface PollerHandlers {
   onError(message: string, fatal: boolean): void;
   /** The connection is up (first time or after a reconnect). */
   onReady?(client: Redis): void;
+  /**
+   * Commands redis-recon ran on its other connections of this node (MONITOR), by commandstats
+   * name, as known now: taken with the poller's own when INFO commandstats is read.
+   */
+  ownCalls?(): Readonly<Record<string, number>>;
 }
 
 export interface Poller {
@@ -103,7 +108,13 @@ export function startPoller(config: Config, handlers: PollerHandlers, now: () =>
       return undefined;
     }
   };
-  const commandstats = () => infoSection('commandstats', () => commandstatsState, (s) => (commandstatsState = s));
+  /** Our own calls as the server had counted them when it answered INFO commandstats (not this INFO itself). */
+  let ownAtStats: Record<string, number> = {};
+  const commandstats = () => {
+    ownAtStats = { ...own };
+    for (const [c, n] of Object.entries(handlers.ownCalls?.() ?? {})) ownAtStats[c] = (ownAtStats[c] ?? 0) + n;
+    return infoSection('commandstats', () => commandstatsState, (s) => (commandstatsState = s));
+  };
   const errorstats = () => infoSection('errorstats', () => errorstatsState, (s) => (errorstatsState = s));
 
   const ping = async (): Promise<number | undefined> => {
@@ -146,7 +157,7 @@ export function startPoller(config: Config, handlers: PollerHandlers, now: () =>
           ...(errors ? { errorstats: errors } : {}),
           stats: { commandstats: commandstatsState, errorstats: errorstatsState },
           logs: logRead,
-          ownCalls: { ...own },
+          ownCalls: ownAtStats,
           ...(rtt !== undefined ? { rttMs: rtt } : {}),
           rawClientList,
         });
