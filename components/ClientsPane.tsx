@@ -1,10 +1,13 @@
 // The clients table, after the field notes' table (client, name, lib, lib ver, user) plus age, idle,
-// last command, ops/s, reads and writes. Flagged libraries get a mark; departed clients stay, dimmed.
+// last command, ops/s, net/s (bytes in and out), reads and writes. Flagged libraries get a mark; departed clients
+// stay, dimmed. Ops/s and bytes/s come from CLIENT LIST's counters where the server prints them
+// (the bytes column shows only then); reads and writes from MONITOR. The pane's title line says
+// which lens each comes from, and `~` marks an estimate (MONITOR sampled).
 import { useRef } from 'react';
 import { Text } from 'ink';
 import { useShallow } from 'zustand/react/shallow';
 import { ageSeconds, idleSeconds, type ClientView } from '../src/analysis/session.ts';
-import { GROUPING_LABEL, SORT_KEYS, isFlagged, type ClientRow } from '../src/ui/clients.ts';
+import { GROUPING_LABEL, SORT_KEYS, bytesOf, isFlagged, type ClientRow } from '../src/ui/clients.ts';
 import { formatCount, formatDuration, formatRate } from '../src/ui/format.ts';
 import { fitColumns, scrollWindow, type Column, type PlacedColumn } from '../src/ui/layout.ts';
 import { selectClientRows } from '../src/ui/select.ts';
@@ -15,7 +18,7 @@ import { HeaderLine, Line, type Cell } from './Cells.tsx';
 import { Pane } from './Pane.tsx';
 import { theme, verdictMark } from './theme.ts';
 
-type ColId = 'flag' | 'addr' | 'name' | 'lib' | 'libVer' | 'user' | 'age' | 'idle' | 'cmd' | 'ops' | 'reads' | 'writes';
+type ColId = 'flag' | 'addr' | 'name' | 'lib' | 'libVer' | 'user' | 'age' | 'idle' | 'cmd' | 'ops' | 'net' | 'reads' | 'writes';
 
 const COLUMNS: readonly Column<ColId>[] = [
   { id: 'flag', title: '', width: 1, priority: 0 },
@@ -28,12 +31,18 @@ const COLUMNS: readonly Column<ColId>[] = [
   { id: 'idle', title: 'IDLE', width: 6, align: 'right', priority: 2 },
   { id: 'cmd', title: 'LAST CMD', width: 9, min: 8, max: 20, priority: 5, grow: 1 },
   { id: 'ops', title: 'OPS/S', width: 6, align: 'right', priority: 0 },
+  // Bytes in + out per second. Shown only where the server prints the counters; at 80 columns it
+  // stays with ops/s. Values are at most 4 characters (1.6k, 123M).
+  { id: 'net', title: 'NET/S', width: 5, align: 'right', priority: 1 },
   { id: 'reads', title: 'READS', width: 6, align: 'right', priority: 2 },
   { id: 'writes', title: 'WRITES', width: 6, align: 'right', priority: 2 },
 ];
 
-/** The cells of one client's row; age and idle at `now` (views carry times, not ages). */
-export function clientCells(c: ClientView, now: number): Partial<Record<ColId, Cell | string>> {
+/**
+ * The cells of one client's row; age and idle at `now` (views carry times, not ages). `sampled`:
+ * MONITOR runs in a duty cycle, so its rate is an estimate (marked `~`); counters never are.
+ */
+export function clientCells(c: ClientView, now: number, opts: { readonly sampled?: boolean } = {}): Partial<Record<ColId, Cell | string>> {
   const v = verdictMark(c.library?.verdict);
   const flagged = isFlagged(c);
   const age = ageSeconds(c, now);
@@ -52,7 +61,10 @@ export function clientCells(c: ClientView, now: number): Partial<Record<ColId, C
     age: age !== undefined ? formatDuration(age) : '-',
     idle: !c.connected ? { text: 'gone', color: theme.muted } : idle !== undefined ? formatDuration(idle) : '-',
     cmd: c.lastCommand ?? '',
-    ops: { text: formatRate(c.opsPerSec), bold: c.opsPerSec > 0 },
+    ops: c.counterRates
+      ? { text: formatRate(c.counterRates.commands), bold: c.counterRates.commands > 0 }
+      : { text: `${opts.sampled && c.opsPerSec > 0 ? '~' : ''}${formatRate(c.opsPerSec)}`, bold: c.opsPerSec > 0 },
+    net: bytesOf(c) !== undefined ? formatCount(bytesOf(c)!) : '-',
     reads: { text: formatCount(c.reads), color: c.reads > 0 ? theme.read : undefined },
     writes: { text: formatCount(c.writes), color: c.writes > 0 ? theme.write : undefined },
   };
@@ -70,10 +82,12 @@ export function ClientsPane({
   readonly clock?: () => number;
 }) {
   const now = useNow(1000, clock);
-  const { rows, shown, total, connected, sort, grouping, selected, detail, anyFilter } = useRecon(
+  const { rows, shown, total, connected, sort, grouping, selected, detail, anyFilter, counters, sampled } = useRecon(
     useShallow((s) => {
       const r = selectClientRows(s);
       return {
+        counters: s.nodes.some((n) => n.lenses?.counters === 'on'),
+        sampled: s.monitor.mode === 'sampled',
         rows: r.rows,
         shown: r.shown,
         total: r.total,
@@ -89,7 +103,7 @@ export function ClientsPane({
   const start = useRef(0);
   const inner = Math.max(1, width - 2);
   const lines = Math.max(1, height - 3);
-  const cols = fitColumns(COLUMNS, inner - 1);
+  const cols = fitColumns(counters ? COLUMNS : COLUMNS.filter((c) => c.id !== 'net'), inner - 1);
 
   let sel = rows.findIndex((r) => r.kind === 'client' && r.id === selected);
   if (sel < 0) sel = rows.findIndex((r) => r.kind === 'client');
@@ -103,6 +117,9 @@ export function ClientsPane({
     `${connected} connected`,
     `sort ${SORT_KEYS[sort.column].title} ${sort.desc ? '↓' : '↑'}`,
     grouping !== 'none' ? `by ${GROUPING_LABEL[grouping]}` : '',
+    // Which lens each figure comes from.
+    counters ? 'ops/s net/s: CLIENT LIST counters' : sampled ? 'ops/s ~ sampled MONITOR, estimated' : '',
+    sampled ? 'R/W: seen in MONITOR samples' : '',
     rows.length > lines ? `${start.current + 1}-${Math.min(rows.length, start.current + lines)}/${rows.length} rows` : '',
   ]
     .filter(Boolean)
@@ -118,7 +135,9 @@ export function ClientsPane({
             : ' No clients yet: waiting for the first CLIENT LIST.'}
         </Text>
       ) : (
-        visible.map((r) => <ClientLine key={r.id} row={r} cols={cols} selected={r.id === rows[sel]?.id} focused={focused} open={r.id === detail} now={now} />)
+        visible.map((r) => (
+          <ClientLine key={r.id} row={r} cols={cols} selected={r.id === rows[sel]?.id} focused={focused} open={r.id === detail} now={now} sampled={sampled} />
+        ))
       )}
     </Pane>
   );
@@ -131,9 +150,11 @@ function ClientLine({
   focused,
   open,
   now,
+  sampled,
 }: {
   readonly row: ClientRow;
   readonly now: number;
+  readonly sampled: boolean;
   readonly cols: readonly PlacedColumn<ColId>[];
   readonly selected: boolean;
   readonly focused: boolean;
@@ -161,7 +182,7 @@ function ClientLine({
   return (
     <Line
       columns={cols}
-      cells={clientCells(c, now)}
+      cells={clientCells(c, now, { sampled })}
       pointer={selected ? (open ? '▶' : '›') : ' '}
       inverse={selected && focused}
       bold={selected && !focused}

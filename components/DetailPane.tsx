@@ -1,5 +1,7 @@
 // One client in full: who it is, what commands it sends, and the prefixes and keys it reads and
 // writes (only passing ones while filters are active). ↑/↓ step to the previous or next client.
+// Each figure says its lens: CLIENT LIST counters, MONITOR (with its estimate when sampled), the
+// last commands polls caught (`cmd=`), and SLOWLOG/COMMANDLOG entries.
 import { Box, Text } from 'ink';
 import { useShallow } from 'zustand/react/shallow';
 import { ageSeconds, idleSeconds, type ClientView } from '../src/analysis/session.ts';
@@ -8,6 +10,8 @@ import { isFlagged } from '../src/ui/clients.ts';
 import { keyPasses, patternMayPassAny } from '../src/ui/filters.ts';
 import { formatBytes, formatCount, formatDuration, formatMs, formatRate } from '../src/ui/format.ts';
 import { selectActive } from '../src/ui/select.ts';
+import { clientEstimate, clientScale } from '../src/analysis/lenses.ts';
+import type { NodeStatus } from '../src/collect/protocol.ts';
 import { clean, fit, wrapText } from '../src/ui/text.ts';
 import { useRecon } from './context.tsx';
 import { useNow } from './hooks.ts';
@@ -25,8 +29,14 @@ export function DetailPane({
   readonly focused: boolean;
   readonly clock?: () => number;
 }) {
-  const { client, active, delimiter } = useRecon(
-    useShallow((s) => ({ client: s.view.clients.find((c) => c.key === s.ui.detail), active: selectActive(s), delimiter: s.ui.delimiter })),
+  const { client, active, delimiter, nodes, monitorMode } = useRecon(
+    useShallow((s) => ({
+      client: s.view.clients.find((c) => c.key === s.ui.detail),
+      active: selectActive(s),
+      delimiter: s.ui.delimiter,
+      nodes: s.nodes,
+      monitorMode: s.monitor.mode,
+    })),
   );
   const now = useNow(1000, clock);
   const inner = Math.max(1, width - 2);
@@ -46,7 +56,7 @@ export function DetailPane({
     <Pane title="Detail" info={`${title} · ↑↓ other clients · Esc closes`} focused={focused} width={width} height={height}>
       <Box flexDirection="row">
         <Box width={idW} flexDirection="column" marginRight={1}>
-          <Identity client={client} width={idW} lines={lines} now={now} />
+          <Identity client={client} width={idW} lines={lines} now={now} nodes={nodes} monitorOff={monitorMode === 'off'} />
         </Box>
         <Box width={cmdW} flexDirection="column" marginRight={1}>
           <Commands client={client} width={cmdW} lines={lines} />
@@ -68,7 +78,21 @@ function Field({ label, children, width }: { readonly label: string; readonly ch
   );
 }
 
-function Identity({ client: c, width, lines, now }: { readonly client: ClientView; readonly width: number; readonly lines: number; readonly now: number }) {
+function Identity({
+  client: c,
+  width,
+  lines,
+  now,
+  nodes,
+  monitorOff,
+}: {
+  readonly client: ClientView;
+  readonly width: number;
+  readonly lines: number;
+  readonly now: number;
+  readonly nodes: readonly NodeStatus[];
+  readonly monitorOff: boolean;
+}) {
   const v = verdictMark(c.library?.verdict);
   const lib = c.libName === undefined ? '(server does not report it)' : c.libName === '' ? '(none sent)' : `${c.libName} ${c.libVer ?? ''}`;
   const age = ageSeconds(c, now);
@@ -81,7 +105,8 @@ function Identity({ client: c, width, lines, now }: { readonly client: ClientVie
     ['state', c.connected ? `connected${c.flags ? `  flags ${c.flags}` : ''}` : `gone (last seen ${formatMs(Math.max(0, now - c.lastSeen))} ago)`],
     ['age', `${age !== undefined ? formatDuration(age) : '-'}  idle ${c.connected && idle !== undefined ? formatDuration(idle) : '-'}`],
     ['last cmd', c.lastCommand ?? '-'],
-    ['traffic', `${formatCount(c.events)} cmds  ${formatRate(c.opsPerSec)}/s  R ${formatCount(c.reads)}  W ${formatCount(c.writes)}`],
+    ['counters', countersText(c)],
+    ['MONITOR', monitorText(c, nodes, now, monitorOff)],
     ['seen', `first ${formatMs(Math.max(0, now - c.firstSeen))} ago${c.listed ? '' : '  (MONITOR only)'}`],
     ['out buf', formatBytes(c.omem)],
   ];
@@ -120,20 +145,68 @@ function Identity({ client: c, width, lines, now }: { readonly client: ClientVie
   );
 }
 
+/** CLIENT LIST counters: totals over the window, and per second over the last poll interval. */
+function countersText(c: ClientView): string {
+  if (!c.counters || !c.counterRates) return '- (the server does not print tot-cmds)';
+  const r = c.counterRates;
+  return `${formatCount(c.counters.commands)} cmds ${formatRate(r.commands)}/s  in ${formatBytes(c.counters.netIn)} out ${formatBytes(c.counters.netOut)}`;
+}
+
+/** What MONITOR saw, and, sampled, its estimate over the client's life: never one for the other. */
+function monitorText(c: ClientView, nodes: readonly NodeStatus[], now: number, off: boolean): string {
+  if (off && c.events === 0) return 'off';
+  const seen = `${formatCount(c.events)} seen  R ${formatCount(c.reads)} W ${formatCount(c.writes)}`;
+  const scale = clientScale(c, nodes, now);
+  if (scale === undefined) return `${seen}  ${formatRate(c.opsPerSec)}/s`;
+  const est = clientEstimate(c, scale);
+  return `${seen}; ~${formatCount(est.events)} estimated (sampled ×${scale.toFixed(1)})`;
+}
+
 function Commands({ client, width, lines }: { readonly client: ClientView; readonly width: number; readonly lines: number }) {
   const total = client.commands.reduce((s, [, n]) => s + n, 0);
   const max = client.commands[0]?.[1] ?? 0;
   const barW = Math.max(0, Math.min(10, width - 22));
   const nameW = Math.max(4, width - barW - 8);
+  // The cheaper lenses get the lower part when they saw anything: the last commands polls caught,
+  // and the command-log entries (newest first).
+  const sampled = client.sampledCommands ?? [];
+  const logged = [...(client.logged?.recent ?? [])].reverse();
+  const logLabel = client.logged?.lens === 'commandlog' ? 'COMMANDLOG' : 'SLOWLOG';
+  const body = Math.max(0, lines - 1);
+  const lensLines = sampled.length + logged.length > 0 ? Math.min(Math.floor(body / 2), (sampled.length ? sampled.length + 1 : 0) + (logged.length ? logged.length + 1 : 0)) : 0;
+  const monitorLines = Math.max(client.commands.length === 0 ? 1 : 0, body - lensLines);
+  const sampledLines = sampled.length ? Math.min(sampled.length + 1, Math.ceil(lensLines / 2)) : 0;
+  const logLines = Math.max(0, lensLines - sampledLines);
   return (
     <>
       <Text bold>
-        Commands <Text dimColor>({formatCount(total)} seen)</Text>
+        Commands <Text dimColor>(MONITOR: {formatCount(total)} seen)</Text>
       </Text>
-      {client.commands.length === 0 ? <Text dimColor>none seen (MONITOR off?)</Text> : null}
-      {client.commands.slice(0, Math.max(0, lines - 1)).map(([name, n]) => (
+      {client.commands.length === 0 ? <Text dimColor>none seen by MONITOR</Text> : null}
+      {client.commands.slice(0, monitorLines).map(([name, n]) => (
         <Text key={name} wrap="truncate">
           {fit(name, nameW)} <Text bold>{fit(formatCount(n), 6, 'right')}</Text> <Text color={theme.read}>{heatBar(n, max, barW)}</Text>
+        </Text>
+      ))}
+      {sampledLines > 0 ? (
+        <Text bold wrap="truncate">
+          Last cmd <Text dimColor>(CLIENT LIST, polls)</Text>
+        </Text>
+      ) : null}
+      {sampled.slice(0, Math.max(0, sampledLines - 1)).map(([name, n]) => (
+        <Text key={`s${name}`} wrap="truncate">
+          {fit(name, nameW)} <Text bold>{fit(formatCount(n), 6, 'right')}</Text>
+        </Text>
+      ))}
+      {logLines > 0 ? (
+        <Text bold wrap="truncate">
+          {logLabel} <Text dimColor>({formatCount(client.logged?.entries ?? 0)} entries)</Text>
+        </Text>
+      ) : null}
+      {logged.slice(0, Math.max(0, logLines - 1)).map((e) => (
+        <Text key={`l${e.kind}${e.id}`} wrap="truncate">
+          {fit(`${e.command} ${e.keys.join(' ')}`, Math.max(4, width - 9))}{' '}
+          <Text dimColor>{fit(e.kind === 'slow' ? `${formatCount(e.value)}µs` : formatBytes(e.value), 8, 'right')}</Text>
         </Text>
       ))}
     </>
