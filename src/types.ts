@@ -44,6 +44,13 @@ export interface ClientInfo {
   readonly libVer?: string;
   /** Output buffer memory the server holds for this client, bytes. */
   readonly omem: number;
+  /**
+   * The per-connection counters as printed (`tot-cmds`, `tot-net-in`, `tot-net-out`: Valkey 8.0+,
+   * recent Redis); absent where the server does not print them. Read while the line is parsed.
+   */
+  readonly totCmds?: string;
+  readonly totNetIn?: string;
+  readonly totNetOut?: string;
   /** Every field exactly as printed, including ones this version of the tool does not know. */
   readonly fields: Readonly<Record<string, string>>;
 }

@@ -97,16 +97,24 @@ export interface ClientRecord {
   view?: ClientView;
 }
 
-/** One connection's counters: totals over the window, the last reading, the rate over the last interval. */
+/**
+ * One connection's counters: totals over the window, the last reading, the rate over the last
+ * interval. Flat numbers, updated in place: read for every listed connection at every poll.
+ */
 export interface CounterState {
   commands: number;
   netIn: number;
   netOut: number;
   /** Our clock: counting began (the window's first poll, or when it opened, if later). */
   readonly from: number;
-  last: { commands: number; netIn: number; netOut: number; at: number };
+  lastCommands: number;
+  lastNetIn: number;
+  lastNetOut: number;
+  lastAt: number;
   /** Per second over the interval between its last two polls. */
-  rate: { commands: number; netIn: number; netOut: number };
+  rateCommands: number;
+  rateNetIn: number;
+  rateNetOut: number;
 }
 
 /** One command-log entry as a client's detail shows it. */
@@ -396,40 +404,57 @@ export class Ledger {
    * from 0 again. A record whose counters did not move stays clean: idle connections cost nothing.
    */
   private countersOf(rec: ClientRecord, x: ClientInfo, opened: number, offset: number, at: number): void {
-    const f = x.fields;
-    const cmdsText = f['tot-cmds'];
-    if (cmdsText === undefined) return;
-    const now = { commands: counterOf(cmdsText), netIn: counterOf(f['tot-net-in']), netOut: counterOf(f['tot-net-out']) };
+    if (x.totCmds === undefined) return;
+    const commands = counterOf(x.totCmds);
+    const netIn = counterOf(x.totNetIn);
+    const netOut = counterOf(x.totNetOut);
     const st = rec.counters;
     if (st === undefined) {
       const fresh = this.windowStartServer !== undefined && opened > this.windowStartServer;
       const from = fresh ? opened - offset : at;
       const secs = Math.max(1, (at - from) / 1000);
       rec.counters = {
-        commands: fresh ? now.commands : 0,
-        netIn: fresh ? now.netIn : 0,
-        netOut: fresh ? now.netOut : 0,
+        commands: fresh ? commands : 0,
+        netIn: fresh ? netIn : 0,
+        netOut: fresh ? netOut : 0,
         from,
-        last: { ...now, at },
-        rate: fresh ? { commands: now.commands / secs, netIn: now.netIn / secs, netOut: now.netOut / secs } : { commands: 0, netIn: 0, netOut: 0 },
+        lastCommands: commands,
+        lastNetIn: netIn,
+        lastNetOut: netOut,
+        lastAt: at,
+        rateCommands: fresh ? commands / secs : 0,
+        rateNetIn: fresh ? netIn / secs : 0,
+        rateNetOut: fresh ? netOut / secs : 0,
       };
       rec.dirty = true;
       return;
     }
-    const moved = (k: 'commands' | 'netIn' | 'netOut'): number => (now[k] >= st.last[k] ? now[k] - st.last[k] : now[k]);
-    const d = { commands: moved('commands'), netIn: moved('netIn'), netOut: moved('netOut') };
-    const secs = (at - st.last.at) / 1000;
-    if (d.commands > 0 || d.netIn > 0 || d.netOut > 0) {
-      st.commands += d.commands;
-      st.netIn += d.netIn;
-      st.netOut += d.netOut;
-      if (secs > 0) st.rate = { commands: d.commands / secs, netIn: d.netIn / secs, netOut: d.netOut / secs };
+    // A counter going back was reset: it counts from 0 again.
+    const dc = commands >= st.lastCommands ? commands - st.lastCommands : commands;
+    const di = netIn >= st.lastNetIn ? netIn - st.lastNetIn : netIn;
+    const dout = netOut >= st.lastNetOut ? netOut - st.lastNetOut : netOut;
+    if (dc > 0 || di > 0 || dout > 0) {
+      st.commands += dc;
+      st.netIn += di;
+      st.netOut += dout;
+      const secs = (at - st.lastAt) / 1000;
+      if (secs > 0) {
+        st.rateCommands = dc / secs;
+        st.rateNetIn = di / secs;
+        st.rateNetOut = dout / secs;
+      }
       rec.dirty = true;
-    } else if (st.rate.commands !== 0 || st.rate.netIn !== 0 || st.rate.netOut !== 0) {
-      st.rate = { commands: 0, netIn: 0, netOut: 0 };
+    } else if (st.rateCommands !== 0 || st.rateNetIn !== 0 || st.rateNetOut !== 0) {
+      // Idle since the last poll: its rate falls to 0 once; after that nothing changes.
+      st.rateCommands = 0;
+      st.rateNetIn = 0;
+      st.rateNetOut = 0;
       rec.dirty = true;
     }
-    st.last = { ...now, at };
+    st.lastCommands = commands;
+    st.lastNetIn = netIn;
+    st.lastNetOut = netOut;
+    st.lastAt = at;
   }
 
   /**
@@ -754,6 +779,12 @@ function newRecord(key: string, addrKey: string, nowMs: number, from: number): C
     setupDone: false,
     activity: new ClientActivity(),
     atomic: new ClientAtomicity(),
+    // Set later, but present from the start: every record keeps one shape (a field added to some
+    // records later makes every access to any record slower: 30,000 of them per poll).
+    counters: undefined,
+    sampled: undefined,
+    logged: undefined,
+    cover: undefined,
     dirty: true,
   };
 }
@@ -772,9 +803,9 @@ function trim(chain: Tenancy[]): void {
 
 /** A counter as printed: a non-negative integer, 0 when missing or unreadable. */
 function counterOf(text: string | undefined): number {
-  if (text === undefined || !/^\d+$/.test(text)) return 0;
+  if (text === undefined) return 0;
   const n = Number(text);
-  return Number.isSafeInteger(n) ? n : 0;
+  return Number.isSafeInteger(n) && n >= 0 ? n : 0;
 }
 
 /** INFO's server_time_usec in ms, when the server printed it. */

@@ -81,7 +81,7 @@ export class ServerLenses {
       this.ownBase = this.lastOwn;
     }
     if (p.clients.length > 0) {
-      this.counters = p.clients.some((c) => c.fields['tot-cmds'] !== undefined) ? 'on' : 'absent';
+      this.counters = p.clients.some((c) => c.totCmds !== undefined) ? 'on' : 'absent';
       this.lastCommand = p.clients.some((c) => c.cmd !== undefined) ? 'on' : 'absent';
     }
     if (p.stats) {

@@ -262,7 +262,7 @@ export function buildView(rec: ClientRecord, audit: Auditor | undefined, names: 
     ...(rec.counters
       ? {
           counters: { commands: rec.counters.commands, netIn: rec.counters.netIn, netOut: rec.counters.netOut, from: rec.counters.from },
-          counterRates: { ...rec.counters.rate },
+          counterRates: { commands: rec.counters.rateCommands, netIn: rec.counters.rateNetIn, netOut: rec.counters.rateNetOut },
         }
       : {}),
     ...(sampledCommands ? { sampledCommands } : {}),
