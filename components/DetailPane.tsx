@@ -105,8 +105,7 @@ function Identity({
     ['state', c.connected ? `connected${c.flags ? `  flags ${c.flags}` : ''}` : `gone (last seen ${formatMs(Math.max(0, now - c.lastSeen))} ago)`],
     ['age', `${age !== undefined ? formatDuration(age) : '-'}  idle ${c.connected && idle !== undefined ? formatDuration(idle) : '-'}`],
     ['last cmd', c.lastCommand ?? '-'],
-    ['counters', countersText(c)],
-    ['MONITOR', monitorText(c, nodes, now, monitorOff)],
+    ...lensRows(c, nodes, now, monitorOff),
     ['seen', `first ${formatMs(Math.max(0, now - c.firstSeen))} ago${c.listed ? '' : '  (MONITOR only)'}`],
     ['out buf', formatBytes(c.omem)],
   ];
@@ -145,21 +144,23 @@ function Identity({
   );
 }
 
-/** CLIENT LIST counters: totals over the window, and per second over the last poll interval. */
-function countersText(c: ClientView): string {
-  if (!c.counters || !c.counterRates) return '- (the server does not print tot-cmds)';
-  const r = c.counterRates;
-  return `${formatCount(c.counters.commands)} cmds ${formatRate(r.commands)}/s  in ${formatBytes(c.counters.netIn)} out ${formatBytes(c.counters.netOut)}`;
-}
-
-/** What MONITOR saw, and, sampled, its estimate over the client's life: never one for the other. */
-function monitorText(c: ClientView, nodes: readonly NodeStatus[], now: number, off: boolean): string {
-  if (off && c.events === 0) return 'off';
-  const seen = `${formatCount(c.events)} seen  R ${formatCount(c.reads)} W ${formatCount(c.writes)}`;
-  const scale = clientScale(c, nodes, now);
-  if (scale === undefined) return `${seen}  ${formatRate(c.opsPerSec)}/s`;
-  const est = clientEstimate(c, scale);
-  return `${seen}; ~${formatCount(est.events)} estimated (sampled ×${scale.toFixed(1)})`;
+/**
+ * Each lens in its own rows: CLIENT LIST counters (totals over the window, per second over the last
+ * poll interval), what MONITOR saw, and, sampled, its estimate: never one in place of the other.
+ */
+function lensRows(c: ClientView, nodes: readonly NodeStatus[], now: number, monitorOff: boolean): Array<[string, string]> {
+  const rows: Array<[string, string]> = [];
+  if (c.counters && c.counterRates) {
+    rows.push(['counters', `${formatCount(c.counters.commands)} cmds  ${formatRate(c.counterRates.commands)}/s`]);
+    rows.push(['net', `in ${formatBytes(c.counters.netIn)}  out ${formatBytes(c.counters.netOut)}`]);
+  } else {
+    rows.push(['counters', '- (not printed by the server)']);
+  }
+  rows.push(['MONITOR', monitorOff && c.events === 0 ? 'off' : `${formatCount(c.events)} seen  R ${formatCount(c.reads)} W ${formatCount(c.writes)}`]);
+  const scale = c.events > 0 ? clientScale(c, nodes, now) : undefined;
+  if (scale !== undefined) rows.push(['estimate', `~${formatCount(clientEstimate(c, scale).events)} (sampled ×${scale.toFixed(1)})`]);
+  else if (!monitorOff) rows.push(['rate', `${formatRate(c.opsPerSec)}/s (MONITOR)`]);
+  return rows;
 }
 
 function Commands({ client, width, lines }: { readonly client: ClientView; readonly width: number; readonly lines: number }) {
@@ -173,13 +174,20 @@ function Commands({ client, width, lines }: { readonly client: ClientView; reado
   const logged = [...(client.logged?.recent ?? [])].reverse();
   const logLabel = client.logged?.lens === 'commandlog' ? 'COMMANDLOG' : 'SLOWLOG';
   const body = Math.max(0, lines - 1);
-  const lensLines = sampled.length + logged.length > 0 ? Math.min(Math.floor(body / 2), (sampled.length ? sampled.length + 1 : 0) + (logged.length ? logged.length + 1 : 0)) : 0;
-  const monitorLines = Math.max(client.commands.length === 0 ? 1 : 0, body - lensLines);
-  const sampledLines = sampled.length ? Math.min(sampled.length + 1, Math.ceil(lensLines / 2)) : 0;
-  const logLines = Math.max(0, lensLines - sampledLines);
+  // MONITOR's list keeps at least half (or all it needs); each lens section is a heading and at
+  // least one row, or nothing.
+  const wantS = sampled.length ? sampled.length + 1 : 0;
+  const wantL = logged.length ? logged.length + 1 : 0;
+  const monitorNeeds = Math.max(1, client.commands.length);
+  const room = Math.max(0, body - Math.min(monitorNeeds, Math.ceil(body / 2)));
+  let sampledLines = wantL === 0 ? Math.min(wantS, room) : Math.min(wantS, Math.max(2, Math.ceil(room / 2)));
+  if (sampledLines < 2) sampledLines = 0;
+  let logLines = Math.min(wantL, room - sampledLines);
+  if (logLines < 2) logLines = 0;
+  const monitorLines = Math.max(0, body - sampledLines - logLines);
   return (
     <>
-      <Text bold>
+      <Text bold wrap="truncate">
         Commands <Text dimColor>(MONITOR: {formatCount(total)} seen)</Text>
       </Text>
       {client.commands.length === 0 ? <Text dimColor>none seen by MONITOR</Text> : null}

@@ -153,7 +153,8 @@ export function clientFindings(input: ClientAuditInput, target: TargetProfile, k
   // What only a cheaper lens saw: one finding per command, from the most exact lens that saw it.
   const judged = new Set(commands.map(([c]) => c.toUpperCase()));
   const LENS_WORDS = { slowlog: 'SLOWLOG', commandlog: 'COMMANDLOG', 'client-list': "CLIENT LIST's last command (cmd=)" } as const;
-  const UNIT = { slowlog: 'log entries', commandlog: 'log entries', 'client-list': 'polls' } as const;
+  const unit = (lens: 'slowlog' | 'commandlog' | 'client-list', n: number): string =>
+    lens === 'client-list' ? (n === 1 ? 'poll' : 'polls') : n === 1 ? 'log entry' : 'log entries';
   for (const seen of input.otherLenses ?? []) {
     const command = seen.command.toUpperCase();
     if (judged.has(command) || seen.count <= 0) continue;
@@ -166,7 +167,7 @@ export function clientFindings(input: ClientAuditInput, target: TargetProfile, k
       severity: v.severity,
       message:
         `${command} is ${what} ${target.title}: ${v.reason}${v.unverified ? ' (unverified)' : ''}. ` +
-        `Seen through ${LENS_WORDS[seen.lens]} (${seen.count} ${UNIT[seen.lens]}), not counted by MONITOR.`,
+        `Seen through ${LENS_WORDS[seen.lens]} (${seen.count} ${unit(seen.lens, seen.count)}), not counted by MONITOR.`,
       count: seen.count,
       example: command,
       lens: seen.lens,
