@@ -150,16 +150,15 @@ function Identity({
  */
 function lensRows(c: ClientView, nodes: readonly NodeStatus[], now: number, monitorOff: boolean): Array<[string, string]> {
   const rows: Array<[string, string]> = [];
+  // Where the server prints no counters, no row: the status bar says which lenses run.
   if (c.counters && c.counterRates) {
     rows.push(['counters', `${formatCount(c.counters.commands)} cmds  ${formatRate(c.counterRates.commands)}/s`]);
     rows.push(['net', `in ${formatBytes(c.counters.netIn)}  out ${formatBytes(c.counters.netOut)}`]);
-  } else {
-    rows.push(['counters', '- (not printed by the server)']);
   }
-  rows.push(['MONITOR', monitorOff && c.events === 0 ? 'off' : `${formatCount(c.events)} seen  R ${formatCount(c.reads)} W ${formatCount(c.writes)}`]);
   const scale = c.events > 0 ? clientScale(c, nodes, now) : undefined;
+  const seen = `${formatCount(c.events)} seen  R ${formatCount(c.reads)} W ${formatCount(c.writes)}`;
+  rows.push(['MONITOR', monitorOff && c.events === 0 ? 'off' : scale === undefined ? `${seen}  ${formatRate(c.opsPerSec)}/s` : seen]);
   if (scale !== undefined) rows.push(['estimate', `~${formatCount(clientEstimate(c, scale).events)} (sampled ×${scale.toFixed(1)})`]);
-  else if (!monitorOff) rows.push(['rate', `${formatRate(c.opsPerSec)}/s (MONITOR)`]);
   return rows;
 }
 
