@@ -272,7 +272,11 @@ describe('command mix and findings', () => {
     const cmd = fs.filter((f) => f.code === 'unsupported-command');
     assert.deepEqual(cmd.map((f) => [f.example, f.lens, f.count]), [['CONFIG|GET', 'slowlog', 2]]);
     assert.match(cmd[0]!.message, /Seen through SLOWLOG \(2 log entries\), not counted by MONITOR/);
-    assert.equal(findingLens(fs.find((f) => f.code !== 'unsupported-command') ?? cmd[0]!), fs.find((f) => f.code !== 'unsupported-command') ? 'client-list' : 'slowlog');
+    assert.equal(findingLens(cmd[0]!), 'slowlog');
+    // Every finding says its lens in the export: MONITOR's traffic findings, CLIENT LIST's identity ones.
+    assert.equal(findingLens({ code: 'cross-slot', severity: 'error', message: '', count: 1 }), 'monitor');
+    assert.equal(findingLens({ code: 'unsupported-command', severity: 'error', message: '', count: 1 }), 'monitor');
+    assert.equal(findingLens({ code: 'no-client-name', severity: 'warning', message: '', count: 1 }), 'client-list');
   });
 
   test('server findings name the clients each lens saw, the most exact lens first', () => {
