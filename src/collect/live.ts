@@ -19,6 +19,8 @@ import { healthProblem, RttTracker } from '../analysis/health.ts';
 import { adaptiveInterval, clientListStat, parseCommandStat, usecPerCall, type CommandStat } from '../analysis/pollCost.ts';
 import type { Auditor } from '../analysis/session.ts';
 import { startPoller, type Poller } from '../sources/poller.ts';
+import { serverAuditorFor } from '../audit/auditor.ts';
+import { SAMPLED_MONITOR } from '../bounds.ts';
 import { monitorConnection, type MonitorConnection } from '../sources/monitor.ts';
 import { isSelfClient, selfName, type Redis } from '../sources/connect.ts';
 import type { PollResult } from '../types.ts';
@@ -56,9 +58,29 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
   const tap = init.record
     ? recordTap({ values: init.record.values, ...(mode === 'node' ? { node: nodeId } : {}), sink: (text, kind) => send({ t: 'tap', text, kind }) })
     : undefined;
-  const core = new NodeCore({ nodeId, delimiter: init.delimiter, isSelf: isSelfClient, auditor, now, tap });
-  const courier = new Courier(send, now);
   const gate = new MonitorGate(init.desired, now);
+  /** Sampled MONITOR: the duty cycle, always in force (the guard seeing our connection does not lift it). */
+  const sampled = init.sample ? { onMs: init.sample.onMs, offMs: init.sample.periodMs - init.sample.onMs } : undefined;
+  const SAMPLED_WHY = 'sampled (--monitor sampled)';
+  if (sampled) gate.setDuty(sampled, SAMPLED_WHY);
+  let windowLines = 0;
+  let cappedWindows = 0;
+  const serverAudit = init.audit ? serverAuditorFor(init.audit.target) : undefined;
+  const core = new NodeCore({
+    nodeId,
+    delimiter: init.delimiter,
+    isSelf: isSelfClient,
+    auditor,
+    now,
+    tap,
+    ...(serverAudit ? { serverAudit } : {}),
+    // Sampled, counts are scaled by how much of each client's life MONITOR watched, and rates run
+    // on MONITOR's own on-time (they hold between windows instead of decaying to 0).
+    ...(sampled ? { monitorClock: () => ({ at: now(), on: gate.onClock() }), rateClock: () => gate.onClock() } : {}),
+  });
+  const courier = new Courier(send, now);
+  /** MONITOR commands this collector had run (each start, reconnects included), for the command mix to leave out. */
+  let monitorOpens = 0;
   const rtt = new RttTracker();
   const hiddenDuty = init.tuning?.hiddenDuty ?? HIDDEN_DUTY;
   const backlogHoldLines = init.tuning?.backlogHoldLines ?? BACKLOG_HOLD_LINES;
@@ -115,6 +137,12 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
       if (!core.pushLine(line) || core.backlog > backlogHoldLines) {
         gate.hold('backlog', `redis-recon fell behind (${core.backlog.toLocaleString('en')} lines waiting): MONITOR closed so the server buffers nothing`, true);
         reconcile();
+      } else if (sampled && ++windowLines >= SAMPLED_MONITOR.linesPerWindow) {
+        // A burst: this window has read its share; the next one starts on time.
+        windowLines = 0;
+        cappedWindows++;
+        gate.cutDutyWindow();
+        reconcile();
       }
     },
     onPhase(phase, reason) {
@@ -126,8 +154,11 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
       }
       if (phase === 'error') failed = true;
       if (phase === 'on') {
+        // The server has run MONITOR (and the connection's CLIENT ID, SETNAME, SETINFO) by now.
+        monitorOpens++;
         monitorOnAt = now();
         unseenPolls = 0;
+        windowLines = 0;
         unwatchedMs = 0;
         // Poll now, so the guard sees the new connection at once. Not pollSoon: its one early poll
         // per interval is what an address MONITOR shows before any poll listed it needs (a cluster
@@ -176,7 +207,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
         omem = mine.omem;
         if (guard !== 'watching') {
           guard = 'watching';
-          gate.setDuty(undefined);
+          gate.setDuty(sampled, SAMPLED_WHY);
         }
         if (mine.omem > init.monitorMaxOmem) {
           gate.hold('guard', `buffer guard: the server held ${mb(mine.omem)} for our MONITOR connection (limit ${mb(init.monitorMaxOmem)})`, true);
@@ -189,7 +220,10 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
           guard = 'unguarded';
         } else if (guard !== 'hidden') {
           guard = 'hidden';
-          gate.setDuty(hiddenDuty, 'buffer guard cannot see our MONITOR connection in CLIENT LIST (a proxy hides it)');
+          // Sampled already at most this often: the sample stays (its counts are scaled).
+          if (!sampled || sampled.onMs / (sampled.onMs + sampled.offMs) > hiddenDuty.onMs / (hiddenDuty.onMs + hiddenDuty.offMs)) {
+            gate.setDuty(hiddenDuty, 'buffer guard cannot see our MONITOR connection in CLIENT LIST (a proxy hides it)');
+          }
         }
       }
     }
@@ -278,6 +312,9 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
       else admit(p);
       afterPoll(p);
     },
+    // Our MONITOR connections' commands join the poller's own, so the command mix leaves them out.
+    ownCalls: (): Record<string, number> =>
+      monitorOpens > 0 ? { monitor: monitorOpens, 'client|id': monitorOpens, 'client|setname': monitorOpens, 'client|setinfo': 2 * monitorOpens } : {},
     onError(message, fatal, answered) {
       poll = { ...poll, lastError: message, lastErrorAt: now(), gaveUp: fatal };
       if (answered) pollRefusedAt = now();
@@ -320,7 +357,10 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
     addr: config.endpoint,
     ...(core.server ? { server: core.server } : {}),
     poll,
-    monitor: gate.status({ guard, ...(omem !== undefined ? { omem } : {}) }),
+    monitor: {
+      ...gate.status({ guard, ...(omem !== undefined ? { omem } : {}) }),
+      ...(init.sample ? { sample: { onMs: init.sample.onMs, periodMs: init.sample.periodMs, linesPerWindow: SAMPLED_MONITOR.linesPerWindow, cappedWindows } } : {}),
+    },
     stream: core.stream,
     commandTable: core.commandTable,
     notices: [...core.notices],

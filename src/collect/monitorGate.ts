@@ -134,6 +134,18 @@ export class MonitorGate {
     this.note();
   }
 
+  /** Ends the duty cycle's current on-window now (sampled MONITOR read its line cap for the window). */
+  cutDutyWindow(): void {
+    if (!this.duty || this.holds.has('duty')) return;
+    this.dutyOnUntil = this.now();
+    this.advanceDuty();
+  }
+
+  /** Time MONITOR has been on so far, over every period, the current one included (ms). */
+  onClock(): number {
+    return this.onMs + (this.onSince !== undefined ? this.now() - this.onSince : 0);
+  }
+
   /** Whether MONITOR should be open now. Advances cool-downs and the duty cycle. */
   shouldRun(): boolean {
     this.expire();

@@ -8,7 +8,9 @@ import { parseMonitorLine } from '../parse/monitorLine.ts';
 import { clientListFeatures } from '../parse/clientList.ts';
 import { loadFallbackCommandTable } from '../commands/commandTable.ts';
 import type { ClientInfo, CommandClassifier, PollResult, ServerIdentity } from '../types.ts';
-import type { NodeDelta, NodeStatus, StreamState } from './protocol.ts';
+import type { LogFigure, NodeDelta, NodeLenses, NodeStatus, StreamState } from './protocol.ts';
+import { ServerLenses } from '../analysis/serverLenses.ts';
+import type { ServerAuditor } from '../audit/auditor.ts';
 import type { PatternSnapshot } from '../analysis/keyPatterns.ts';
 import type { RecordTap } from './tap.ts';
 import type { RecordedNode } from '../record/format.ts';
@@ -33,6 +35,12 @@ export interface NodeCoreOptions {
   readonly eventClock?: boolean;
   /** Wall time for pacing client views (performance.now by default; tests pass their own). */
   readonly wall?: () => number;
+  /** Judges the server's command mix (INFO commandstats) against the target. */
+  readonly serverAudit?: ServerAuditor;
+  /** Sampled MONITOR: the node's cumulative MONITOR on-time now (see SessionOptions.monitorClock). */
+  readonly monitorClock?: () => { readonly at: number; readonly on: number };
+  /** Sampled MONITOR: the on-time clock rates run on (see SessionOptions.rateClock). */
+  readonly rateClock?: () => number;
 }
 
 /** How long one slice of a flush may run before the worker lets its sockets and messages in. */
@@ -94,9 +102,20 @@ export class NodeCore {
   private sentTreeAt = -Infinity;
   /** Wall time (opts.wall) client views were last sent. */
   private clientsSentAt = -Infinity;
+  /** Server-wide lenses (commandstats, errorstats, which lenses answer). */
+  readonly lenses = new ServerLenses();
+  private sentLenses = -1;
+  private sentLog = -1;
 
   constructor(private readonly opts: NodeCoreOptions) {
-    this.session = new Session({ delimiter: opts.delimiter, classifier: this.classifier, isSelf: opts.isSelf, audit: opts.auditor });
+    this.session = new Session({
+      delimiter: opts.delimiter,
+      classifier: this.classifier,
+      isSelf: opts.isSelf,
+      audit: opts.auditor,
+      ...(opts.monitorClock ? { monitorClock: opts.monitorClock } : {}),
+      ...(opts.rateClock ? { rateClock: opts.rateClock } : {}),
+    });
   }
 
   /** Queues a MONITOR line. False when the queue is full (the line is dropped and counted). */
@@ -245,6 +264,8 @@ export class NodeCore {
     this.lastPollAt = poll.at;
     this.opts.tap?.poll(poll, this.cluster);
     this.session.applyPoll(poll);
+    if (poll.logs) this.session.applyLog(poll.logs.entries, poll.logs.commandlog === 'on' ? 'commandlog' : 'slowlog');
+    this.lenses.applyPoll(poll);
     this.server = poll.server;
     if (poll.clients.length > 0 && !clientListFeatures(poll.clients).libInfo) {
       this.notice(
@@ -313,11 +334,52 @@ export class NodeCore {
       tree = view.tree.snapshot();
       topKeys = view.topKeys;
     }
+    const lensesDue = force || this.lenses.version !== this.sentLenses || this.session.logVersion !== this.sentLog;
+    if (lensesDue) {
+      this.sentLenses = this.lenses.version;
+      this.sentLog = this.session.logVersion;
+    }
     return {
       status: { ...status, stream: this.stream },
       ...(upsert.length > 0 || remove.length > 0 ? { clients: { upsert, remove } } : {}),
       ...(tree ? { tree, topKeys } : {}),
       totals: view.totals,
+      ...(lensesDue && this.lenses.version > 0 ? { lenses: this.lensView() } : {}),
+    };
+  }
+
+  /** The node's lenses as plain data: states, the command mix, errors, log entries joined to clients. */
+  lensView(): NodeLenses {
+    const l = this.lenses;
+    const log: LogFigure[] = this.session.logEntries.map((r) => {
+      const rec = r.rec;
+      return {
+        lens: r.lens,
+        kind: r.entry.kind,
+        id: r.entry.id,
+        at: r.entry.at,
+        value: r.entry.value,
+        command: r.entry.command,
+        keys: r.entry.keys,
+        addr: r.addr,
+        name: r.name,
+        ...(rec ? { client: this.globalKey(rec.key), ...(rec.info?.id !== undefined ? { clientId: rec.info.id } : {}) } : {}),
+        self: Session.logIsSelf(r),
+      };
+    });
+    return {
+      counters: l.counters,
+      lastCommand: l.lastCommand,
+      commandstats: l.commandstats,
+      errorstats: l.errorstats,
+      slowlog: l.slowlog,
+      commandlog: l.commandlog,
+      ...(l.since !== undefined ? { since: l.since } : {}),
+      commands: l.commands,
+      errors: l.errors,
+      log,
+      logMissed: l.logMissed,
+      findings: this.opts.serverAudit?.(l.commands) ?? [],
     };
   }
 
