@@ -23,7 +23,7 @@ import { ptyEnv, runInPty } from './helpers/pty.ts';
 import { CLI } from './helpers/cli.ts';
 
 function configFor(url: string, extra: string[] = []): Config {
-  const r = resolveConfig(['--url', url, '--poll-interval', '200ms', '--flush-interval', '50ms', ...extra], {});
+  const r = resolveConfig(['--url', url, '--monitor', 'on', '--poll-interval', '200ms', '--flush-interval', '50ms', ...extra], {});
   if (!r.ok) throw new Error(r.error);
   return r.config;
 }
@@ -108,8 +108,8 @@ describe('a proxy hides our MONITOR connection from CLIENT LIST', () => {
     const otherProxy = await startRewritingProxy(other.port, hideLines(ourMonitor));
     const env = ptyEnv();
     // Wide enough that the status bar's reasons are not cut.
-    const dutyRun = runInPty([process.execPath, ...CLI, '--url', proxy.url, '--poll-interval', '500ms'], { env, columns: 260 });
-    const unguardedRun = runInPty([process.execPath, ...CLI, '--url', otherProxy.url, '--poll-interval', '500ms', '--monitor-unguarded'], { env, columns: 260 });
+    const dutyRun = runInPty([process.execPath, ...CLI, '--url', proxy.url, '--monitor', 'on', '--poll-interval', '500ms'], { env, columns: 260 });
+    const unguardedRun = runInPty([process.execPath, ...CLI, '--url', otherProxy.url, '--monitor', 'on', '--poll-interval', '500ms', '--monitor-unguarded'], { env, columns: 260 });
     const dutyProbe = startMonitorProbe(server.port);
     const unguardedProbe = startMonitorProbe(other.port);
     const t0 = Date.now();

@@ -31,7 +31,7 @@ describe('a costly CLIENT LIST', () => {
   });
 
   test('spaces polls out to keep CLIENT LIST at 0.5% of the server, and MONITOR stays on between them', { timeout: 60_000 }, async () => {
-    const r = resolveConfig(['--url', proxy.url, '--poll-interval', '1s', '--flush-interval', '50ms'], {});
+    const r = resolveConfig(['--url', proxy.url, '--monitor', 'on', '--poll-interval', '1s', '--flush-interval', '50ms'], {});
     if (!r.ok) throw new Error(r.error);
     const store = createReconStore({ endpoint: r.config.endpoint, monitor: true, monitorMaxOmemBytes: r.config.monitorMaxOmemBytes });
     const probe = startMonitorProbe(server.port, 200);

@@ -62,7 +62,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
   /** Sampled MONITOR: the duty cycle, always in force (the guard seeing our connection does not lift it). */
   const sampled = init.sample ? { onMs: init.sample.onMs, offMs: init.sample.periodMs - init.sample.onMs } : undefined;
   const SAMPLED_WHY = 'sampled (--monitor sampled)';
-  if (sampled) gate.setDuty(sampled, SAMPLED_WHY);
+  if (sampled) gate.setDuty(sampled, SAMPLED_WHY, true);
   let windowLines = 0;
   let cappedWindows = 0;
   const serverAudit = init.audit ? serverAuditorFor(init.audit.target) : undefined;
@@ -207,7 +207,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
         omem = mine.omem;
         if (guard !== 'watching') {
           guard = 'watching';
-          gate.setDuty(sampled, SAMPLED_WHY);
+          gate.setDuty(sampled, SAMPLED_WHY, true);
         }
         if (mine.omem > init.monitorMaxOmem) {
           gate.hold('guard', `buffer guard: the server held ${mb(mine.omem)} for our MONITOR connection (limit ${mb(init.monitorMaxOmem)})`, true);

@@ -59,7 +59,7 @@ export async function stalledTerminal(o: StallOptions): Promise<StallResult> {
   const log = o.log ?? (() => {});
   const valueBytes = o.valueBytes ?? 8192;
   const env = ptyEnv();
-  const argv = [process.execPath, '--import', 'tsx', 'src/cli.ts', '--url', o.url, ...(o.args ?? [])];
+  const argv = [process.execPath, '--import', 'tsx', 'src/cli.ts', '--url', o.url, '--monitor', 'on', ...(o.args ?? [])];
   const probe = createClient({ url: o.url, RESP: 2 });
   const loader = createClient({ url: o.url, RESP: 2 });
   await Promise.all([probe.connect(), loader.connect()]);
