@@ -33,7 +33,7 @@ export function buildLibraryRows(clients: readonly ClientView[]): LibraryRow[] {
     if (!r) map.set(id, (r = { name: c.libName, version, clients: 0, connected: 0, ops: 0 }));
     r.clients++;
     if (c.connected) r.connected++;
-    r.ops += c.opsPerSec;
+    r.ops += c.counterRates?.commands ?? c.opsPerSec;
     if (c.library && (r.audit === undefined || SEVERITY[c.library.verdict] > SEVERITY[r.audit.verdict])) r.audit = c.library;
   }
   const rows: LibraryRow[] = [...map.entries()].map(([id, r]) => ({
