@@ -123,6 +123,9 @@ describe('cutover: Redis 7.0 → Valkey 8.0, services moving on a schedule', { t
     assert.ok(sessions.target.connections >= 1 && sessions.target.opsPerSec > 0);
     assert.ok(Date.parse(sessions.source.lastSeen!) < Date.parse(sessions.target.lastSeen!));
     assert.equal(sessions.left, 'nothing');
+    // Valkey 8 prints per-connection counters (tot-cmds); Redis 7.0 does not, so MONITOR counts there.
+    assert.equal(sessions.target.opsLens, 'counters');
+    assert.equal(billing.source.opsLens, 'monitor');
     assert.ok(c.verdicts.some((v) => v.code === 'other-engine' && v.subject.includes('valkey 8.0')));
   });
 

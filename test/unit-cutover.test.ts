@@ -110,3 +110,16 @@ test('the red flags come first', () => {
   const out = tracker.observe(t1, [client({ name: 'a', lastActiveAt: t1 }), client({ name: 'z', writes: 5, lastActiveAt: t1, lastSeen: t1, events: 5 })], [client({ name: 'z', writes: 5, lastActiveAt: t1, lastSeen: t1, events: 5 })]);
   assert.deepEqual(out.map((s) => [s.service, s.state]), [['z', 'both'], ['a', 'source only']]);
 });
+
+test("ops/s come from CLIENT LIST's counters where the server prints them, MONITOR's count otherwise, and say which", () => {
+  const tracker = new CutoverTracker(opts);
+  const out = tracker.observe(
+    T0,
+    [client({ name: 'cart', opsPerSec: 3 })],
+    [client({ name: 'cart', opsPerSec: 3, counterRates: { commands: 25, netIn: 0, netOut: 0 } })],
+  );
+  assert.equal(out[0]!.source.opsPerSec, 3);
+  assert.equal(out[0]!.source.opsLens, 'monitor');
+  assert.equal(out[0]!.target.opsPerSec, 25);
+  assert.equal(out[0]!.target.opsLens, 'counters');
+});

@@ -16,6 +16,11 @@ export interface ServiceSide {
   readonly connections: number;
   /** Commands per second over its open connections (the lens that counts them: MONITOR, or counters). */
   readonly opsPerSec: number;
+  /**
+   * Where opsPerSec comes from: CLIENT LIST's per-connection counters (`tot-cmds`: exact, whatever
+   * MONITOR does; Valkey 8, Redis 7.4), MONITOR (Redis 7.0 prints no counters), or both mixed.
+   */
+  readonly opsLens?: 'counters' | 'monitor' | 'mixed';
   /** Last activity seen (ms): a command, or CLIENT LIST's idle time; undefined when never seen here. */
   readonly lastSeen?: number;
   /** Writes counted on this side, over the session. */
@@ -67,6 +72,8 @@ export function serviceOf(c: Pick<ClientView, 'name' | 'libName' | 'ip' | 'addr'
 interface SideAcc {
   connections: number;
   opsPerSec: number;
+  counted: number;
+  monitored: number;
   lastSeen?: number;
   writes: number;
   firstSeen?: number;
@@ -74,7 +81,7 @@ interface SideAcc {
   firstWriteAt?: number;
 }
 
-const emptyAcc = (): SideAcc => ({ connections: 0, opsPerSec: 0, writes: 0 });
+const emptyAcc = (): SideAcc => ({ connections: 0, opsPerSec: 0, counted: 0, monitored: 0, writes: 0 });
 
 function accumulate(clients: readonly ClientView[], into: Map<string, { matchedBy: MatchedBy; acc: SideAcc; patterns: Set<string> }>): void {
   for (const c of clients) {
@@ -85,7 +92,14 @@ function accumulate(clients: readonly ClientView[], into: Map<string, { matchedB
     const a = e.acc;
     if (c.connected) {
       a.connections += c.sharedBy ?? 1;
-      a.opsPerSec += c.opsPerSec;
+      // The counters count every command all the time; MONITOR only while it runs.
+      if (c.counterRates) {
+        a.opsPerSec += c.counterRates.commands;
+        a.counted++;
+      } else {
+        a.opsPerSec += c.opsPerSec;
+        a.monitored++;
+      }
     }
     a.writes += c.writes;
     const seen = Math.max(c.lastActiveAt ?? 0, c.events > 0 ? c.lastSeen : 0, c.connected ? (c.lastActiveAt ?? c.firstSeen) : 0);
@@ -137,6 +151,7 @@ export class CutoverTracker {
       const side = (e: NonNullable<typeof s>): ServiceSide => ({
         connections: e.acc.connections,
         opsPerSec: Math.round(e.acc.opsPerSec * 10) / 10,
+        ...(e.acc.counted + e.acc.monitored > 0 ? { opsLens: e.acc.monitored === 0 ? ('counters' as const) : e.acc.counted === 0 ? ('monitor' as const) : ('mixed' as const) } : {}),
         writes: e.acc.writes,
         ...(e.acc.lastSeen !== undefined ? { lastSeen: e.acc.lastSeen } : {}),
         ...(e.acc.firstSeen !== undefined && Number.isFinite(e.acc.firstSeen) ? { firstSeen: e.acc.firstSeen } : {}),

@@ -10,6 +10,8 @@ import type { EndpointFacts } from '../parse/endpointFacts.ts';
 export interface ExportServiceSide {
   connections: number;
   opsPerSec: number;
+  /** Which lens counted opsPerSec: CLIENT LIST counters, MONITOR, or both mixed; null without connections. */
+  opsLens: 'counters' | 'monitor' | 'mixed' | null;
   /** ISO time of its last activity there; null when never seen on that side. */
   lastSeen: string | null;
 }
@@ -81,7 +83,7 @@ export function exportCutover(state: ReconState): ExportCutover | null {
   if (!t) return null;
   const sourceFacts = endpointFacts(state.nodes);
   const targetFacts = endpointFacts(t.nodes);
-  const side = (s: CutoverService['source']): ExportServiceSide => ({ connections: s.connections, opsPerSec: s.opsPerSec, lastSeen: iso(s.lastSeen) });
+  const side = (s: CutoverService['source']): ExportServiceSide => ({ connections: s.connections, opsPerSec: s.opsPerSec, opsLens: s.opsLens ?? null, lastSeen: iso(s.lastSeen) });
   const srcRows = state.view.keyspace?.rows;
   const tgtRows = t.view.keyspace?.rows;
   const sampled = srcRows !== undefined && tgtRows !== undefined;
