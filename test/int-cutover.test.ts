@@ -135,6 +135,8 @@ describe('cutover: Redis 7.0 → Valkey 8.0, services moving on a schedule', { t
     assert.ok(names.has('cutover-billing'));
     assert.equal(live.nodes.length, 1);
     assert.equal(live.nodes[0]!.addr, `127.0.0.1:${pair.source.port}`);
+    assert.equal(live.nodes[0]!.endpoint, 'source');
+    assert.deepEqual(live.cutover!.target.nodes.map((n) => [n.addr, n.endpoint, n.state]), [[`127.0.0.1:${pair.target.port}`, 'target', 'up']]);
   });
 
   test('no password anywhere: export, recording, stderr', () => {

@@ -31,6 +31,8 @@ export interface ExportCutoverService {
 
 export interface ExportEndpoint {
   endpoint: string;
+  /** Its nodes as watched: address and whether it answered (the target's are only here). */
+  nodes: Array<{ addr: string; endpoint: 'source' | 'target'; state: 'up' | 'down' | 'gone'; why: string | null }>;
   server: { name: string; version: string; mode: string } | null;
   /** Keys over every database (INFO keyspace); null when unknown. */
   keys: number | null;
@@ -71,6 +73,14 @@ export function sessionVerdicts(state: Pick<ReconState, 'target' | 'view' | 'ser
   return targetVerdicts(state.view.clients, { ...(state.server ? { server: state.server } : {}), facts: endpointFacts(state.nodes) }, { ...(state.target.server ? { server: state.target.server } : {}), facts: endpointFacts(state.target.nodes) });
 }
 
+const nodesOf = (nodes: readonly NodeStatus[], side: 'source' | 'target'): ExportEndpoint['nodes'] =>
+  nodes.map((n) => ({
+    addr: n.addr,
+    endpoint: n.endpoint ?? side,
+    state: n.gone !== undefined ? ('gone' as const) : n.poll.lastError !== undefined ? ('down' as const) : ('up' as const),
+    why: n.gone ?? n.poll.lastError ?? null,
+  }));
+
 /** Patterns whose keys are being copied: those of services that started moving (or moved). */
 function movedPatterns(services: readonly CutoverService[]): string[] {
   const out = new Set<string>();
@@ -91,9 +101,10 @@ export function exportCutover(state: ReconState): ExportCutover | null {
     ? movedPatterns(state.cutover).map((p) => ({ pattern: p, source: srcRows.get(p)?.keys.value ?? 0, target: tgtRows.get(p)?.keys.value ?? 0 }))
     : [{ pattern: '*', source: sourceFacts.keys ?? null, target: targetFacts.keys ?? null }];
   return {
-    source: { endpoint: state.endpoint, server: state.server ? { name: state.server.name, version: state.server.version, mode: state.server.mode } : null, keys: sourceFacts.keys ?? null },
+    source: { endpoint: state.endpoint, nodes: nodesOf(state.nodes, 'source'), server: state.server ? { name: state.server.name, version: state.server.version, mode: state.server.mode } : null, keys: sourceFacts.keys ?? null },
     target: {
       endpoint: t.endpoint,
+      nodes: nodesOf(t.nodes, 'target'),
       server: t.server ? { name: t.server.name, version: t.server.version, mode: t.server.mode } : null,
       keys: targetFacts.keys ?? null,
       ...(t.error ? { error: t.error } : {}),

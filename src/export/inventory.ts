@@ -95,6 +95,8 @@ export interface ExportNode {
    * redirected command never reaches MONITOR, so these cannot be tied to a client.
    */
   redirects: { moved: number; ask: number; lens: 'INFO errorstats (server-wide)' } | null;
+  /** A cutover session (--to): the endpoint the node belongs to (these are the source's; the target's are in `cutover`). */
+  endpoint?: 'source' | 'target';
 }
 
 /** A cluster session: how it was watched and what happened to the cluster meanwhile. */
@@ -423,6 +425,7 @@ function exportNodes(state: ReconState, opts: InventoryOptions): ExportNode[] {
         offPeriods: n.monitor.offPeriods.map((p) => ({ from: iso(p.from), to: p.to !== undefined ? iso(p.to) : null, why: p.why })),
       },
       redirects: n.cluster?.redirects ? { ...n.cluster.redirects, lens: 'INFO errorstats (server-wide)' } : null,
+      ...(n.endpoint ? { endpoint: n.endpoint } : {}),
     };
   });
   // --single-node: the cluster's other nodes, listed but not watched.
