@@ -46,8 +46,15 @@ export interface ExportCutover {
   quietAfterSeconds: number;
   counts: Record<CutoverState, number>;
   services: ExportCutoverService[];
-  /** Key counts on both sides for the patterns the moving and moved services touch (keyspace sampler), else endpoint-wide. */
-  keys: { lens: 'keyspace sample' | 'INFO keyspace'; patterns: Array<{ pattern: string; source: number | null; target: number | null }> };
+  /**
+   * Keys on both sides: every database's (INFO keyspace, at the last poll: a stalled copy shows as a
+   * gap that stops closing), and per leaf pattern the moving and moved services touch where the
+   * keyspace sampler ran on both sides (as of its pass; null: no sample on that side).
+   */
+  keys: {
+    total: { source: number | null; target: number | null; lens: 'INFO keyspace' };
+    patterns: Array<{ pattern: string; source: number | null; target: number | null; exact: boolean; lens: 'keyspace sample' }>;
+  };
   /** What the real target refuses of the source's traffic (its own COMMAND LIST, INFO, MODULE LIST). */
   verdicts: TargetVerdict[];
 }
@@ -96,10 +103,23 @@ export function exportCutover(state: ReconState): ExportCutover | null {
   const side = (s: CutoverService['source']): ExportServiceSide => ({ connections: s.connections, opsPerSec: s.opsPerSec, opsLens: s.opsLens ?? null, lastSeen: iso(s.lastSeen) });
   const srcRows = state.view.keyspace?.rows;
   const tgtRows = t.view.keyspace?.rows;
-  const sampled = srcRows !== undefined && tgtRows !== undefined;
-  const patterns = sampled
-    ? movedPatterns(state.cutover).map((p) => ({ pattern: p, source: srcRows.get(p)?.keys.value ?? 0, target: tgtRows.get(p)?.keys.value ?? 0 }))
-    : [{ pattern: '*', source: sourceFacts.keys ?? null, target: targetFacts.keys ?? null }];
+  const leaf = (p: string): boolean => srcRows?.get(p)?.kind === 'leaf' || tgtRows?.get(p)?.kind === 'leaf';
+  const patterns =
+    srcRows !== undefined || tgtRows !== undefined
+      ? movedPatterns(state.cutover)
+          .filter(leaf)
+          .map((p) => {
+            const a = srcRows?.get(p)?.keys;
+            const b = tgtRows?.get(p)?.keys;
+            return {
+              pattern: p,
+              source: srcRows ? (a?.value ?? 0) : null,
+              target: tgtRows ? (b?.value ?? 0) : null,
+              exact: (a?.exact ?? srcRows !== undefined) && (b?.exact ?? tgtRows !== undefined),
+              lens: 'keyspace sample' as const,
+            };
+          })
+      : [];
   return {
     source: { endpoint: state.endpoint, nodes: nodesOf(state.nodes, 'source'), server: state.server ? { name: state.server.name, version: state.server.version, mode: state.server.mode } : null, keys: sourceFacts.keys ?? null },
     target: {
@@ -121,7 +141,7 @@ export function exportCutover(state: ReconState): ExportCutover | null {
       left: leftOnSource(s),
       writes: { source: s.source.writes, target: s.target.writes },
     })),
-    keys: { lens: sampled ? 'keyspace sample' : 'INFO keyspace', patterns },
+    keys: { total: { source: sourceFacts.keys ?? null, target: targetFacts.keys ?? null, lens: 'INFO keyspace' }, patterns },
     verdicts: sessionVerdicts(state),
   };
 }

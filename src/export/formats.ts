@@ -210,10 +210,13 @@ function* cutoverMarkdown(c: ExportCutover): Generator<string> {
     ['service', 'state', 'matched by', 'source conns', 'source ops/s', 'last seen on source', 'target conns', 'target ops/s', 'moved (first on target)', 'left'],
     c.services.map((s) => [s.service, s.state, s.matchedBy, s.source.connections, s.source.opsPerSec, s.source.lastSeen ?? '-', s.target.connections, s.target.opsPerSec, s.movedAt ?? '-', s.left]),
   );
-  yield `\n### Keys on both sides (${c.keys.lens})\n\n`;
+  yield `\n### Keys on both sides\n\n`;
   yield* table(
-    ['pattern', 'source keys', 'target keys'],
-    c.keys.patterns.map((p) => [p.pattern, p.source ?? '?', p.target ?? '?']),
+    ['pattern', 'source keys', 'target keys', 'lens'],
+    [
+      ['(every database)', c.keys.total.source ?? '?', c.keys.total.target ?? '?', 'INFO keyspace, last poll'],
+      ...c.keys.patterns.map((p) => [p.pattern, p.source ?? '?', p.target ?? '?', `keyspace sample${p.exact ? '' : ' (estimate)'}, as of its pass`]),
+    ],
   );
   yield '\n';
 }
