@@ -68,7 +68,8 @@ export function startTargetEngine(config: Config, store: ReconStore, opts: Engin
   engine.ready.then(
     () => actions.targetError(undefined),
     (err: unknown) => {
-      const message = `target ${to.endpoint}: ${(err as Error).message} (the source is still watched)`;
+      // What the target's poller said (refused, wrong password) says more than the collector's end.
+      const message = store.getState().target?.error ?? `target ${to.endpoint}: ${(err as Error).message} (the source is still watched)`;
       actions.targetError(message);
       actions.notice(message);
     },

@@ -239,7 +239,12 @@ export function createReconStore(opts: StoreOptions): ReconStore {
           if (!s.target) return {};
           const present = nodes.filter((n) => n.gone === undefined);
           const server = nodes.find((n) => n.server)?.server;
-          return { target: { ...s.target, view, nodes, poll: summarizePoll(present), ...(server ? { server } : {}) }, ...observe(s.view, view) };
+          const poll = summarizePoll(present);
+          // Never reached (down, refused, wrong password): said in words; once it answers, the error goes.
+          const { error: _was, ...rest } = s.target;
+          const reached = present.some((n) => n.poll.polls > 0 && n.poll.lastError === undefined);
+          const error = reached ? undefined : poll.lastError !== undefined ? `target ${s.target.endpoint}: ${poll.lastError} (the source is still watched)` : s.target.error;
+          return { target: { ...rest, view, nodes, poll, ...(server ? { server } : {}), ...(error ? { error } : {}) }, ...observe(s.view, view) };
         });
       },
       targetError(message) {

@@ -14,7 +14,7 @@ import { createClient } from 'redis';
 import { CUTOVER_PLAN } from '../scripts/traffic/cutover.ts';
 import type { Inventory } from '../src/export/inventory.ts';
 import { CLI, waitForStopHandlers } from './helpers/cli.ts';
-import { startCutoverPair, waitFor, type TestServer } from './helpers/servers.ts';
+import { freePort, startCutoverPair, waitFor, type TestServer } from './helpers/servers.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const SRC_SECRET = 'src-Secret-4711';
@@ -183,5 +183,15 @@ describe('cutover: a target that refuses us', { timeout: 60_000 }, () => {
     const inv = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as Inventory;
     assert.match(inv.cutover!.target.error ?? '', /WRONGPASS|password/i);
     assert.ok(inv.nodes[0]!.state === 'up');
+  });
+
+  test('a target that is down is said, with why; the source is still exported', async () => {
+    const nobody = await freePort();
+    const r = run([...CLI, '--url', `redis://127.0.0.1:${pair.source.port}`, '--to', `redis://127.0.0.1:${nobody}`, '--headless', '--duration', '3s', '--export', join(dir, 'down.json')], {});
+    assert.equal(await r.exited, 0, r.stderr());
+    assert.match(r.stderr(), new RegExp(`note: target 127\\.0\\.0\\.1:${nobody}: connection refused.*the source is still watched`));
+    const inv = JSON.parse(readFileSync(join(dir, 'down.json'), 'utf8')) as Inventory;
+    assert.equal(inv.cutover!.target.nodes[0]!.state, 'down');
+    assert.equal(inv.nodes[0]!.state, 'up');
   });
 });
