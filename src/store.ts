@@ -165,14 +165,36 @@ export type ReconStore = StoreApi<ReconState>;
 /** Phases in the order one node's state wins the summary (the first is the most telling). */
 const PHASE_RANK: readonly MonitorPhase[] = ['error', 'reconnecting', 'paused', 'connecting', 'on', 'stopped', 'off'];
 
+/** Below this many connections (both sides) the cutover is followed on every publish. */
+const CUTOVER_EVERY_PUBLISH = 4000;
+const CUTOVER_EVERY_MS = 1000;
+
 export function createReconStore(opts: StoreOptions): ReconStore {
   const now = opts.now ?? Date.now;
   const quietAfterMs = opts.quietAfterMs ?? 5 * 60_000;
   // A cutover session follows its services from publish to publish (both sides' views).
   const tracker = opts.target !== undefined ? new CutoverTracker({ quietAfterMs, recentMs: Math.min(RECENT_WRITES_MS, quietAfterMs) }) : undefined;
-  const observe = (source: SessionView, target: SessionView | undefined): { cutover?: readonly CutoverService[] } =>
-    tracker && target ? { cutover: tracker.observe(now(), source.clients, target.clients) } : {};
   return createStore<ReconState>()((set, get) => {
+    // Following the cutover costs about 1 ms per thousand connections: a small fleet is followed on
+    // every publish, a large one at most once a second (the last publish caught up by a timer).
+    // Exports compute it afresh (src/export/cutover.ts).
+    let observedAt = -Infinity;
+    let trailing: ReturnType<typeof setTimeout> | undefined;
+    const observe = (source: SessionView, target: SessionView | undefined): { cutover?: readonly CutoverService[] } => {
+      if (!tracker || !target) return {};
+      const t = performance.now();
+      if (source.clients.length + target.clients.length < CUTOVER_EVERY_PUBLISH || t - observedAt >= CUTOVER_EVERY_MS) {
+        observedAt = t;
+        return { cutover: tracker.observe(now(), source.clients, target.clients) };
+      }
+      trailing ??= setTimeout(() => {
+        trailing = undefined;
+        observedAt = performance.now();
+        set((s) => (s.target ? { cutover: tracker.observe(now(), s.view.clients, s.target.view.clients) } : {}));
+      }, CUTOVER_EVERY_MS - (t - observedAt));
+      trailing.unref?.();
+      return {};
+    };
     const setDesired = (desired: MonitorDesire, reason?: string): void =>
       set((s) => ({ monitor: summarizeMonitor({ ...s.monitor, desired, desiredReason: reason }, s.nodes, now()) }));
 

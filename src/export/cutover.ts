@@ -2,7 +2,7 @@
 // the keys on both sides for the patterns being moved, and what the real target will refuse.
 // Built from the store (pure); present only in a cutover session (--to, or the replay of one).
 import type { ReconState } from '../store.ts';
-import { leftOnSource, stateCounts, type CutoverService, type CutoverState, type MatchedBy } from '../analysis/cutover.ts';
+import { CutoverTracker, leftOnSource, RECENT_WRITES_MS, stateCounts, type CutoverService, type CutoverState, type MatchedBy } from '../analysis/cutover.ts';
 import { targetVerdicts, type TargetVerdict } from '../analysis/targetVerdicts.ts';
 import type { NodeStatus } from '../collect/protocol.ts';
 import type { EndpointFacts } from '../parse/endpointFacts.ts';
@@ -95,9 +95,11 @@ function movedPatterns(services: readonly CutoverService[]): string[] {
   return [...out].sort();
 }
 
-export function exportCutover(state: ReconState): ExportCutover | null {
+export function exportCutover(state: ReconState, endMs: number): ExportCutover | null {
   const t = state.target;
   if (!t) return null;
+  // Afresh, as of the end of the window (the store follows a large fleet at most once a second).
+  const services = new CutoverTracker({ quietAfterMs: state.quietAfterMs, recentMs: Math.min(RECENT_WRITES_MS, state.quietAfterMs) }).observe(endMs, state.view.clients, t.view.clients);
   const sourceFacts = endpointFacts(state.nodes);
   const targetFacts = endpointFacts(t.nodes);
   const side = (s: CutoverService['source']): ExportServiceSide => ({ connections: s.connections, opsPerSec: s.opsPerSec, opsLens: s.opsLens ?? null, lastSeen: iso(s.lastSeen) });
@@ -106,7 +108,7 @@ export function exportCutover(state: ReconState): ExportCutover | null {
   const leaf = (p: string): boolean => srcRows?.get(p)?.kind === 'leaf' || tgtRows?.get(p)?.kind === 'leaf';
   const patterns =
     srcRows !== undefined || tgtRows !== undefined
-      ? movedPatterns(state.cutover)
+      ? movedPatterns(services)
           .filter(leaf)
           .map((p) => {
             const a = srcRows?.get(p)?.keys;
@@ -130,8 +132,8 @@ export function exportCutover(state: ReconState): ExportCutover | null {
       ...(t.error ? { error: t.error } : {}),
     },
     quietAfterSeconds: Math.round(state.quietAfterMs / 1000),
-    counts: stateCounts(state.cutover),
-    services: state.cutover.map((s) => ({
+    counts: stateCounts(services),
+    services: services.map((s) => ({
       service: s.service,
       state: s.state,
       source: side(s.source),

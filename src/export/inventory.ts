@@ -301,7 +301,7 @@ export function buildInventory(state: ReconState, opts: InventoryOptions): Inven
           notClusterAware: notClusterAware(clients, nodes),
         }
       : null,
-    ...cutoverOf(state),
+    ...cutoverOf(state, opts.endMs),
     lenses: exportLenses(state, opts),
     commands: exportCommands(state.nodes, clients),
     errors: mergedErrors(state.nodes).map((e) => ({ name: e.name, count: e.count, countSinceStart: e.countSinceStart, source: 'errorstats' as const })),
@@ -331,8 +331,8 @@ export function buildInventory(state: ReconState, opts: InventoryOptions): Inven
   };
 }
 
-const cutoverOf = (state: ReconState): { cutover?: ExportCutover } => {
-  const c = exportCutover(state);
+const cutoverOf = (state: ReconState, endMs: number): { cutover?: ExportCutover } => {
+  const c = exportCutover(state, endMs);
   return c ? { cutover: c } : {};
 };
 
