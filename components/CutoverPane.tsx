@@ -45,7 +45,10 @@ export function CutoverPane({ width, height, clock }: { readonly width: number; 
   const cols = fitColumns(COLUMNS, inner - 1);
   const verdictLines = Math.min(summary.verdicts.length, Math.max(0, Math.floor((lines - 3) / 3)));
   const footer = 1 + (verdictLines > 0 ? verdictLines + 1 : 0);
-  const tableLines = Math.max(1, lines - 1 - footer);
+  const fits = Math.max(1, lines - 1 - footer);
+  // More services than lines: the last line says how many are left out (the export lists them all).
+  const tableLines = summary.rows.length > fits ? Math.max(1, fits - 1) : fits;
+  const more = summary.rows.length - tableLines;
   const info = `${clean(source)} → ${clean(target)} · ${countsText(summary.counts)} · done after ${formatMs(quietAfterMs)} quiet · Esc or T closes`;
   return (
     <Pane title="Cutover" info={info} focused width={width} height={height}>
@@ -78,6 +81,11 @@ export function CutoverPane({ width, height, clock }: { readonly width: number; 
           />
         ))
       )}
+      {more > 0 ? (
+        <Text dimColor wrap="truncate">
+          {` … ${more} more service${more === 1 ? '' : 's'} (the export lists them all)`}
+        </Text>
+      ) : null}
       <Box flexDirection="column">
         <Text wrap="truncate" dimColor>
           {' keys: source '}
