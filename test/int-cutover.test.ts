@@ -14,7 +14,7 @@ import { createClient } from 'redis';
 import { CUTOVER_PLAN } from '../scripts/traffic/cutover.ts';
 import type { Inventory } from '../src/export/inventory.ts';
 import { CLI, waitForStopHandlers } from './helpers/cli.ts';
-import { freePort, startCutoverPair, waitFor, type TestServer } from './helpers/servers.ts';
+import { freePort, startCutoverPair, startServer, startTlsServer, waitFor, type TestServer } from './helpers/servers.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const SRC_SECRET = 'src-Secret-4711';
@@ -193,5 +193,31 @@ describe('cutover: a target that refuses us', { timeout: 60_000 }, () => {
     const inv = JSON.parse(readFileSync(join(dir, 'down.json'), 'utf8')) as Inventory;
     assert.equal(inv.cutover!.target.nodes[0]!.state, 'down');
     assert.equal(inv.nodes[0]!.state, 'up');
+  });
+});
+
+describe('cutover: a TLS target beside a plain source', { timeout: 60_000 }, () => {
+  let source: TestServer;
+  let target: TestServer & { tls: { ca: string } };
+  const dir = mkdtempSync(join(tmpdir(), 'recon-cutover-tls-'));
+  before(async () => {
+    [source, target] = await Promise.all([startServer('redis'), startTlsServer('valkey')]);
+  });
+  after(async () => {
+    await Promise.all([source?.stop(), target?.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("the target's own TLS settings reach it; the source stays plain", async () => {
+    const r = run([...CLI, '--url', source.url, '--to', target.url, '--to-tls-ca', target.tls.ca, '--headless', '--duration', '2s', '--export', join(dir, 'tls.json')], {});
+    assert.equal(await r.exited, 0, r.stderr());
+    const inv = JSON.parse(readFileSync(join(dir, 'tls.json'), 'utf8')) as Inventory;
+    assert.equal(inv.cutover!.target.server?.name, 'valkey');
+    assert.equal(inv.cutover!.target.error, undefined);
+    assert.equal(inv.server?.name, 'redis');
+    // Without the CA the target is refused, and says why; the source does not care.
+    const bad = run([...CLI, '--url', source.url, '--to', target.url, '--headless', '--duration', '2s', '--export', join(dir, 'tls-bad.json')], {});
+    assert.equal(await bad.exited, 0, bad.stderr());
+    assert.match(bad.stderr(), /note: target .*certificate/i);
   });
 });
