@@ -7,6 +7,9 @@ import { buildClientRows, visibleClients, type ClientRow, type Grouping, type So
 import { activePrefixes, type Filter } from './filters.ts';
 import { heatRows, topKeysUnder, type HeatRow } from './heatmap.ts';
 import { buildLibraryRows, type LibraryRow } from './libraries.ts';
+import { attributionOf, EMPTY_ATTRIBUTIONS, type Attributions } from '../owners/attribute.ts';
+import type { OwnerMap } from '../owners/ownerMap.ts';
+import type { DnsHint } from '../owners/reverseDns.ts';
 
 /** What the selectors read: the view and the UI's own state. */
 export interface SelectInput {
@@ -19,7 +22,12 @@ export interface SelectInput {
     readonly drill: string;
     readonly delimiter: string;
   };
+  /** The owner files and reverse-DNS answers (the store always has them; absent: nothing known). */
+  readonly owners?: { readonly map: OwnerMap | null; readonly dns: ReadonlyMap<string, DnsHint> };
 }
+
+/** Owners, behavioural matches and unknown services of every client (memoised on its inputs). */
+export const selectAttribution = (s: SelectInput): Attributions => (s.owners ? attributionOf({ view: s.view, owners: s.owners }) : EMPTY_ATTRIBUTIONS);
 
 /** Remembers the last result per argument list (compared with ===). */
 export function memoLast<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
@@ -34,11 +42,12 @@ export function memoLast<A extends unknown[], R>(fn: (...args: A) => R): (...arg
 }
 
 const clientRowsMemo = memoLast(
-  (clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, sort: SortSpec, grouping: Grouping, delimiter: string) =>
-    buildClientRows({ clients, filters, showSelf, sort, grouping, delimiter }),
+  (clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, sort: SortSpec, grouping: Grouping, delimiter: string, attribution: Attributions | undefined) =>
+    buildClientRows({ clients, filters, showSelf, sort, grouping, delimiter, ...(attribution ? { attribution } : {}) }),
 );
 export const selectClientRows = (s: SelectInput): { rows: ClientRow[]; shown: number; total: number; connected: number } =>
-  clientRowsMemo(s.view.clients, s.ui.filters, s.ui.showSelf, s.ui.sort, s.ui.grouping, s.ui.delimiter);
+  // Only grouping by owner needs the attribution: the other groupings do not wait for it.
+  clientRowsMemo(s.view.clients, s.ui.filters, s.ui.showSelf, s.ui.sort, s.ui.grouping, s.ui.delimiter, s.ui.grouping === 'owner' ? selectAttribution(s) : undefined);
 
 const visibleMemo = memoLast((clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, delimiter: string) =>
   visibleClients(clients, filters, showSelf, delimiter),
