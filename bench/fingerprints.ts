@@ -26,6 +26,33 @@ const seconds = Number(process.argv[2] ?? 20);
 const rate = Number(process.argv[3] ?? 1);
 const TWINNED: readonly Service[] = [checkout, billing, catalog, searchCache, rateLimiter, cron];
 
+/**
+ * The hard case: another program on checkout-api's keys, same library, read-only (a reporting job
+ * reading sessions and carts). It shares the keys and some commands; it must not be checkout-api.
+ */
+export const cartReport: Service = {
+  name: '',
+  library: 'node-redis',
+  version: '',
+  keys: 'session:*, cart:{user}:items (read)',
+  async run(ctx) {
+    const { createClient } = await import('redis');
+    const { between, closeClient, every, nodeRedisOptions } = await import('../scripts/traffic/common.ts');
+    const client = createClient(nodeRedisOptions(ctx.endpoint));
+    client.on('error', () => {});
+    await client.connect();
+    try {
+      await every(ctx, () => between(60, 160), async () => {
+        const user = `u${between(1, 400)}`;
+        await client.get(`session:${user}`);
+        await client.hGetAll(`cart:{${user}}:items`);
+      });
+    } finally {
+      await closeClient(() => client.close(), () => client.destroy());
+    }
+  },
+};
+
 const server = await startServer('valkey');
 const config = (() => {
   const r = resolveConfig(['--url', server.url, '--poll-interval', '500ms', '--flush-interval', '100ms'], {});
@@ -47,12 +74,14 @@ const ctx = (unnamed: boolean): Ctx => ({ endpoint: { ...endpoint, unnamed }, si
 const runs = [
   ...[...TWINNED, featureFlags].map((s) => s.run(ctx(false)).catch(() => {})),
   ...TWINNED.map((s) => s.run(ctx(true)).catch(() => {})),
+  cartReport.run(ctx(true)).catch(() => {}),
 ];
 
 /** Which service a twin is: its workload's own (twins run one of TWINNED, feature flags is unnamed alone). */
 function twinOf(c: { libName?: string; prefixes: readonly { prefix: string }[] }): string {
   const has = (p: string): boolean => c.prefixes.some((x) => x.prefix.startsWith(p));
-  if (has('cart:') || has('order:')) return 'checkout-api';
+  if (has('order:') || (has('cart:') && c.prefixes.some((x) => x.prefix.includes('checkouts')))) return 'checkout-api';
+  if (has('cart:')) return '(cart report)';
   if (has('invoice:')) return 'legacy-billing';
   if (has('product:') || has('rank:')) return 'catalog-indexer';
   if (has('search:')) return 'search-cache';
@@ -77,6 +106,7 @@ for (const at of [5, 10, seconds].filter((x, i, a) => x <= seconds && a.indexOf(
     const p = profileOf(c);
     const own = twinOf(c);
     const truth = services.has(own) ? compare(p, services.get(own)!) : undefined;
+    if (own === '(cart report)') console.log(JSON.stringify(compare(p, services.get('checkout-api')!).features.map((f) => [f.feature, f.similarity])));
     let wrong = { name: '-', score: 0 };
     for (const [name, s] of services) {
       if (name === own) continue;

@@ -122,7 +122,8 @@ test("an unnamed twin is likely its named service, with the evidence; an unrelat
   assert.match(ev.keys.detail, /shares .*cart:\{\*\}:items/);
   assert.match(ev.commands.detail, /HINCRBY|HGETALL/);
   assert.equal(ev.library.detail, 'same library: node-redis 5.8.2');
-  assert.ok(ev.keys.weight > ev.rw.weight && ev.commands.weight > ev.library.weight, 'what the code does weighs most');
+  assert.ok(ev.keys.weight > ev.rw.weight && ev.commands.weight > ev.rw.weight, 'what the code does weighs most');
+  assert.deepEqual([ev.library.weight, ev.library.factor, ev.db.factor, ev.user.factor], [0, 1, 1, 1], 'the context agrees: it multiplies by 1, adds nothing');
   assert.ok(t.likely.runnerUp === undefined || t.likely.score - t.likely.runnerUp.score >= FINGERPRINT.margin);
   const o = a.byKey.get(s.at(other).key)!;
   assert.equal(o.likely, null);
@@ -142,6 +143,27 @@ test('the same keys with other commands are not the service (the command gate)',
   assert.match(a.note!, /closest checkout-api: (commands|key patterns) differ/);
   const cmp = compare(profileOf(s.at(sweep)), profileOf(s.clients().find((c) => c.name.startsWith('checkout'))!));
   assert.ok(cmp.gated, 'gated');
+});
+
+test('a read-only job on the same keys, same library, is not the service (the read/write gate)', () => {
+  const { s } = fleet();
+  const report = s.add({ port: 6005 });
+  s.run([[report, (i) => [['GET', `session:u${(i * 13) % 400}`], ['HGETALL', `cart:{u${(i * 13) % 400}}:items`]], 60]]);
+  const a = attributed(s).byKey.get(s.at(report).key)!;
+  assert.equal(a.likely, null);
+  assert.match(a.note!, /closest checkout-api: (read\/write mixes|commands) differ/);
+});
+
+test('the same behaviour from another library is taken down by the context, and says why', () => {
+  const s = new Scene();
+  const ref = s.add({ port: 5001, name: 'checkout-api' });
+  const go = s.add({ port: 6001, lib: 'go-redis', ver: '9.18.0' });
+  s.run([[ref, checkout, 80], [go, (i) => checkout(i + 300), 80]]);
+  const cmp = compare(profileOf(s.at(go)), profileOf(s.at(ref)));
+  const lib = cmp.features.find((f) => f.feature === 'library')!;
+  assert.deepEqual([lib.factor, lib.detail], [0.6, 'other library: go-redis 9.18.0 vs node-redis 5.8.2']);
+  assert.ok(cmp.score <= 0.6 && cmp.score >= 0.5, `behaviour ~1 × 0.6: ${cmp.score}`);
+  assert.equal(attributed(s).byKey.get(s.at(go).key)!.likely, null);
 });
 
 test('too little traffic gives no verdict, and says so', () => {

@@ -1,40 +1,51 @@
 // Behavioural fingerprints: what a connection does (its commands, its key patterns, its read/write
-// mix, its library, database, user and pace) as a profile, and how alike two profiles are, feature
-// by feature, so that every score can be explained. An unnamed connection that behaves like a named
-// service gets `likely <service> (score)`; the rules are conservative, because a wrong name sends a
-// migration owner to the wrong team, while no name only leaves the question open:
-// - too little evidence (fewer than MIN_EVENTS commands of its own) gives no verdict;
-// - the key patterns and the commands must each agree (GATE): a cleanup job reading the web
-//   service's sessions with other commands is not the web service;
-// - the weighted score must reach THRESHOLD, and beat the next service by MARGIN.
+// mix, its pace) and where it runs (library, database, user) as a profile, and how alike two
+// profiles are, feature by feature, so that every score can be explained. An unnamed connection
+// that behaves like a named service gets `likely <service> (score)`. The rules are conservative,
+// because a wrong name sends a migration owner to the wrong team, while no name only leaves the
+// question open:
+// - too little evidence (fewer than minEvents commands of its own) gives no verdict;
+// - key patterns, commands and the read/write mix must each agree (gate): a reporting job reading
+//   the web service's sessions and carts is not the web service;
+// - the score is the behaviour (weighted: what the code does) times the context: a fleet mostly
+//   shares one library, one database and one user, so agreeing there proves little and adds
+//   nothing, while disagreeing (another library: other code) takes the score down;
+// - the score must reach the threshold and beat the next service by the margin.
 // Pure; a profile is computed once per client view (views are immutable).
 import type { ClientView } from '../analysis/session.ts';
 
 export const FINGERPRINT = {
   /** Commands of its own (connection housekeeping left out) before a connection is judged. */
   minEvents: 30,
-  /** Weighted similarity a match needs. */
-  threshold: 0.8,
+  /** The score a match needs. */
+  threshold: 0.85,
   /** How far the best service must be ahead of the second. */
   margin: 0.1,
-  /** Key-pattern and command similarity each must reach this, whatever the rest says. */
+  /** Key-pattern, command and read/write similarity each must reach this, whatever the rest says. */
   gate: 0.5,
   /** Unnamed connections judged per pass (the busiest); the rest get no verdict. */
   maxJudged: 2000,
 } as const;
 
-export type Feature = 'keys' | 'commands' | 'rw' | 'library' | 'db' | 'user' | 'rate';
+export type Feature = 'keys' | 'commands' | 'rw' | 'rate' | 'library' | 'db' | 'user';
 
-/** How much each feature counts. The two that say what the code does weigh most. */
-export const WEIGHTS: Readonly<Record<Feature, number>> = {
-  keys: 0.35,
-  commands: 0.3,
-  rw: 0.1,
-  library: 0.1,
-  db: 0.05,
-  user: 0.05,
+/** Behaviour: what the code does. The weighted mean of these is the score before the context. */
+export const WEIGHTS: Readonly<Partial<Record<Feature, number>>> = {
+  keys: 0.4,
+  commands: 0.35,
+  rw: 0.2,
   rate: 0.05,
 };
+
+/** Context: what the score is multiplied by when it disagrees (agreeing multiplies by 1). */
+export const CONTEXT = {
+  /** Another client library: other code. */
+  otherLibrary: 0.6,
+  /** The same library, another version: a pod not yet upgraded, or another program. */
+  otherVersion: 0.9,
+  otherDb: 0.7,
+  otherUser: 0.8,
+} as const;
 
 /**
  * Commands that say how a library connects, not what the code does: a named connection sends
@@ -146,13 +157,16 @@ export interface FeatureScore {
   readonly feature: Feature;
   /** 0 … 1. */
   readonly similarity: number;
+  /** Its weight in the behaviour score; 0 for the context, which multiplies instead. */
   readonly weight: number;
+  /** Context only: what the score was multiplied by (1 when it agrees). */
+  readonly factor?: number;
   /** In words: what agreed, or what did not. */
   readonly detail: string;
 }
 
 export interface Comparison {
-  /** Weighted mean of the features both sides could speak to, 0 … 1. */
+  /** The behaviour score (weighted mean of the behaviour features both sides could speak to) times the context factors, 0 … 1. */
   readonly score: number;
   readonly features: readonly FeatureScore[];
   /** Set when a gate failed: the score does not count, and why. */
@@ -210,7 +224,10 @@ const libWords = (key: string): string => {
 export function compare(u: Profile, ref: Profile): Comparison {
   const features: FeatureScore[] = [];
   const add = (feature: Feature, similarity: number, detail: string): void => {
-    features.push({ feature, similarity: round2(Math.max(0, Math.min(1, similarity))), weight: WEIGHTS[feature], detail });
+    features.push({ feature, similarity: round2(Math.max(0, Math.min(1, similarity))), weight: WEIGHTS[feature] ?? 0, detail });
+  };
+  const context = (feature: Feature, agrees: number, factor: number, detail: string): void => {
+    features.push({ feature, similarity: agrees, weight: 0, factor, detail });
   };
   // Key patterns: only when either side touched keys (a keyless workload has nothing to compare).
   const keyed = u.keys.size > 0 || ref.keys.size > 0;
@@ -227,39 +244,43 @@ export function compare(u: Profile, ref: Profile): Comparison {
     const b = ref.reads / rr;
     add('rw', 1 - Math.abs(a - b), `reads ${pct(a)} vs ${pct(b)}`);
   }
-  if (u.libs.size > 0 && ref.libs.size > 0) {
-    const mine = main(u.libs)!;
-    const name = mine.split('\u0000')[0];
-    if (ref.libs.has(mine)) add('library', 1, `same library: ${libWords(mine)}`);
-    else if ([...ref.libs.keys()].some((k) => k.split('\u0000')[0] === name)) add('library', 0.5, `same library, other version: ${libWords(mine)} vs ${libWords(main(ref.libs)!)}`);
-    else add('library', 0, `other library: ${libWords(mine)} vs ${libWords(main(ref.libs)!)}`);
-  }
-  const db = main(u.dbs);
-  if (db !== undefined && ref.dbs.size > 0) add('db', ref.dbs.has(db) ? 1 : 0, ref.dbs.has(db) ? `db ${db} both` : `db ${db} vs ${main(ref.dbs)}`);
-  const user = main(u.users);
-  if (user !== undefined && ref.users.size > 0) add('user', ref.users.has(user) ? 1 : 0, ref.users.has(user) ? `user ${user} both` : `user ${user} vs ${main(ref.users)}`);
   if (u.rate > 0 && ref.rate > 0) {
     // A tenfold difference halves it, a hundredfold zeroes it: replicas differ in load, not in kind.
     const s = 1 - Math.abs(Math.log10(u.rate / ref.rate)) / 2;
-    add('rate', s, `${formatRate(u.rate)} vs ${formatRate(ref.rate)} ops/s`);
+    add('rate', s, `${formatRate(u.rate)} vs ${formatRate(ref.rate)} ops/s per connection`);
+  }
+  if (u.libs.size > 0 && ref.libs.size > 0) {
+    const mine = main(u.libs)!;
+    const name = mine.split('\u0000')[0];
+    if (ref.libs.has(mine)) context('library', 1, 1, `same library: ${libWords(mine)}`);
+    else if ([...ref.libs.keys()].some((k) => k.split('\u0000')[0] === name)) {
+      context('library', 0.5, CONTEXT.otherVersion, `same library, other version: ${libWords(mine)} vs ${libWords(main(ref.libs)!)}`);
+    } else context('library', 0, CONTEXT.otherLibrary, `other library: ${libWords(mine)} vs ${libWords(main(ref.libs)!)}`);
+  }
+  const db = main(u.dbs);
+  if (db !== undefined && ref.dbs.size > 0) {
+    if (ref.dbs.has(db)) context('db', 1, 1, `db ${db} both`);
+    else context('db', 0, CONTEXT.otherDb, `db ${db} vs ${main(ref.dbs)}`);
+  }
+  const user = main(u.users);
+  if (user !== undefined && ref.users.size > 0) {
+    if (ref.users.has(user)) context('user', 1, 1, `user ${user} both`);
+    else context('user', 0, CONTEXT.otherUser, `user ${user} vs ${main(ref.users)}`);
   }
   let weighted = 0;
   let weights = 0;
+  let factor = 1;
   for (const f of features) {
     weighted += f.similarity * f.weight;
     weights += f.weight;
+    factor *= f.factor ?? 1;
   }
-  const score = weights > 0 ? round2(weighted / weights) : 0;
-  const keys = features.find((f) => f.feature === 'keys');
-  const cmds = features.find((f) => f.feature === 'commands')!;
-  const gated =
-    keys && keys.similarity < FINGERPRINT.gate
-      ? `key patterns differ (${keys.similarity.toFixed(2)})`
-      : cmds.similarity < FINGERPRINT.gate
-        ? `commands differ (${cmds.similarity.toFixed(2)})`
-        : undefined;
-  return { score, features, ...(gated ? { gated } : {}) };
+  const score = weights > 0 ? round2((weighted / weights) * factor) : 0;
+  const gated = features.find((f) => (f.feature === 'keys' || f.feature === 'commands' || f.feature === 'rw') && f.similarity < FINGERPRINT.gate);
+  return { score, features, ...(gated ? { gated: `${GATE_WORDS[gated.feature]} differ (${gated.similarity.toFixed(2)})` } : {}) };
 }
+
+const GATE_WORDS: Partial<Record<Feature, string>> = { keys: 'key patterns', commands: 'commands', rw: 'read/write mixes' };
 
 const formatRate = (r: number): string => (r >= 10 ? String(Math.round(r)) : r.toFixed(1));
 
@@ -303,7 +324,14 @@ export function screen(u: Profile, ref: Profile): string | undefined {
     if (k < FINGERPRINT.gate) return `key patterns differ (${k.toFixed(2)})`;
   }
   const c = round2(Math.min(1, dot(a.commands, b.commands)));
-  return c < FINGERPRINT.gate ? `commands differ (${c.toFixed(2)})` : undefined;
+  if (c < FINGERPRINT.gate) return `commands differ (${c.toFixed(2)})`;
+  const ur = u.reads + u.writes;
+  const rr = ref.reads + ref.writes;
+  if (ur > 0 && rr > 0) {
+    const rw = round2(1 - Math.abs(u.reads / ur - ref.reads / rr));
+    if (rw < FINGERPRINT.gate) return `read/write mixes differ (${rw.toFixed(2)})`;
+  }
+  return undefined;
 }
 
 /** Whether a comparison is a match on its own (before the margin over other services). */
