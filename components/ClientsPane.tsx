@@ -4,10 +4,11 @@ import { useRef } from 'react';
 import { Text } from 'ink';
 import { useShallow } from 'zustand/react/shallow';
 import { ageSeconds, idleSeconds, type ClientView } from '../src/analysis/session.ts';
-import { GROUPING_LABEL, SORT_KEYS, isFlagged, type ClientRow } from '../src/ui/clients.ts';
+import { GROUPING_LABEL, SORT_KEYS, attributionText, isFlagged, type ClientRow } from '../src/ui/clients.ts';
+import type { ClientAttribution } from '../src/owners/attribute.ts';
 import { formatCount, formatDuration, formatRate } from '../src/ui/format.ts';
 import { fitColumns, scrollWindow, type Column, type PlacedColumn } from '../src/ui/layout.ts';
-import { selectClientRows } from '../src/ui/select.ts';
+import { selectAttribution, selectClientRows } from '../src/ui/select.ts';
 import { clean } from '../src/ui/text.ts';
 import { useRecon } from './context.tsx';
 import { useNow } from './hooks.ts';
@@ -32,8 +33,12 @@ const COLUMNS: readonly Column<ColId>[] = [
   { id: 'writes', title: 'WRITES', width: 6, align: 'right', priority: 2 },
 ];
 
-/** The cells of one client's row; age and idle at `now` (views carry times, not ages). */
-export function clientCells(c: ClientView, now: number): Partial<Record<ColId, Cell | string>> {
+/**
+ * The cells of one client's row; age and idle at `now` (views carry times, not ages). An unnamed
+ * connection's NAME says, dimmed, who is likely behind it: its owner, `likely <service> (score)`,
+ * its unknown service, a reverse-DNS hint; never as if it were a name.
+ */
+export function clientCells(c: ClientView, now: number, attribution?: ClientAttribution): Partial<Record<ColId, Cell | string>> {
   const v = verdictMark(c.library?.verdict);
   const flagged = isFlagged(c);
   const age = ageSeconds(c, now);
@@ -44,7 +49,7 @@ export function clientCells(c: ClientView, now: number): Partial<Record<ColId, C
     name: c.sharedBy
       ? { text: `(${c.sharedBy} connections share this address)`, dim: true }
       : c.name === ''
-        ? { text: '-', dim: true }
+        ? { text: attributionText(attribution) || '-', dim: true }
         : c.name,
     lib: flagged ? { text: c.libName || '(none)', color: v.color } : (c.libName ?? ''),
     libVer: flagged ? { text: c.libVer ?? '', color: v.color } : (c.libVer ?? ''),
@@ -70,10 +75,11 @@ export function ClientsPane({
   readonly clock?: () => number;
 }) {
   const now = useNow(1000, clock);
-  const { rows, shown, total, connected, sort, grouping, selected, detail, anyFilter } = useRecon(
+  const { rows, shown, total, connected, sort, grouping, selected, detail, anyFilter, attribution } = useRecon(
     useShallow((s) => {
       const r = selectClientRows(s);
       return {
+        attribution: selectAttribution(s).byKey,
         rows: r.rows,
         shown: r.shown,
         total: r.total,
@@ -118,7 +124,18 @@ export function ClientsPane({
             : ' No clients yet: waiting for the first CLIENT LIST.'}
         </Text>
       ) : (
-        visible.map((r) => <ClientLine key={r.id} row={r} cols={cols} selected={r.id === rows[sel]?.id} focused={focused} open={r.id === detail} now={now} />)
+        visible.map((r) => (
+          <ClientLine
+            key={r.id}
+            row={r}
+            cols={cols}
+            selected={r.id === rows[sel]?.id}
+            focused={focused}
+            open={r.id === detail}
+            now={now}
+            attribution={r.kind === 'client' ? attribution.get(r.id) : undefined}
+          />
+        ))
       )}
     </Pane>
   );
@@ -131,8 +148,10 @@ function ClientLine({
   focused,
   open,
   now,
+  attribution,
 }: {
   readonly row: ClientRow;
+  readonly attribution?: ClientAttribution;
   readonly now: number;
   readonly cols: readonly PlacedColumn<ColId>[];
   readonly selected: boolean;
@@ -161,7 +180,7 @@ function ClientLine({
   return (
     <Line
       columns={cols}
-      cells={clientCells(c, now)}
+      cells={clientCells(c, now, attribution)}
       pointer={selected ? (open ? '▶' : '›') : ' '}
       inverse={selected && focused}
       bold={selected && !focused}

@@ -5,10 +5,7 @@
 // unknown services with stable labels; node owners corroborate; the pass stays cheap on a fleet.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Session, type ClientView } from '../src/analysis/session.ts';
-import { loadFallbackCommandTable } from '../src/commands/commandTable.ts';
-import { parseClientLine } from '../src/parse/clientList.ts';
-import type { ClientInfo, MonitorEvent } from '../src/types.ts';
+import { billing, catalog, checkout, limiter, Scene, sweeper, T0, type Conn, type Workload } from './helpers/workloads.ts';
 import { attribute, attributionOf, type Attributions } from '../src/owners/attribute.ts';
 import { compare, FINGERPRINT, leafPatterns, profileOf, type Feature } from '../src/owners/fingerprint.ts';
 import { buildOwnerMap } from '../src/owners/ownerMap.ts';
@@ -16,76 +13,6 @@ import { createReconStore } from '../src/store.ts';
 import { inventoryOf } from '../src/export/exportFile.ts';
 import { renderInventory } from '../src/export/formats.ts';
 import { attributionText, buildClientRows, defaultSort, ownerLabel } from '../src/ui/clients.ts';
-
-const T0 = 1_700_000_000_000;
-const classifier = loadFallbackCommandTable();
-
-interface Conn {
-  readonly port: number;
-  readonly name?: string;
-  readonly lib?: string;
-  readonly ver?: string;
-  readonly ip?: string;
-  readonly age?: number;
-}
-
-const info = (c: Conn, id: number): ClientInfo => {
-  const f: Record<string, string | number> = {
-    id, addr: `${c.ip ?? '10.0.1.23'}:${c.port}`, laddr: '10.0.0.1:6379', fd: 8, name: c.name ?? '', age: c.age ?? 600, idle: 0,
-    flags: 'N', db: 0, sub: 0, psub: 0, multi: -1, omem: 0, cmd: 'get', user: 'default', 'lib-name': c.lib ?? 'node-redis', 'lib-ver': c.ver ?? '5.8.2',
-  };
-  const parsed = parseClientLine(Object.entries(f).map(([k, v]) => `${k}=${v}`).join(' '));
-  if (!parsed) throw new Error('fixture did not parse');
-  return parsed;
-};
-
-type Workload = (i: number) => string[][];
-const pick = <T>(xs: readonly T[], i: number): T => xs[i % xs.length]!;
-
-/** checkout-api's habits (scripts/traffic/checkout.ts): sessions, carts, now and then an order. */
-const checkout: Workload = (i) => {
-  const u = `u${(i * 7919) % 400}`;
-  const out = [['GET', `session:${u}`], ['HINCRBY', `cart:{${u}}:items`, pick(['sku-1001', 'sku-2040'], i), '1'], ['HGETALL', `cart:{${u}}:items`], ['EXPIRE', `cart:{${u}}:items`, '3600']];
-  if (i % 3 === 0) out.push(['SET', `session:${u}`, '{}', 'EX', '1800']);
-  return out;
-};
-/** legacy-billing's: a customer read, an invoice written. */
-const billing: Workload = (i) => [['HGETALL', `customer:${(i * 31) % 200}`], ['HSET', `invoice:${10_000 + i}`, 'amount', '10'], ['EXPIRE', `invoice:${10_000 + i}`, '3600']];
-/** A catalog indexer's: product hashes and rankings. */
-const catalog: Workload = (i) => [['HSET', `product:${i % 500}`, 'title', 'x'], ['ZADD', pick(['rank:bestsellers', 'rank:new'], i), '5', `product:${i % 500}`], ['ZRANGE', 'rank:new', '0', '9']];
-/** A rate limiter's: INCR and EXPIRE on per-address counters. */
-const limiter: Workload = (i) => [['INCR', `ratelimit:203.0.113.${i % 40}`], ['EXPIRE', `ratelimit:203.0.113.${i % 40}`, '60']];
-/** A cleanup job on checkout's keys, with other commands. */
-const sweeper: Workload = (i) => [['TTL', `session:u${i % 400}`], ['DEL', `session:u${(i + 1) % 400}`], ['SCAN', String(i), 'MATCH', 'session:*']];
-
-class Scene {
-  readonly session = new Session({ delimiter: ':', classifier, isSelf: (c) => c.name.startsWith('redis-recon-') });
-  private readonly conns: Array<Conn & { id: number }> = [];
-  private t = T0;
-  add(c: Conn): Conn {
-    this.conns.push({ ...c, id: this.conns.length + 1 });
-    return c;
-  }
-  /** Runs `rounds` of each connection's workload through MONITOR. */
-  run(work: ReadonlyArray<readonly [Conn, Workload, number]>): void {
-    this.session.applyPoll({ startedAt: T0, at: this.t, clients: this.conns.map((c) => info(c, c.id)) });
-    const events: MonitorEvent[] = [];
-    for (const [c, w, rounds] of work) {
-      for (let i = 0; i < rounds; i++) {
-        for (const args of w(i)) events.push({ ts: this.t / 1000, db: 0, source: `${c.ip ?? '10.0.1.23'}:${c.port}`, args });
-      }
-    }
-    this.t += 1000;
-    this.session.ingest(events, this.t);
-    this.session.tick(this.t);
-  }
-  clients(): readonly ClientView[] {
-    return this.session.view().clients;
-  }
-  at(c: Conn): ClientView {
-    return this.clients().find((v) => v.addr.endsWith(`:${c.port}`))!;
-  }
-}
 
 const attributed = (s: Scene, owners: Parameters<typeof attribute>[0]['owners'] = null): Attributions =>
   attribute({ clients: s.clients(), owners, dns: new Map() });
@@ -226,7 +153,8 @@ test('owners and fingerprints together: a node address lists its pods, and corro
   assert.equal(t.likely?.owner, 'node-a runs checkout-api (2 pods)');
   assert.equal(attributionText(t), `likely checkout-api (${t.likely!.score.toFixed(2)}) · a pod on node-a`);
   assert.equal(ownerLabel(s.at(twin), t), 'likely checkout-api');
-  assert.equal(ownerLabel(s.at(other), a.byKey.get(s.at(other).key)), 'a pod on node-a', 'a node beats an unknown service');
+  assert.equal(ownerLabel(s.at(other), a.byKey.get(s.at(other).key)), 'unknown service 1', 'behind a node, the behaviour tells more');
+  assert.equal(attributionText(a.byKey.get(s.at(other).key)), 'unknown service 1 · a pod on node-a');
 });
 
 test('exports carry owner, likely and unknownService for every client, and the Markdown sums them up', () => {
@@ -250,7 +178,7 @@ test('exports carry owner, likely and unknownService for every client, and the M
   assert.equal(inv.summary.owned, inv.clients.length);
   assert.deepEqual(inv.unknownServices!.map((u) => [u.label, u.connections, u.patterns]), [['unknown service 1', 1, ['ratelimit:*']]]);
   const md = renderInventory(inv, 'md');
-  assert.match(md, /- Unnamed: 1 behave like a named service, 1 form 1 unknown service, 0 too quiet to tell/);
+  assert.match(md, /- Unnamed: 1 behaves like a named service, 1 forms 1 unknown service\n/);
   assert.match(md, /## Unnamed connections that behave like a named service[\s\S]*\| checkout-api \| 1 \| 10\.0\.1\.23 \| 0\.\d\d \|/);
   assert.match(md, /## Unknown services[\s\S]*\| unknown service 1 \| 1 \| 10\.0\.1\.23 \| ioredis 5\.8\.2 \| ratelimit:\* \|/);
   assert.match(md, /## Owners[\s\S]*\| k8s-nodes \(10\.0\.1\.0\/24\) \| network \| platform \| 6 \|/);

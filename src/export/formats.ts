@@ -230,7 +230,12 @@ function* markdownChunks(inv: Inventory): Generator<string> {
   }
   const groups = inv.unknownServices?.length ?? 0;
   if (s.unnamed > 0 && (likelyN > 0 || groups > 0)) {
-    yield `- Unnamed: ${likelyN} behave like a named service, ${unknownN} form ${groups} unknown service${groups === 1 ? '' : 's'}, ${quiet} too quiet to tell\n`;
+    const parts = [
+      likelyN > 0 ? `${likelyN} behave${likelyN === 1 ? 's' : ''} like a named service` : '',
+      groups > 0 ? `${unknownN} form${unknownN === 1 ? 's' : ''} ${groups} unknown service${groups === 1 ? '' : 's'}` : '',
+      quiet > 0 ? `${quiet} too quiet to tell` : '',
+    ];
+    yield `- Unnamed: ${parts.filter(Boolean).join(', ')}\n`;
   }
   if (s.owned) yield `- Owner files name ${s.owned} of the ${s.clients} clients\n`;
   yield `- Libraries: ${Object.entries(s.libraries).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') || 'none judged'}\n\n`;

@@ -95,8 +95,10 @@ export function serviceOf(name: string): string {
 
 /**
  * Who is behind a connection, best knowledge first: its own name (what the code says), an owner
- * file's exact answer (a pod, a host), a behavioural match, a node's or a range's owner, the unknown
- * service it shares with look-alikes, a reverse-DNS hint.
+ * file's exact answer (a pod, a host), a behavioural match, the unknown service it shares with
+ * look-alikes, a node's or a range's owner, a reverse-DNS hint. An unknown service comes before a
+ * node: behind a node's address every pod looks the same, and "3 unknown services" is the answer
+ * the owner needs, not "40 connections from node-a".
  */
 export function ownerLabel(c: ClientView, a: ClientAttribution | undefined): string {
   if (c.name !== '') return serviceOf(c.name);
@@ -104,8 +106,8 @@ export function ownerLabel(c: ClientView, a: ClientAttribution | undefined): str
   // A pod's workload without its namespace, so it groups with the named connections of the service.
   if (o && (o.kind === 'pod' || o.kind === 'host')) return o.name;
   if (a?.likely) return `likely ${a.likely.service}`;
-  if (o) return ownerText(o);
   if (a?.unknownService) return a.unknownService;
+  if (o) return ownerText(o);
   if (a?.dns && 'name' in a.dns) return `≈ ${a.dns.name}`;
   return '(unknown)';
 }
