@@ -117,7 +117,7 @@ describe('who is behind an address, against valkey', () => {
     let store: ReconStore;
     let engine: Engine;
     before(async () => {
-      const r = resolveConfig(['--url', server.url, '--poll-interval', '200ms', '--flush-interval', '50ms'], {});
+      const r = resolveConfig(['--url', server.url, '--monitor', 'on', '--poll-interval', '200ms', '--flush-interval', '50ms'], {});
       if (!r.ok) throw new Error(r.error);
       store = createReconStore({ endpoint: r.config.endpoint, monitor: true, monitorMaxOmemBytes: r.config.monitorMaxOmemBytes });
       engine = startEngine(r.config, store, { audit: null });
@@ -204,7 +204,7 @@ describe('who is behind an address, against valkey', () => {
 
     test('owners and fingerprints reach the JSON export: a node, its pods, the twin corroborated', async () => {
       const out = join(dir, 'inventory.json');
-      const run = await runCli(['--url', server.url, '--headless', '--duration', '8s', '--poll-interval', '500ms', '--hosts', pods, '--resolve', '--export', out]);
+      const run = await runCli(['--url', server.url, '--monitor', 'on', '--headless', '--duration', '8s', '--poll-interval', '500ms', '--hosts', pods, '--resolve', '--export', out]);
       assert.ok(run.code === 0 || run.code === 4, `exit ${run.code}: ${run.stderr}`);
       const inv = JSON.parse(readFileSync(out, 'utf8'));
       assert.ok(inv.clients.length >= 8);
