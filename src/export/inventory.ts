@@ -415,17 +415,20 @@ export function notClusterAware(clients: readonly ExportClient[], nodes: readonl
   const primaries = nodes.filter((n) => n.role === 'primary' && n.state !== 'gone' && n.state !== 'unwatched');
   if (primaries.length < 2) return [];
   const byId = new Map(nodes.map((n) => [n.id, n]));
-  const services = new Map<string, { nodes: Set<string>; connections: number }>();
+  const services = new Map<string, { nodes: Set<string>; connections: number; aware: boolean }>();
   for (const c of clients) {
     if (c.name === '' || c.node === null) continue;
     let s = services.get(c.name);
-    if (!s) services.set(c.name, (s = { nodes: new Set(), connections: 0 }));
+    if (!s) services.set(c.name, (s = { nodes: new Set(), connections: 0, aware: false }));
     s.nodes.add(c.node);
     s.connections++;
+    if (!s.aware) s.aware = Object.keys(c.commands).some(readsTopology);
   }
   const out: ExportCluster['notClusterAware'] = [];
   for (const [name, s] of services) {
-    if (s.nodes.size !== 1) continue;
+    // A client that reads the slot map (a cluster client's topology refresher, on one node by
+    // design) or follows ASK is cluster-aware, whatever node it sits on.
+    if (s.nodes.size !== 1 || s.aware) continue;
     const node = byId.get([...s.nodes][0]!);
     const moved = node?.redirects?.moved ?? 0;
     // Its role now does not matter: a node demoted by a failover answered MOVED while it was primary.
@@ -433,6 +436,9 @@ export function notClusterAware(clients: readonly ExportClient[], nodes: readonl
   }
   return out.sort((a, b) => b.moved - a.moved || a.name.localeCompare(b.name));
 }
+
+/** CLUSTER SLOTS / SHARDS / NODES or ASKING, however the command is named (`cluster|slots`, `CLUSTER`). */
+const readsTopology = (command: string): boolean => /^(cluster([| ](slots|shards|nodes))?|asking)$/i.test(command);
 
 /** What the cluster lists about the node a collector watches (for one that never answered itself). */
 const listedFor = (n: NodeStatus, cluster: ClusterState | undefined) => cluster?.nodes.find((x) => x.key === n.id);
