@@ -183,8 +183,8 @@ test('exports carry owner, likely and unknownService for every client, and the M
   assert.match(md, /## Unknown services[\s\S]*\| unknown service 1 \| 1 \| 10\.0\.1\.23 \| ioredis 5\.8\.2 \| ratelimit:\* \|/);
   assert.match(md, /## Owners[\s\S]*\| k8s-nodes \(10\.0\.1\.0\/24\) \| network \| platform \| 6 \|/);
   const csv = renderInventory(inv, 'csv').split('\n');
-  assert.match(csv[0]!, /,owner,owner_kind,owner_namespace,owner_team,owner_match,owner_source,likely_service,likely_score,unknown_service,reverse_dns$/);
-  assert.match(csv.find((l) => l.includes(':6001'))!, /,k8s-nodes,network,,platform,10\.0\.1\.0\/24,owners\.csv:1,checkout-api,0\.\d+,,$/);
+  assert.match(csv[0]!, /,owner,owner_kind,owner_namespace,owner_team,owner_match,owner_source,likely_service,likely_score,unknown_service,reverse_dns,node$/);
+  assert.match(csv.find((l) => l.includes(':6001'))!, /,k8s-nodes,network,,platform,10\.0\.1\.0\/24,owners\.csv:1,checkout-api,0\.\d+,,,$/);
   void twin;
   void other;
 });
