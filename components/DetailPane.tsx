@@ -2,6 +2,7 @@
 // writes (only passing ones while filters are active). ↑/↓ step to the previous or next client.
 // Each figure says its lens: CLIENT LIST counters, MONITOR (with its estimate when sampled), the
 // last commands polls caught (`cmd=`), and SLOWLOG/COMMANDLOG entries.
+import { basename } from 'node:path';
 import { Box, Text } from 'ink';
 import { useShallow } from 'zustand/react/shallow';
 import { ageSeconds, idleSeconds, type ClientView } from '../src/analysis/session.ts';
@@ -9,9 +10,11 @@ import { heatBar, splitBar } from '../src/ui/bars.ts';
 import { isFlagged } from '../src/ui/clients.ts';
 import { keyPasses, patternMayPassAny } from '../src/ui/filters.ts';
 import { formatBytes, formatCount, formatDuration, formatMs, formatRate } from '../src/ui/format.ts';
-import { selectActive } from '../src/ui/select.ts';
+import { selectActive, selectAttribution } from '../src/ui/select.ts';
 import { clientEstimate, clientScale } from '../src/analysis/lenses.ts';
 import type { NodeStatus } from '../src/collect/protocol.ts';
+import type { ClientAttribution } from '../src/owners/attribute.ts';
+import { candidatesText, ownerText } from '../src/owners/ownerMap.ts';
 import { clean, fit, wrapText } from '../src/ui/text.ts';
 import { useRecon } from './context.tsx';
 import { useNow } from './hooks.ts';
@@ -29,13 +32,14 @@ export function DetailPane({
   readonly focused: boolean;
   readonly clock?: () => number;
 }) {
-  const { client, active, delimiter, nodes, monitorMode } = useRecon(
+  const { client, active, delimiter, nodes, monitorMode, attribution } = useRecon(
     useShallow((s) => ({
       client: s.view.clients.find((c) => c.key === s.ui.detail),
       active: selectActive(s),
       delimiter: s.ui.delimiter,
       nodes: s.nodes,
       monitorMode: s.monitor.mode,
+      attribution: s.ui.detail !== undefined ? selectAttribution(s).byKey.get(s.ui.detail) : undefined,
     })),
   );
   const now = useNow(1000, clock);
@@ -56,7 +60,7 @@ export function DetailPane({
     <Pane title="Detail" info={`${title} · ↑↓ other clients · Esc closes`} focused={focused} width={width} height={height}>
       <Box flexDirection="row">
         <Box width={idW} flexDirection="column" marginRight={1}>
-          <Identity client={client} width={idW} lines={lines} now={now} nodes={nodes} monitorOff={monitorMode === 'off'} />
+          <Identity client={client} width={idW} lines={lines} now={now} nodes={nodes} monitorOff={monitorMode === 'off'} attribution={attribution} />
         </Box>
         <Box width={cmdW} flexDirection="column" marginRight={1}>
           <Commands client={client} width={cmdW} lines={lines} />
@@ -78,6 +82,47 @@ function Field({ label, children, width }: { readonly label: string; readonly ch
   );
 }
 
+/** Fields that give way, in this order, when the pane is too short for who is behind a connection. */
+const YIELDING = ['out buf', 'seen', 'last cmd', 'age'];
+
+/**
+ * Who is behind the connection, with the evidence: its owner's pods on a node, the service it
+ * behaves like and why (each feature's similarity and what agreed), or why there is no verdict,
+ * and a reverse-DNS hint, which is never a name.
+ */
+export function attributionLines(c: ClientView, a: ClientAttribution | undefined, width: number): { text: string; color?: string; bold?: boolean }[] {
+  if (!a) return [];
+  const out: { text: string; color?: string; bold?: boolean }[] = [];
+  const push = (text: string, style: { color?: string; bold?: boolean } = {}): void => {
+    for (const l of wrapText(text, width)) out.push({ text: l, ...style });
+  };
+  if (c.name === '') {
+    if (a.likely) {
+      const l = a.likely;
+      push(`likely ${l.service} (${l.score.toFixed(2)})${l.runnerUp ? `; next ${l.runnerUp.service} ${l.runnerUp.score.toFixed(2)}` : ''}`, { bold: true });
+      // The behaviour, feature by feature; then the context, which only ever takes the score down.
+      const minor: string[] = [];
+      const agreed: string[] = [];
+      for (const f of l.evidence) {
+        if (f.factor !== undefined) {
+          if (f.factor < 1) push(`${f.feature.padEnd(8)} ×${f.factor.toFixed(2)} ${f.detail}`);
+          else agreed.push(f.detail);
+        } else if (f.weight < 0.1) minor.push(`${f.feature} ${f.similarity.toFixed(2)}`);
+        else push(`${f.feature.padEnd(8)} ${f.similarity.toFixed(2)} ${f.detail}`);
+      }
+      if (minor.length > 0) push(minor.join(' · '));
+      if (agreed.length > 0) push(agreed.join('; '));
+      if (l.owner) push(l.owner);
+    } else if (a.unknownService) {
+      push(`${a.unknownService}: like no named service`, { bold: true });
+      if (a.note) push(a.note);
+    } else if (a.note) push(a.note);
+  }
+  if (a.owner?.kind === 'node' && a.owner.candidates) push(`${a.owner.name} runs ${candidatesText(a.owner)}`);
+  if (a.dns) push('name' in a.dns ? `≈ ${a.dns.name} (reverse DNS: a hint, not a name)` : `reverse DNS: ${a.dns.none}`);
+  return out;
+}
+
 function Identity({
   client: c,
   width,
@@ -85,6 +130,7 @@ function Identity({
   now,
   nodes,
   monitorOff,
+  attribution,
 }: {
   readonly client: ClientView;
   readonly width: number;
@@ -92,13 +138,16 @@ function Identity({
   readonly now: number;
   readonly nodes: readonly NodeStatus[];
   readonly monitorOff: boolean;
+  readonly attribution?: ClientAttribution;
 }) {
   const v = verdictMark(c.library?.verdict);
   const lib = c.libName === undefined ? '(server does not report it)' : c.libName === '' ? '(none sent)' : `${c.libName} ${c.libVer ?? ''}`;
   const age = ageSeconds(c, now);
   const idle = idleSeconds(c, now);
-  const rows: Array<[string, string] | 'lib'> = [
+  const owner = attribution?.owner;
+  let rows: Array<[string, string] | 'lib'> = [
     ['name', c.name || '(unnamed)'],
+    ...(owner ? [['owner', `${ownerText(owner)}${owner.team ? `  team ${owner.team}` : ''}  (${basename(owner.source)})`] as [string, string]] : []),
     ['address', `${c.addr}${c.id ? `  id ${c.id}` : ''}`],
     'lib',
     ['user', `${c.user ?? '-'}  db ${c.db}`],
@@ -109,8 +158,13 @@ function Identity({
     ['seen', `first ${formatMs(Math.max(0, now - c.firstSeen))} ago${c.listed ? '' : '  (MONITOR only)'}`],
     ['out buf', formatBytes(c.omem)],
   ];
-  // Below the fields: the audit's word on the library (wrapped), then migration findings.
-  const extra: { text: string; color?: string }[] = [];
+  const who = attributionLines(c, attribution, width);
+  for (const label of YIELDING) {
+    if (rows.length + who.length <= lines - 1) break;
+    rows = rows.filter((r) => r === 'lib' || r[0] !== label);
+  }
+  // Below the fields: who is behind it, the audit's word on the library (wrapped), then migration findings.
+  const extra: { text: string; color?: string; bold?: boolean }[] = [...who];
   if (c.library) {
     const text = `${v.mark ? `${v.mark} ` : ''}${v.word}${c.library.reason ? `: ${c.library.reason}` : ''}`;
     for (const l of wrapText(text, width)) extra.push({ text: l, color: v.color });
@@ -136,7 +190,7 @@ function Identity({
         ),
       )}
       {extra.slice(0, Math.max(0, lines - 1 - rows.length)).map((l, i) => (
-        <Text key={`x${i}`} wrap="truncate" color={l.color} dimColor={!l.color}>
+        <Text key={`x${i}`} wrap="truncate" color={l.color} dimColor={!l.color && !l.bold} bold={l.bold}>
           {clean(l.text)}
         </Text>
       ))}

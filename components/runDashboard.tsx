@@ -11,6 +11,8 @@ import type { AuditSpec } from '../src/collect/protocol.ts';
 import { pacedStore } from './pacedStore.ts';
 import { enterScreen, forgetCiForInk } from './terminal.ts';
 import { isTerminalGone, listenForStop, signalExitCode, terminalGone } from '../src/signals.ts';
+import type { OwnerMap } from '../src/owners/ownerMap.ts';
+import { startReverseDns } from '../src/owners/reverseDns.ts';
 
 export interface DashboardOptions {
   readonly stdin?: NodeJS.ReadStream;
@@ -28,6 +30,8 @@ export interface DashboardOptions {
   readonly audit?: AuditSpec;
   /** The target those findings are for, named in exports. */
   readonly target?: { id: string; title: string };
+  /** Owners of client addresses, from the `--hosts` files. */
+  readonly owners?: OwnerMap;
 }
 
 /** Ink's throttle: a key press waits at most 1000/maxFps ms behind the previous frame. */
@@ -73,9 +77,11 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
     keyspace: source.kind !== 'live' ? 'unavailable' : config.keyspace ? 'on' : 'off',
     ...(source.target !== undefined ? { target: source.target } : {}),
     quietAfterMs: config.quietAfterMs,
+    owners: opts.owners ?? null,
   });
   opts.onStore?.(store);
   const { engine } = source.start(store, { audit: opts.audit ?? null });
+  const dns = config.resolve ? startReverseDns(store) : undefined;
   // The export key asks through the store; the file is written here, at the edge.
   let exportSeq = 0;
   /** The export being written: quitting waits for it, so it is never cut off half written. */
@@ -180,6 +186,7 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
   }
   // The terminal is the user's again; now finish an export under way and close our connections and
   // the recording (bounded: a dead server must not hold the shell).
+  dns?.stop();
   await Promise.race([
     exporting.then(() => engine.stop()).catch(() => {}),
     new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS).unref()),

@@ -10,6 +10,7 @@ import { TOOL_VERSION } from './version.ts';
 import { fileErrorText } from './fileErrors.ts';
 import { unwritablePath } from './paths.ts';
 import { isTerminalGone, listenForStop, releaseTerminal } from './signals.ts';
+import { loadOwnerFiles } from './owners/ownerMap.ts';
 
 function loadEnv(): Record<string, string | undefined> {
   const file = process.env.RECON_ENV_FILE ?? '.env';
@@ -49,6 +50,13 @@ async function main(): Promise<number> {
     process.stderr.write(`redis-recon: ${audit.error}\n`);
     return 1;
   }
+  // Owner files are read now: a wrong path or a file that is not what it should be ends it here.
+  const owners = config.hostsFiles.length > 0 ? loadOwnerFiles(config.hostsFiles) : undefined;
+  if (owners && !owners.ok) {
+    process.stderr.write(`redis-recon: ${owners.error}\n`);
+    return 1;
+  }
+  const ownerMap = owners?.map;
   // Output files are checked now, not when a long run ends (or a recording's first flush fails).
   const recordProblem = config.recordFile !== undefined ? unwritablePath(config.recordFile) : undefined;
   if (recordProblem) {
@@ -71,16 +79,22 @@ async function main(): Promise<number> {
     return runHeadless(config, { stderr: (l) => process.stderr.write(`${l}\n`), interrupted: stop.first,
       audit: { target: config.target, ...(config.librariesFile ? { librariesFile: config.librariesFile } : {}) },
       target: { id: audit.target.id, title: audit.target.title },
+      ...(ownerMap ? { owners: ownerMap } : {}),
     });
   }
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     process.stderr.write('redis-recon: the dashboard needs a terminal; without one use --headless --export out.json (with --duration 60s for a live server)\n');
     return 1;
   }
+  // React's development build checks every render and keeps what it needs to warn: at 30,000
+  // connections it took most of the main thread (a CPU profile of bench/idle-connections.ts).
+  // React picks its build when first loaded, so this goes before the dashboard's import.
+  process.env.NODE_ENV ??= 'production';
   const { runDashboard } = await import('../components/runDashboard.tsx');
   return runDashboard(config, {
     audit: { target: config.target, ...(config.librariesFile ? { librariesFile: config.librariesFile } : {}) },
     target: { id: audit.target.id, title: audit.target.title },
+    ...(ownerMap ? { owners: ownerMap } : {}),
   });
 }
 

@@ -11,6 +11,8 @@ import { createUiSlice, type UiSlice } from './ui/uiSlice.ts';
 import type { HoldKind, MonitorDesire, MonitorPhase, NodeMonitor, NodeStatus, OffPeriod } from './collect/protocol.ts';
 import type { ClusterState } from './collect/cluster.ts';
 import { CutoverTracker, RECENT_WRITES_MS, type CutoverService } from './analysis/cutover.ts';
+import type { OwnerMap } from './owners/ownerMap.ts';
+import type { DnsHint } from './owners/reverseDns.ts';
 
 export type { ClusterState, MonitorDesire, MonitorPhase, NodeStatus };
 
@@ -86,6 +88,16 @@ export interface TargetSide {
   readonly error?: string;
 }
 
+/** Who is behind the addresses: the `--hosts` files, and reverse-DNS hints with `--resolve` (src/owners). */
+export interface OwnersState {
+  readonly map: OwnerMap | null;
+  /** Answers by client address; a new map on every batch, so selectors see the change. */
+  readonly dns: ReadonlyMap<string, DnsHint>;
+}
+
+/** Reverse-DNS answers the store keeps (the resolver's own cache is as large). */
+const DNS_KEPT = 4096;
+
 export interface ReconState {
   readonly endpoint: string;
   /** Set in a cutover session (--to, or the replay of one): the target endpoint's side. */
@@ -110,6 +122,7 @@ export interface ReconState {
   readonly view: SessionView;
   /** Messages worth saying once (e.g. that the server predates lib-name). */
   readonly notices: readonly string[];
+  readonly owners: OwnersState;
   readonly actions: ReconActions;
   /** The dashboard's own state and the actions its keymap calls (see src/ui/uiSlice.ts). */
   readonly ui: UiSlice;
@@ -135,6 +148,8 @@ export interface ReconActions {
   targetError(message: string | undefined): void;
   /** A message from the main thread itself (an export, the recorder). */
   notice(message: string): void;
+  /** Reverse-DNS answers for client addresses, in one commit. */
+  dnsResolved(answers: ReadonlyArray<readonly [string, DnsHint]>): void;
 }
 
 export interface StoreOptions {
@@ -158,6 +173,8 @@ export interface StoreOptions {
   /** A cutover session: the target endpoint, for display. */
   target?: string;
   quietAfterMs?: number;
+  /** Owners of client addresses, from the `--hosts` files. */
+  owners?: OwnerMap | null;
 }
 
 export type ReconStore = StoreApi<ReconState>;
@@ -279,6 +296,21 @@ export function createReconStore(opts: StoreOptions): ReconStore {
       notice(message) {
         if (!get().notices.includes(message)) set((s) => ({ notices: [...s.notices, message].slice(-BOUNDS.notices) }));
       },
+      dnsResolved(answers) {
+        if (answers.length === 0) return;
+        set((s) => {
+          const dns = new Map(s.owners.dns);
+          for (const [ip, hint] of answers) {
+            dns.delete(ip);
+            dns.set(ip, hint);
+          }
+          for (const ip of dns.keys()) {
+            if (dns.size <= DNS_KEPT) break;
+            dns.delete(ip);
+          }
+          return { owners: { ...s.owners, dns } };
+        });
+      },
     };
 
     return {
@@ -306,6 +338,7 @@ export function createReconStore(opts: StoreOptions): ReconStore {
       commandTable: { source: 'pending' },
       view: emptyView(),
       notices: [],
+      owners: { map: opts.owners ?? null, dns: new Map() },
       actions,
       ui: createUiSlice(set, get, {
         presets: opts.presets,

@@ -244,13 +244,17 @@ test('s cycles the sort column, S reverses it', async () => {
   assert.ok(f.indexOf('batch-job') < f.indexOf('k2x9z') && f.indexOf('k2x9z') < f.indexOf('orders-writer'));
 });
 
-test('g cycles the grouping: service name, IP, library, none', async () => {
+test('g cycles the grouping: service name, owner, IP, library, none', async () => {
   const m = await mount();
   await m.press('g');
   let f = await m.waitFor((x) => /by service name/.test(x), 'service');
   assert.match(f, /▾ checkout 2 clients/);
   assert.match(f, /▾ \(unnamed\) 1 client/);
   assert.match(f, /▾ batch-job 1 client · 0 connected/);
+  await m.press('g');
+  f = await m.waitFor((x) => /by owner/.test(x), 'owner');
+  assert.match(f, /▾ checkout 2 clients/, 'a named connection is owned by its service');
+  assert.match(f, /▾ \(unknown\) 1 client/, 'ten commands: too little to tell who it is');
   await m.press('g');
   f = await m.waitFor((x) => /by IP/.test(x), 'ip');
   assert.match(f, /▾ 10\.0\.0\.1 2 clients/);

@@ -116,7 +116,7 @@ export const KEYMAP: readonly Binding[] = [
   // The clients table.
   { keys: ['s'], label: 's', help: 'Sort the clients by the next column', section: 'Table', modes: ['normal'], hint: 'sort', run: (c) => c.ui.cycleSort() },
   { keys: ['S'], label: 'S', help: 'Reverse the sort order', section: 'Table', modes: ['normal'], run: (c) => c.ui.reverseSort() },
-  { keys: ['g'], label: 'g', help: 'Group clients: service name, IP, library, none', section: 'Table', modes: ['normal'], hint: 'group', run: (c) => c.ui.cycleGrouping() },
+  { keys: ['g'], label: 'g', help: 'Group clients: service name, owner, IP, library, none', section: 'Table', modes: ['normal'], hint: 'group', run: (c) => c.ui.cycleGrouping() },
 
   // The inventory.
   { keys: ['e'], label: 'e', help: 'Export the inventory: edit the file name (.json, .csv or .md), Enter writes it', section: 'General', modes: ['normal'], hint: 'export', run: (c) => c.ui.openExport() },
