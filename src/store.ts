@@ -11,6 +11,7 @@ import { createUiSlice, type UiSlice } from './ui/uiSlice.ts';
 import type { HoldKind, MonitorDesire, MonitorPhase, NodeMonitor, NodeStatus, OffPeriod } from './collect/protocol.ts';
 import type { ClusterState } from './collect/cluster.ts';
 import { CutoverTracker, RECENT_WRITES_MS, type CutoverService } from './analysis/cutover.ts';
+import { cutoverNames } from './owners/cutoverNames.ts';
 import type { OwnerMap } from './owners/ownerMap.ts';
 import type { DnsHint } from './owners/reverseDns.ts';
 
@@ -197,17 +198,19 @@ export function createReconStore(opts: StoreOptions): ReconStore {
     // Exports compute it afresh (src/export/cutover.ts).
     let observedAt = -Infinity;
     let trailing: ReturnType<typeof setTimeout> | undefined;
+    const follow = (source: SessionView, target: SessionView, owners: OwnersState): readonly CutoverService[] =>
+      tracker!.observe(now(), source.clients, target.clients, cutoverNames(source.clients, target.clients, owners));
     const observe = (source: SessionView, target: SessionView | undefined): { cutover?: readonly CutoverService[] } => {
       if (!tracker || !target) return {};
       const t = performance.now();
       if (source.clients.length + target.clients.length < CUTOVER_EVERY_PUBLISH || t - observedAt >= CUTOVER_EVERY_MS) {
         observedAt = t;
-        return { cutover: tracker.observe(now(), source.clients, target.clients) };
+        return { cutover: follow(source, target, get().owners) };
       }
       trailing ??= setTimeout(() => {
         trailing = undefined;
         observedAt = performance.now();
-        set((s) => (s.target ? { cutover: tracker.observe(now(), s.view.clients, s.target.view.clients) } : {}));
+        set((s) => (s.target ? { cutover: follow(s.view, s.target.view, s.owners) } : {}));
       }, CUTOVER_EVERY_MS - (t - observedAt));
       trailing.unref?.();
       return {};

@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClientView } from '../src/analysis/views.ts';
 import { CutoverTracker, leftOnSource, serviceOf, stateCounts } from '../src/analysis/cutover.ts';
+import { cutoverNames } from '../src/owners/cutoverNames.ts';
+import { buildOwnerMap } from '../src/owners/ownerMap.ts';
 
 const T0 = 1_700_000_000_000;
 let seq = 0;
@@ -122,4 +124,23 @@ test("ops/s come from CLIENT LIST's counters where the server prints them, MONIT
   assert.equal(out[0]!.source.opsLens, 'monitor');
   assert.equal(out[0]!.target.opsPerSec, 25);
   assert.equal(out[0]!.target.opsLens, 'counters');
+});
+
+test("pods of one service on either side are one service (their names' pod suffixes dropped)", () => {
+  const tracker = new CutoverTracker(opts);
+  const out = tracker.observe(T0, [client({ name: 'checkout-7f9c8d6b5-x2x7q' }), client({ name: 'checkout-7f9c8d6b5-k2x9z' })], [client({ name: 'checkout-5d8b9c7f4-zz2wq' })]);
+  assert.deepEqual(out.map((s) => [s.service, s.matchedBy, s.source.connections, s.target.connections]), [['checkout', 'name', 2, 1]]);
+});
+
+test('unnamed connections take the name the owner files give their address (--hosts), on both sides', () => {
+  const built = buildOwnerMap([{ path: 'owners.csv', text: '10.0.7.10,reports-cron,data\n10.0.8.0/24,legacy-vms,ops\n' }]);
+  assert.ok(built.ok);
+  const owners = { map: built.map, dns: new Map() };
+  const src = [client({ name: '', ip: '10.0.7.10', addr: '10.0.7.10:5000', libName: 'redis-py' }), client({ name: '', ip: '10.0.9.9', addr: '10.0.9.9:5000' })];
+  const tgt = [client({ name: '', ip: '10.0.7.10', addr: '10.0.7.10:6000' })];
+  const out = new CutoverTracker(opts).observe(T0, src, tgt, cutoverNames(src, tgt, owners));
+  const by = Object.fromEntries(out.map((s) => [s.service, s]));
+  assert.equal(by['reports-cron']!.matchedBy, 'owner');
+  assert.equal(by['reports-cron']!.state, 'moving');
+  assert.equal(by['unnamed from 10.0.9.9']!.matchedBy, 'address', 'an address no file names keeps its address');
 });

@@ -4,12 +4,20 @@
 // made. Pure: every time it uses comes from the views themselves, bounded by the number of services.
 import type { ClientView } from './views.ts';
 import { BOUNDS } from '../bounds.ts';
+import { serviceOf as serviceName } from '../ui/clients.ts';
 
 export type CutoverState = 'source only' | 'moving' | 'both' | 'target only' | 'done';
 export const CUTOVER_STATES: readonly CutoverState[] = ['source only', 'moving', 'both', 'target only', 'done'];
 
-/** How a service was recognised on either side. */
-export type MatchedBy = 'name' | 'library+address' | 'address';
+/**
+ * How a service was recognised on either side: its client name (pod suffixes dropped), the owner the
+ * `--hosts` files give its address (a pod's workload, a host), the named service it behaves like
+ * (`likely`), its library and address, its address alone.
+ */
+export type MatchedBy = 'name' | 'owner' | 'likely' | 'library+address' | 'address';
+
+/** Names an unnamed connection from what is known beyond it (owner files, behaviour); undefined: nothing. */
+export type NameHook = (c: ClientView) => { service: string; matchedBy: 'owner' | 'likely' } | undefined;
 
 export interface ServiceSide {
   /** Connections open now. */
@@ -62,8 +70,9 @@ export const RECENT_WRITES_MS = 30_000;
 export const BOTH_OVERLAP_MS = 5_000;
 
 /** A client's service: its name, or (unnamed) its library and address, or its address alone. */
-export function serviceOf(c: Pick<ClientView, 'name' | 'libName' | 'ip' | 'addr'>): { service: string; matchedBy: MatchedBy } {
-  if (c.name !== '') return { service: c.name, matchedBy: 'name' };
+export function serviceOf(c: Pick<ClientView, 'name' | 'libName' | 'ip' | 'addr'>, named?: { service: string; matchedBy: 'owner' | 'likely' }): { service: string; matchedBy: MatchedBy } {
+  if (c.name !== '') return { service: serviceName(c.name), matchedBy: 'name' };
+  if (named) return named;
   const ip = c.ip || c.addr;
   if (c.libName) return { service: `${c.libName} from ${ip}`, matchedBy: 'library+address' };
   return { service: `unnamed from ${ip}`, matchedBy: 'address' };
@@ -83,10 +92,10 @@ interface SideAcc {
 
 const emptyAcc = (): SideAcc => ({ connections: 0, opsPerSec: 0, counted: 0, monitored: 0, writes: 0 });
 
-function accumulate(clients: readonly ClientView[], into: Map<string, { matchedBy: MatchedBy; acc: SideAcc; patterns: Set<string> }>): void {
+function accumulate(clients: readonly ClientView[], into: Map<string, { matchedBy: MatchedBy; acc: SideAcc; patterns: Set<string> }>, name?: NameHook): void {
   for (const c of clients) {
     if (c.self) continue;
-    const { service, matchedBy } = serviceOf(c);
+    const { service, matchedBy } = serviceOf(c, c.name === '' ? name?.(c) : undefined);
     let e = into.get(service);
     if (!e) into.set(service, (e = { matchedBy, acc: emptyAcc(), patterns: new Set() }));
     const a = e.acc;
@@ -137,11 +146,11 @@ export function stateOf(src: ServiceSide | undefined, tgt: ServiceSide | undefin
 export class CutoverTracker {
   constructor(private readonly opts: CutoverOptions) {}
 
-  observe(now: number, source: readonly ClientView[], target: readonly ClientView[]): CutoverService[] {
+  observe(now: number, source: readonly ClientView[], target: readonly ClientView[], hooks: { source?: NameHook; target?: NameHook } = {}): CutoverService[] {
     const src = new Map<string, { matchedBy: MatchedBy; acc: SideAcc; patterns: Set<string> }>();
     const tgt = new Map<string, { matchedBy: MatchedBy; acc: SideAcc; patterns: Set<string> }>();
-    accumulate(source, src);
-    accumulate(target, tgt);
+    accumulate(source, src, hooks.source);
+    accumulate(target, tgt, hooks.target);
     const names = new Set([...src.keys(), ...tgt.keys()]);
     const out: CutoverService[] = [];
     for (const service of names) {

@@ -6,6 +6,7 @@ import { CutoverTracker, leftOnSource, RECENT_WRITES_MS, stateCounts, type Cutov
 import { targetVerdicts, type TargetVerdict } from '../analysis/targetVerdicts.ts';
 import type { NodeStatus } from '../collect/protocol.ts';
 import type { EndpointFacts } from '../parse/endpointFacts.ts';
+import { cutoverNames } from '../owners/cutoverNames.ts';
 
 export interface ExportServiceSide {
   connections: number;
@@ -99,7 +100,7 @@ export function exportCutover(state: ReconState, endMs: number): ExportCutover |
   const t = state.target;
   if (!t) return null;
   // Afresh, as of the end of the window (the store follows a large fleet at most once a second).
-  const services = new CutoverTracker({ quietAfterMs: state.quietAfterMs, recentMs: Math.min(RECENT_WRITES_MS, state.quietAfterMs) }).observe(endMs, state.view.clients, t.view.clients);
+  const services = new CutoverTracker({ quietAfterMs: state.quietAfterMs, recentMs: Math.min(RECENT_WRITES_MS, state.quietAfterMs) }).observe(endMs, state.view.clients, t.view.clients, cutoverNames(state.view.clients, t.view.clients, state.owners));
   const sourceFacts = endpointFacts(state.nodes);
   const targetFacts = endpointFacts(t.nodes);
   const side = (s: CutoverService['source']): ExportServiceSide => ({ connections: s.connections, opsPerSec: s.opsPerSec, opsLens: s.opsLens ?? null, lastSeen: iso(s.lastSeen) });
