@@ -72,10 +72,10 @@ export function CutoverPane({ width, height, clock }: { readonly width: number; 
               service: clean(r.service),
               state: { text: r.state, color: STATE_COLOR[r.state], bold: r.state === 'both' },
               srcConns: formatCount(r.source.connections),
-              srcOps: formatRate(r.source.opsPerSec),
+              srcOps: r.source.opsLens === 'unknown' ? '?' : formatRate(r.source.opsPerSec),
               lastSource: agoText(r.source.lastSeen, now),
               tgtConns: formatCount(r.target.connections),
-              tgtOps: formatRate(r.target.opsPerSec),
+              tgtOps: r.target.opsLens === 'unknown' ? '?' : formatRate(r.target.opsPerSec),
               matched: r.matchedBy,
             }}
           />

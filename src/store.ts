@@ -12,6 +12,7 @@ import type { HoldKind, MonitorDesire, MonitorPhase, NodeMonitor, NodeStatus, Of
 import type { ClusterState } from './collect/cluster.ts';
 import { CutoverTracker, RECENT_WRITES_MS, type CutoverService } from './analysis/cutover.ts';
 import { cutoverNames } from './owners/cutoverNames.ts';
+import { writesByName } from './commands/commandTable.ts';
 import type { OwnerMap } from './owners/ownerMap.ts';
 import type { DnsHint } from './owners/reverseDns.ts';
 
@@ -191,7 +192,7 @@ export function createReconStore(opts: StoreOptions): ReconStore {
   const now = opts.now ?? Date.now;
   const quietAfterMs = opts.quietAfterMs ?? 5 * 60_000;
   // A cutover session follows its services from publish to publish (both sides' views).
-  const tracker = opts.target !== undefined ? new CutoverTracker({ quietAfterMs, recentMs: Math.min(RECENT_WRITES_MS, quietAfterMs) }) : undefined;
+  const tracker = opts.target !== undefined ? new CutoverTracker({ quietAfterMs, recentMs: Math.min(RECENT_WRITES_MS, quietAfterMs), isWrite: writesByName() }) : undefined;
   return createStore<ReconState>()((set, get) => {
     // Following the cutover costs about 1 ms per thousand connections: a small fleet is followed on
     // every publish, a large one at most once a second (the last publish caught up by a timer).

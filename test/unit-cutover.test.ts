@@ -21,7 +21,8 @@ function client(p: Partial<ClientView> & { name: string }): ClientView {
     firstSeen: T0,
     lastSeen: T0,
     lastActiveAt: T0,
-    events: 0,
+    // MONITOR saw it (its ops/s are MONITOR's), unless a test says otherwise.
+    events: 1,
     reads: 0,
     writes: 0,
     opsPerSec: 0,
@@ -143,4 +144,24 @@ test('unnamed connections take the name the owner files give their address (--ho
   assert.equal(by['reports-cron']!.matchedBy, 'owner');
   assert.equal(by['reports-cron']!.state, 'moving');
   assert.equal(by['unnamed from 10.0.9.9']!.matchedBy, 'address', 'an address no file names keeps its address');
+});
+
+test("without MONITOR's counts, the polls that caught a writing command (CLIENT LIST cmd=) still show writing to both", () => {
+  const isWrite = (cmd: string): boolean => cmd === 'SET' || cmd === 'HSET';
+  const tracker = new CutoverTracker({ ...opts, isWrite });
+  const t1 = T0 + 6_000;
+  const src = [client({ name: 'ledger', sampledCommands: [['SET', 4], ['GET', 9]], lastActiveAt: t1 })];
+  const tgt = [client({ name: 'ledger', sampledCommands: [['HSET', 2]], firstSeen: T0, lastActiveAt: t1 })];
+  const out = tracker.observe(t1, src, tgt);
+  assert.equal(out[0]!.state, 'both');
+  assert.deepEqual([out[0]!.source.writes, out[0]!.target.writes], [4, 2]);
+  // Reads only on the source: moving, not both.
+  const reads = new CutoverTracker({ ...opts, isWrite }).observe(t1, [client({ name: 'ledger', sampledCommands: [['GET', 9]], lastActiveAt: t1 })], tgt);
+  assert.equal(reads[0]!.state, 'moving');
+});
+
+test('connections no lens counted (no counters, MONITOR off) have unknown ops/s, not zero', () => {
+  const out = new CutoverTracker(opts).observe(T0, [client({ name: 'cart', events: 0 })], [client({ name: 'cart', counterRates: { commands: 5, netIn: 0, netOut: 0 } }), client({ name: 'cart', events: 0 })]);
+  assert.equal(out[0]!.source.opsLens, 'unknown');
+  assert.equal(out[0]!.target.opsLens, 'mixed');
 });

@@ -26,9 +26,10 @@ export interface ServiceSide {
   readonly opsPerSec: number;
   /**
    * Where opsPerSec comes from: CLIENT LIST's per-connection counters (`tot-cmds`: exact, whatever
-   * MONITOR does; Valkey 8, Redis 7.4), MONITOR (Redis 7.0 prints no counters), or both mixed.
+   * MONITOR does; Valkey 8, Redis 7.4), MONITOR (Redis 7.0 prints no counters), both mixed, or
+   * unknown: connections neither lens counted (no counters, MONITOR off or never saw them).
    */
-  readonly opsLens?: 'counters' | 'monitor' | 'mixed';
+  readonly opsLens?: 'counters' | 'monitor' | 'mixed' | 'unknown';
   /** Last activity seen (ms): a command, or CLIENT LIST's idle time; undefined when never seen here. */
   readonly lastSeen?: number;
   /** Writes counted on this side, over the session. */
@@ -62,6 +63,12 @@ export interface CutoverOptions {
    * moment apart (and observations see both a poll late), a dual writer keeps both going.
    */
   readonly overlapMs?: number;
+  /**
+   * Whether a command writes (from a command table). Given, a connection MONITOR saw no write of
+   * counts the polls that caught it running a writing command (CLIENT LIST `cmd=`) as its writes:
+   * with MONITOR off or between sampled windows, writing to both still shows.
+   */
+  readonly isWrite?: (command: string) => boolean;
 }
 
 /** Default window in which writes on both endpoints count as writing to both. */
@@ -83,6 +90,7 @@ interface SideAcc {
   opsPerSec: number;
   counted: number;
   monitored: number;
+  uncounted: number;
   lastSeen?: number;
   writes: number;
   firstSeen?: number;
@@ -90,9 +98,24 @@ interface SideAcc {
   firstWriteAt?: number;
 }
 
-const emptyAcc = (): SideAcc => ({ connections: 0, opsPerSec: 0, counted: 0, monitored: 0, writes: 0 });
+const emptyAcc = (): SideAcc => ({ connections: 0, opsPerSec: 0, counted: 0, monitored: 0, uncounted: 0, writes: 0 });
 
-function accumulate(clients: readonly ClientView[], into: Map<string, { matchedBy: MatchedBy; acc: SideAcc; patterns: Set<string> }>, name?: NameHook): void {
+function opsLens(a: SideAcc): NonNullable<ServiceSide['opsLens']> {
+  if (a.counted + a.monitored === 0) return 'unknown';
+  if (a.monitored === 0 && a.uncounted === 0) return 'counters';
+  if (a.counted === 0 && a.uncounted === 0) return 'monitor';
+  return 'mixed';
+}
+
+/** Writes MONITOR counted, or else the polls that caught a writing command in `cmd=`. */
+function writesOf(c: ClientView, isWrite: ((command: string) => boolean) | undefined): number {
+  if (c.writes > 0 || !isWrite || !c.sampledCommands) return c.writes;
+  let n = 0;
+  for (const [cmd, polls] of c.sampledCommands) if (isWrite(cmd)) n += polls;
+  return n;
+}
+
+function accumulate(clients: readonly ClientView[], into: Map<string, { matchedBy: MatchedBy; acc: SideAcc; patterns: Set<string> }>, name?: NameHook, isWrite?: (command: string) => boolean): void {
   for (const c of clients) {
     if (c.self) continue;
     const { service, matchedBy } = serviceOf(c, c.name === '' ? name?.(c) : undefined);
@@ -105,18 +128,19 @@ function accumulate(clients: readonly ClientView[], into: Map<string, { matchedB
       if (c.counterRates) {
         a.opsPerSec += c.counterRates.commands;
         a.counted++;
-      } else {
+      } else if (c.events > 0) {
         a.opsPerSec += c.opsPerSec;
         a.monitored++;
-      }
+      } else a.uncounted++;
     }
-    a.writes += c.writes;
+    const writes = writesOf(c, isWrite);
+    a.writes += writes;
     const seen = Math.max(c.lastActiveAt ?? 0, c.events > 0 ? c.lastSeen : 0, c.connected ? (c.lastActiveAt ?? c.firstSeen) : 0);
     if (seen > 0) a.lastSeen = Math.max(a.lastSeen ?? 0, seen);
     a.firstSeen = Math.min(a.firstSeen ?? Infinity, c.firstSeen);
     // Times from the data's own clock (never when it was observed), so a replay at any speed says
     // the same: a writing connection wrote from when it opened until its last activity.
-    if (c.writes > 0) {
+    if (writes > 0) {
       a.firstWriteAt = Math.min(a.firstWriteAt ?? Infinity, c.firstSeen);
       if (seen > 0) a.lastWriteAt = Math.max(a.lastWriteAt ?? 0, seen);
     }
@@ -149,8 +173,8 @@ export class CutoverTracker {
   observe(now: number, source: readonly ClientView[], target: readonly ClientView[], hooks: { source?: NameHook; target?: NameHook } = {}): CutoverService[] {
     const src = new Map<string, { matchedBy: MatchedBy; acc: SideAcc; patterns: Set<string> }>();
     const tgt = new Map<string, { matchedBy: MatchedBy; acc: SideAcc; patterns: Set<string> }>();
-    accumulate(source, src, hooks.source);
-    accumulate(target, tgt, hooks.target);
+    accumulate(source, src, hooks.source, this.opts.isWrite);
+    accumulate(target, tgt, hooks.target, this.opts.isWrite);
     const names = new Set([...src.keys(), ...tgt.keys()]);
     const out: CutoverService[] = [];
     for (const service of names) {
@@ -160,7 +184,7 @@ export class CutoverTracker {
       const side = (e: NonNullable<typeof s>): ServiceSide => ({
         connections: e.acc.connections,
         opsPerSec: Math.round(e.acc.opsPerSec * 10) / 10,
-        ...(e.acc.counted + e.acc.monitored > 0 ? { opsLens: e.acc.monitored === 0 ? ('counters' as const) : e.acc.counted === 0 ? ('monitor' as const) : ('mixed' as const) } : {}),
+        ...(e.acc.connections > 0 ? { opsLens: opsLens(e.acc) } : {}),
         writes: e.acc.writes,
         ...(e.acc.lastSeen !== undefined ? { lastSeen: e.acc.lastSeen } : {}),
         ...(e.acc.firstSeen !== undefined && Number.isFinite(e.acc.firstSeen) ? { firstSeen: e.acc.firstSeen } : {}),

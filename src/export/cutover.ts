@@ -7,12 +7,14 @@ import { targetVerdicts, type TargetVerdict } from '../analysis/targetVerdicts.t
 import type { NodeStatus } from '../collect/protocol.ts';
 import type { EndpointFacts } from '../parse/endpointFacts.ts';
 import { cutoverNames } from '../owners/cutoverNames.ts';
+import { writesByName } from '../commands/commandTable.ts';
 
 export interface ExportServiceSide {
   connections: number;
-  opsPerSec: number;
-  /** Which lens counted opsPerSec: CLIENT LIST counters, MONITOR, or both mixed; null without connections. */
-  opsLens: 'counters' | 'monitor' | 'mixed' | null;
+  /** null when no lens counted its connections (no counters on that server and MONITOR off). */
+  opsPerSec: number | null;
+  /** Which lens counted opsPerSec: CLIENT LIST counters, MONITOR, both mixed, unknown; null without connections. */
+  opsLens: 'counters' | 'monitor' | 'mixed' | 'unknown' | null;
   /** ISO time of its last activity there; null when never seen on that side. */
   lastSeen: string | null;
 }
@@ -100,10 +102,10 @@ export function exportCutover(state: ReconState, endMs: number): ExportCutover |
   const t = state.target;
   if (!t) return null;
   // Afresh, as of the end of the window (the store follows a large fleet at most once a second).
-  const services = new CutoverTracker({ quietAfterMs: state.quietAfterMs, recentMs: Math.min(RECENT_WRITES_MS, state.quietAfterMs) }).observe(endMs, state.view.clients, t.view.clients, cutoverNames(state.view.clients, t.view.clients, state.owners));
+  const services = new CutoverTracker({ quietAfterMs: state.quietAfterMs, recentMs: Math.min(RECENT_WRITES_MS, state.quietAfterMs), isWrite: writesByName() }).observe(endMs, state.view.clients, t.view.clients, cutoverNames(state.view.clients, t.view.clients, state.owners));
   const sourceFacts = endpointFacts(state.nodes);
   const targetFacts = endpointFacts(t.nodes);
-  const side = (s: CutoverService['source']): ExportServiceSide => ({ connections: s.connections, opsPerSec: s.opsPerSec, opsLens: s.opsLens ?? null, lastSeen: iso(s.lastSeen) });
+  const side = (s: CutoverService['source']): ExportServiceSide => ({ connections: s.connections, opsPerSec: s.opsLens === 'unknown' ? null : s.opsPerSec, opsLens: s.opsLens ?? null, lastSeen: iso(s.lastSeen) });
   const srcRows = state.view.keyspace?.rows;
   const tgtRows = t.view.keyspace?.rows;
   const leaf = (p: string): boolean => srcRows?.get(p)?.kind === 'leaf' || tgtRows?.get(p)?.kind === 'leaf';

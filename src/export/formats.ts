@@ -243,7 +243,7 @@ function* cutoverMarkdown(c: ExportCutover): Generator<string> {
   yield '\n';
   yield* table(
     ['service', 'state', 'matched by', 'source conns', 'source ops/s', 'last seen on source', 'target conns', 'target ops/s', 'moved (first on target)', 'left'],
-    c.services.map((s) => [s.service, s.state, s.matchedBy, s.source.connections, s.source.opsPerSec, s.source.lastSeen ?? '-', s.target.connections, s.target.opsPerSec, s.movedAt ?? '-', s.left]),
+    c.services.map((s) => [s.service, s.state, s.matchedBy, s.source.connections, s.source.opsPerSec ?? '?', s.source.lastSeen ?? '-', s.target.connections, s.target.opsPerSec ?? '?', s.movedAt ?? '-', s.left]),
   );
   yield `\n### Keys on both sides\n\n`;
   yield* table(
