@@ -71,6 +71,10 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
   const never = new Promise<never>(() => {});
   // --keyspace without --duration: the run lasts as long as the scan.
   const scanned = source.kind === 'live' && config.keyspace && config.durationMs === undefined ? scanEnded(store) : never;
+  // A signal counts whenever it came: the replay's own end can settle in the same turn as the signal
+  // that stopped it, and the race below would then call a stopped run complete.
+  let stoppedBy: StopSignal | undefined;
+  void io.interrupted?.then((sig) => (stoppedBy = sig));
   const signal = await Promise.race([
     (done ?? never).then(() => undefined),
     config.durationMs !== undefined ? sleep(config.durationMs).then(() => undefined) : never,
@@ -124,7 +128,8 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
     io.stderr(`redis-recon: ${recordError}`);
     return 3;
   }
-  if (signal !== undefined) return signalExitCode(signal);
+  const by = signal ?? stoppedBy;
+  if (by !== undefined) return signalExitCode(by);
   return incomplete.length > 0 ? EXIT_INCOMPLETE : 0;
 }
 
