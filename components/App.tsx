@@ -17,6 +17,7 @@ import { HeatmapPane } from './HeatmapPane.tsx';
 import { LibrariesPane } from './LibrariesPane.tsx';
 import { DetailPane } from './DetailPane.tsx';
 import { PatternPane } from './PatternPane.tsx';
+import { FindingsPane } from './FindingsPane.tsx';
 import { HelpOverlay } from './HelpOverlay.tsx';
 import { NodesPane } from './NodesPane.tsx';
 import { theme } from './theme.ts';
@@ -86,6 +87,8 @@ export function Dashboard({ clock }: DashboardProps) {
           <Box flexDirection="row" height={l.keys.height}>
             {detail !== undefined ? (
               <DetailPane width={l.detail.width} height={l.detail.height} focused={focus === 'detail'} clock={clock} />
+            ) : focus === 'findings' ? (
+              <FindingsPane width={l.detail.width} height={l.detail.height} focused />
             ) : (
               <>
                 <HeatmapPane width={l.keys.width} height={l.keys.height} focused={focus === 'keys'} />

@@ -6,6 +6,7 @@ import { useRecon } from './context.tsx';
 import { clean } from '../src/ui/text.ts';
 import { selectNodeRows } from '../src/ui/select.ts';
 import { describeNodeFilter } from '../src/ui/nodes.ts';
+import { serviceLabel } from '../src/ui/services.ts';
 import { theme } from './theme.ts';
 
 function NodeNarrowing() {
@@ -26,6 +27,18 @@ function NodeNarrowing() {
   );
 }
 
+/** The clients narrowed to a finding's services (Enter in the findings pane), lit like a filter. */
+function ServiceNarrowing() {
+  const services = useRecon((s) => s.ui.services);
+  if (!services) return null;
+  return (
+    <Text>
+      <Text color={theme.good} bold inverse>{` ${clean(services.services.map(serviceLabel).join(', '))} ✓ `}</Text>
+      <Text dimColor> ({clean(services.label)}) Esc shows all · </Text>
+    </Text>
+  );
+}
+
 export function FilterBar() {
   const filters = useRecon((s) => s.ui.filters);
   const anyActive = filters.some((f) => f.active);
@@ -33,6 +46,7 @@ export function FilterBar() {
     return (
       <Text wrap="truncate">
         <NodeNarrowing />
+      <ServiceNarrowing />
         <Text bold>Filters</Text>
         <Text dimColor> none · showing every key · / adds a prefix filter</Text>
       </Text>
@@ -41,6 +55,7 @@ export function FilterBar() {
   return (
     <Text wrap="truncate">
       <NodeNarrowing />
+      <ServiceNarrowing />
       <Text bold>Filters</Text>
       {filters.map((f, i) => (
         <Text key={`${i}:${f.prefix}`}>

@@ -19,8 +19,10 @@ const countMemo = memoLast(connectedClients);
 
 export function StatusBar({ clock }: { readonly clock?: () => number }) {
   const now = useNow(1000, clock);
-  const { endpoint, server, poll, monitor, stream, notices, count, nodes, columns, narrowed } = useRecon(
+  const { endpoint, server, poll, monitor, stream, notices, count, nodes, columns, narrowed, target, ended } = useRecon(
     useShallow((s) => ({
+      target: s.target,
+      ended: s.ended,
       // A cluster (or a recording of one): one row per node, for the per-node summary.
       nodes: s.nodes.length > 1 || s.cluster ? selectNodeRows(s) : undefined,
       columns: s.ui.viewport.columns,
@@ -71,6 +73,7 @@ export function StatusBar({ clock }: { readonly clock?: () => number }) {
             {serverText}
           </Text>
           {nodes ? <NodeDots rows={nodes} columns={columns} narrowed={narrowKeys} /> : null}
+          {target ? <TargetLabel target={target} /> : null}
           <Text dimColor>{nodes ? ' via ' : ' at '}</Text>
           <Text bold>{clean(endpoint)}</Text>
           {'  '}
@@ -85,10 +88,20 @@ export function StatusBar({ clock }: { readonly clock?: () => number }) {
         </Text>
       )}
       <Text wrap="truncate">
-        <MonitorState monitor={monitor} now={now} />
+        {ended ? (
+          <Text>
+            <Text color={theme.warn} bold>
+              ■ {clean(ended.summary)}
+            </Text>
+            <Text dimColor>{ended.restartable ? ' · r replays it from the start' : ' · the run is over: q quits'}</Text>
+          </Text>
+        ) : (
+          <MonitorState monitor={monitor} now={now} />
+        )}
         {nodes ? <MonitorCount rows={nodes} /> : null}
         {'  '}
-        <Text bold>{formatRate(stream.eventsPerSec)}</Text>
+        {/* Paused, stopped or ended, nothing flows: a rate would read as live. */}
+        <Text bold>{monitor.phase === 'on' && monitor.desired === 'on' && !ended ? formatRate(stream.eventsPerSec) : '–'}</Text>
         <Text dimColor> events/s</Text>
         {'  '}
         <Text dimColor>{formatCount(stream.lines)} lines</Text>
@@ -110,6 +123,18 @@ export function StatusBar({ clock }: { readonly clock?: () => number }) {
         ) : null}
       </Text>
     </Box>
+  );
+}
+
+/** The migration target the findings are for, right after the server: it must never be cut off. */
+function TargetLabel({ target }: { readonly target: { readonly id: string; readonly title: string } }) {
+  return (
+    <Text>
+      <Text dimColor> → </Text>
+      <Text bold color={theme.warn}>
+        {clean(target.id)}
+      </Text>
+    </Text>
   );
 }
 

@@ -69,6 +69,12 @@ export interface KeyspaceIntent {
 
 export interface ReconState {
   readonly endpoint: string;
+  /** The migration target the findings are for (--target), always named in the header. */
+  readonly target?: { readonly id: string; readonly title: string };
+  /** Set when a recording or capture has been read to its end: what it said, and how to see it again. */
+  readonly ended?: { readonly summary: string; readonly restartable: boolean };
+  /** Asks the dashboard's edge to replay the recording from the start (`r` after it ended). */
+  readonly restartRequest?: number;
   readonly startedAt: number;
   readonly server?: ServerIdentity;
   /** Every node's own state, in the order they first reported. */
@@ -106,6 +112,12 @@ export interface ReconActions {
   clusterChanged(cluster: ClusterState): void;
   /** A message from the main thread itself (an export, the recorder). */
   notice(message: string): void;
+  /** The recording or capture has been read to its end. */
+  sourceEnded(summary: string, restartable: boolean): void;
+  /** `r`: replay the recording again from the start (only once it has ended). */
+  restart(): void;
+  /** Forgets what was read, before a recording is replayed again (the UI's own state stays). */
+  resetData(): void;
 }
 
 export interface StoreOptions {
@@ -122,6 +134,8 @@ export interface StoreOptions {
   delimiter?: string;
   /** Terminal size at start (the dashboard updates it on resize). */
   viewport?: { columns: number; rows: number };
+  /** The migration target (--target), for the header. */
+  target?: { id: string; title: string };
   /** The keyspace sampler: running from the start (--keyspace), off, or unavailable (not a live server). */
   keyspace?: 'on' | 'off' | 'unavailable';
 }
@@ -139,6 +153,12 @@ export function createReconStore(opts: StoreOptions): ReconStore {
 
     const actions: ReconActions = {
       toggleMonitor() {
+        const ended = get().ended;
+        if (ended) {
+          // Nothing is left to pause or resume: say so rather than show MONITOR connecting.
+          get().ui.actions.notify(`${ended.summary}: nothing to pause${ended.restartable ? ' · r replays it from the start' : ''}`);
+          return;
+        }
         if (get().monitor.desired === 'on') actions.pauseMonitor('paused by you');
         else actions.resumeMonitor();
       },
@@ -154,6 +174,29 @@ export function createReconStore(opts: StoreOptions): ReconStore {
         const m = get().monitor;
         if (m.desired === 'off' && m.desiredReason === reason) return;
         setDesired('off', reason);
+      },
+      sourceEnded(summary, restartable) {
+        set({ ended: { summary, restartable } });
+      },
+      restart() {
+        const s = get();
+        if (!s.ended?.restartable) {
+          s.ui.actions.notify(s.ended ? 'this source cannot be read again' : 'r replays a recording once it has ended');
+          return;
+        }
+        set({ restartRequest: (s.restartRequest ?? 0) + 1, ended: undefined });
+        s.ui.actions.notify('replaying from the start…');
+      },
+      resetData() {
+        set((s) => ({
+          nodes: [],
+          view: emptyView(),
+          stream: { lines: 0, unparsed: 0, unparsedReasons: {}, eventsPerSec: 0, dropped: 0 },
+          poll: { polls: 0 },
+          startedAt: now(),
+          monitor: { ...s.monitor, desired: opts.monitor ? 'on' : 'off', desiredReason: undefined, phase: 'off', onSince: undefined, onBeforeMs: 0, offPeriods: [] },
+          ended: undefined,
+        }));
       },
       toggleKeyspace() {
         const k = get().keyspace;
@@ -201,6 +244,7 @@ export function createReconStore(opts: StoreOptions): ReconStore {
 
     return {
       endpoint: opts.endpoint,
+      ...(opts.target ? { target: opts.target } : {}),
       startedAt: now(),
       nodes: [],
       poll: { polls: 0 },

@@ -129,13 +129,19 @@ export interface ClientRowsInput {
   readonly grouping: Grouping;
   /** The key delimiter, for matching filters against key patterns. */
   readonly delimiter?: string;
+  /** Only these services' connections (a finding's, from the findings pane); undefined: all. */
+  readonly services?: readonly string[];
 }
 
 /** Clients that show: not our own connections (unless asked), and touching a passing key. */
-export function visibleClients(clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, delimiter = ':'): ClientView[] {
+export function visibleClients(clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, delimiter = ':', services?: readonly string[]): ClientView[] {
   const active = activePrefixes(filters);
-  return clients.filter((c) => (showSelf || !c.self) && clientPasses(c, active, delimiter));
+  const only = services ? new Set(services) : undefined;
+  return clients.filter((c) => (showSelf || !c.self) && (!only || only.has(serviceOfClient(c))) && clientPasses(c, active, delimiter));
 }
+
+/** The service a connection belongs to ('' unnamed): what the findings pane narrows by. */
+export const serviceOfClient = (c: Pick<ClientView, 'name'>): string => (c.name === '' ? '' : serviceOf(c.name));
 
 /**
  * Rows of the table: clients sorted; when grouped, each group under a header, groups ordered by
@@ -145,7 +151,7 @@ export function buildClientRows(input: ClientRowsInput): { rows: ClientRow[]; sh
   const total = input.showSelf ? input.clients.length : input.clients.filter((c) => !c.self).length;
   // The count the status bar and the export give too.
   const { connected } = connectedClients(input.clients, input.showSelf);
-  const list = visibleClients(input.clients, input.filters, input.showSelf, input.delimiter).sort(compareClients(input.sort));
+  const list = visibleClients(input.clients, input.filters, input.showSelf, input.delimiter, input.services).sort(compareClients(input.sort));
   if (input.grouping === 'none') {
     return { rows: list.map((c) => ({ kind: 'client', id: c.key, client: c })), shown: list.length, total, connected };
   }

@@ -95,7 +95,7 @@ const DIGITS = ['1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
 export const KEYMAP: readonly Binding[] = [
   // Panes and movement.
-  { keys: ['tab'], label: 'Tab', help: 'Next pane', section: 'Panes', modes: ['normal'], hint: 'pane', run: (c) => c.ui.focusNext() },
+  { keys: ['tab'], label: 'Tab', help: 'Next pane (clients, keys, libraries, findings)', section: 'Panes', modes: ['normal'], hint: 'pane', run: (c) => c.ui.focusNext() },
   { keys: ['shift-tab'], label: 'Shift-Tab', help: 'Previous pane', section: 'Panes', modes: ['normal'], run: (c) => c.ui.focusPrev() },
   { keys: ['up', 'k'], label: '↑ k', help: 'Move up (detail pane: previous client)', section: 'Panes', modes: ['normal'], hint: 'move', run: (c) => c.ui.move(-1) },
   { keys: ['down', 'j'], label: '↓ j', help: 'Move down (detail pane: next client)', section: 'Panes', modes: ['normal'], run: (c) => c.ui.move(1) },
@@ -103,10 +103,10 @@ export const KEYMAP: readonly Binding[] = [
   { keys: ['pagedown'], label: 'PgDn', help: 'Page down', section: 'Panes', modes: ['normal'], run: (c) => c.ui.page(1) },
   { keys: ['home'], label: 'Home', help: 'First row', section: 'Panes', modes: ['normal'], run: (c) => c.ui.edge('first') },
   { keys: ['end'], label: 'End', help: 'Last row', section: 'Panes', modes: ['normal'], run: (c) => c.ui.edge('last') },
-  { keys: ['enter'], label: 'Enter', help: 'Drill into a prefix (a leaf pattern: open its panel) / open a client / list a library\'s clients', section: 'Panes', modes: ['normal'], hint: 'open', run: (c) => c.ui.enter() },
+  { keys: ['enter'], label: 'Enter', help: 'Drill into a prefix (a leaf pattern: open its panel) / open a client / list a library\'s connections / narrow the clients to a finding\'s services', section: 'Panes', modes: ['normal'], hint: 'open', run: (c) => c.ui.enter() },
   { keys: ['right', 'l'], label: '→ l', help: 'Drill into the selected prefix', section: 'Panes', modes: ['normal'], panes: ['keys'], run: (c) => c.ui.drillIn() },
   { keys: ['left', 'h', 'backspace'], label: '← h Backspace', help: 'Back out to the parent prefix', section: 'Panes', modes: ['normal'], panes: ['keys'], run: (c) => c.ui.drillOut() },
-  { keys: ['esc'], label: 'Esc', help: 'Close the detail pane, the pattern panel or the nodes view, or back out of a prefix', section: 'Panes', modes: ['normal'], hint: 'back', run: (c) => c.ui.back() },
+  { keys: ['esc'], label: 'Esc', help: 'Close the detail pane, the pattern panel or the nodes view, back out of a prefix, or show every service again', section: 'Panes', modes: ['normal'], hint: 'back', run: (c) => c.ui.back() },
 
   // Filters.
   { keys: ['/'], label: '/', help: 'Type a key prefix; Enter adds it, active', section: 'Filters', modes: ['normal'], hint: 'filter', run: (c) => c.ui.openPrompt() },
@@ -124,6 +124,8 @@ export const KEYMAP: readonly Binding[] = [
   // MONITOR.
   { keys: ['p'], label: 'p', help: 'Pause or resume MONITOR (paused costs the server nothing)', section: 'MONITOR', modes: ['normal'], hint: 'pause', run: (c) => c.recon.toggleMonitor() },
 
+  { keys: ['r'], label: 'r', help: 'Replay the recording again from the start (once it has ended)', section: 'MONITOR', modes: ['normal'], run: (c) => c.recon.restart() },
+
   // The keyspace sampler and what it found.
   { keys: ['K'], label: 'K', help: 'Start or stop the keyspace sampler (SCAN + TYPE, MEMORY USAGE, PTTL per key, rate-limited): keys and bytes per pattern', section: 'Keyspace', modes: ['normal'], hint: 'keyspace', run: (c) => c.recon.toggleKeyspace() },
   { keys: ['i'], label: 'i', help: 'Open or close the pattern panel: keys, bytes, types, TTLs, big keys, readers and writers of the selected pattern (Enter on a leaf opens it too)', section: 'Keyspace', modes: ['normal'], run: (c) => c.ui.togglePatternPanel() },
@@ -136,6 +138,12 @@ export const KEYMAP: readonly Binding[] = [
   // General.
   { keys: ['?'], label: '?', help: 'Show or hide this help', section: 'General', modes: ['normal', 'help'], hint: 'help', run: (c) => c.ui.toggleHelp() },
   { keys: ['esc'], label: 'Esc', help: 'Close the help', section: 'Help', modes: ['help'], run: (c) => c.ui.closeHelp() },
+  { keys: ['up', 'k'], label: '↑ k', help: 'Scroll the help up', section: 'Help', modes: ['help'], run: (c) => c.ui.scrollHelp(-1) },
+  { keys: ['down', 'j'], label: '↓ j', help: 'Scroll the help down', section: 'Help', modes: ['help'], run: (c) => c.ui.scrollHelp(1) },
+  { keys: ['pageup'], label: 'PgUp', help: 'A page of help up', section: 'Help', modes: ['help'], run: (c) => c.ui.scrollHelp(-2) },
+  { keys: ['pagedown', ' '], label: 'PgDn Space', help: 'A page of help down', section: 'Help', modes: ['help'], run: (c) => c.ui.scrollHelp(2) },
+  { keys: ['home'], label: 'Home', help: 'Top of the help', section: 'Help', modes: ['help'], run: (c) => c.ui.scrollHelp('first') },
+  { keys: ['end'], label: 'End', help: 'End of the help', section: 'Help', modes: ['help'], run: (c) => c.ui.scrollHelp('last') },
   { keys: ['q'], label: 'q', help: 'Quit', section: 'General', modes: ['normal', 'help'], hint: 'quit', run: (c) => c.ui.quit() },
   { keys: ['ctrl-c'], label: 'Ctrl-C', help: 'Quit (anywhere, also while typing)', section: 'General', modes: ['normal', 'help', 'prompt'], run: (c) => c.ui.quit() },
 
@@ -206,4 +214,26 @@ export function helpSections(map: readonly Binding[] = KEYMAP): { section: Secti
 /** Footer key hints for a mode: `Tab pane  ↑ k move  …`. */
 export function footerHints(mode: Mode, map: readonly Binding[] = KEYMAP): { keys: string; hint: string }[] {
   return map.filter((b) => b.hint && b.modes.includes(mode)).map((b) => ({ keys: b.label, hint: b.hint! }));
+}
+
+/** Hints the footer never drops, whatever the width: how to get help and how to leave. */
+const ESSENTIAL = new Set(['?', 'q']);
+
+/** Display width of hints laid out as the footer does: `keys hint` joined by two spaces. */
+const hintsWidth = (hints: readonly { keys: string; hint: string }[]): number =>
+  hints.reduce((w, h, i) => w + (i > 0 ? 2 : 0) + Array.from(h.keys).length + 1 + Array.from(h.hint).length, 0);
+
+/**
+ * The footer's hints for `width` columns: as many of the others as fit, in keymap order, and always
+ * `? help` and `q quit` (last, where people look for them).
+ */
+export function fitFooterHints(hints: readonly { keys: string; hint: string }[], width: number): { keys: string; hint: string }[] {
+  const essential = hints.filter((h) => ESSENTIAL.has(h.keys));
+  const others = hints.filter((h) => !ESSENTIAL.has(h.keys));
+  const out: { keys: string; hint: string }[] = [];
+  for (const h of others) {
+    if (hintsWidth([...out, h, ...essential]) > width) break;
+    out.push(h);
+  }
+  return [...out, ...essential];
 }

@@ -7,6 +7,7 @@ import { buildClientRows, visibleClients, type ClientRow, type Grouping, type So
 import { activePrefixes, type Filter } from './filters.ts';
 import { heatRows, topKeysUnder, type HeatRow } from './heatmap.ts';
 import { buildLibraryRows, type LibraryRow } from './libraries.ts';
+import { buildFindingGroups, type FindingGroup } from './services.ts';
 import { accessByPattern, type PatternAccess } from '../analysis/patternAccess.ts';
 import { connectedPerNode, narrowedKeys, nodeRows, type NodeFilter, type NodeRow } from './nodes.ts';
 import type { NodeStatus } from '../collect/protocol.ts';
@@ -23,6 +24,8 @@ export interface SelectInput {
     readonly drill: string;
     readonly delimiter: string;
     readonly nodeFilter?: NodeFilter;
+    /** The clients narrowed to some services (Enter on a finding). */
+    readonly services?: ServiceNarrowing;
   };
   /** A cluster's nodes, and the view narrowed to some of them (the store's; absent in bare inputs). */
   readonly nodes?: readonly NodeStatus[];
@@ -68,22 +71,32 @@ export function selectView(s: SelectInput): SessionView {
 }
 
 const clientRowsMemo = memoLast(
-  (clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, sort: SortSpec, grouping: Grouping, delimiter: string) =>
-    buildClientRows({ clients, filters, showSelf, sort, grouping, delimiter }),
+  (clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, sort: SortSpec, grouping: Grouping, delimiter: string, services: ServiceNarrowing | undefined) =>
+    buildClientRows({ clients, filters, showSelf, sort, grouping, delimiter, services: services?.services }),
 );
 export const selectClientRows = (s: SelectInput): { rows: ClientRow[]; shown: number; total: number; connected: number } =>
-  clientRowsMemo(selectView(s).clients, s.ui.filters, s.ui.showSelf, s.ui.sort, s.ui.grouping, s.ui.delimiter);
+  clientRowsMemo(selectView(s).clients, s.ui.filters, s.ui.showSelf, s.ui.sort, s.ui.grouping, s.ui.delimiter, s.ui.services);
 
-const visibleMemo = memoLast((clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, delimiter: string) =>
-  visibleClients(clients, filters, showSelf, delimiter),
+const visibleMemo = memoLast((clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, delimiter: string, services: ServiceNarrowing | undefined) =>
+  visibleClients(clients, filters, showSelf, delimiter, services?.services),
 );
-export const selectVisibleClients = (s: SelectInput): ClientView[] => visibleMemo(selectView(s).clients, s.ui.filters, s.ui.showSelf, s.ui.delimiter);
+export const selectVisibleClients = (s: SelectInput): ClientView[] => visibleMemo(selectView(s).clients, s.ui.filters, s.ui.showSelf, s.ui.delimiter, s.ui.services);
+
+/** Every pane narrowed to some services: what it came from (a finding) and the services. */
+export interface ServiceNarrowing {
+  readonly label: string;
+  readonly services: readonly string[];
+}
 
 const libraryMemo = memoLast((visible: readonly ClientView[]) => buildLibraryRows(visible));
 export const selectLibraryRows = (s: SelectInput): LibraryRow[] => libraryMemo(selectVisibleClients(s));
 
 const findingMemo = memoLast((visible: readonly ClientView[]) => buildFindingRows(visible));
 export const selectFindingRows = (s: SelectInput): FindingRow[] => findingMemo(selectVisibleClients(s));
+
+const groupMemo = memoLast((visible: readonly ClientView[]) => buildFindingGroups(visible));
+/** One row per finding kind and command (or library version), by service: the findings pane. */
+export const selectFindingGroups = (s: SelectInput): FindingGroup[] => groupMemo(selectVisibleClients(s));
 
 const activeMemo = memoLast((filters: readonly Filter[]) => activePrefixes(filters));
 export const selectActive = (s: SelectInput): readonly string[] => activeMemo(s.ui.filters);
@@ -114,7 +127,7 @@ const accessMemo = memoLast((clients: readonly ClientView[], tree: SessionView['
 /** Who reads and writes each pattern (by the heatmap's names), for the pattern panel. */
 export const selectPatternAccess = (s: SelectInput): Map<string, PatternAccess> => accessMemo(selectView(s).clients, selectView(s).tree, s.ui.showSelf);
 
-export type ListPane = 'clients' | 'keys' | 'libraries';
+export type ListPane = 'clients' | 'keys' | 'libraries' | 'findings';
 
 /** The ids a selection can rest on in a pane (group headers are not selectable). */
 export function selectableIds(s: SelectInput, pane: ListPane): string[] {
@@ -125,6 +138,8 @@ export function selectableIds(s: SelectInput, pane: ListPane): string[] {
       return selectHeatRows(s).map((r) => r.id);
     case 'libraries':
       return selectLibraryRows(s).map((r) => r.id);
+    case 'findings':
+      return selectFindingGroups(s).map((r) => r.id);
   }
 }
 

@@ -10,6 +10,7 @@ import { addFilter, deactivateAll, presetFilters, toggleFilter, type Filter } fr
 import { parentPrefix } from './heatmap.ts';
 import { keysInner, keysSplit, layout } from './layout.ts';
 import { clean } from './text.ts';
+import { clampHelpScroll, helpLines, helpPageLines } from './helpLines.ts';
 import {
   selectableIds,
   selectClientRows,
@@ -17,11 +18,13 @@ import {
   selectHeatRows,
   selectLibraryRows,
   selectTopKeys,
+  selectFindingGroups,
   type ListPane,
+  type ServiceNarrowing,
   type SelectInput,
 } from './select.ts';
 
-export type PaneId = 'clients' | 'keys' | 'libraries' | 'detail';
+export type PaneId = 'clients' | 'keys' | 'libraries' | 'findings' | 'detail';
 
 export interface UiState {
   readonly focus: PaneId;
@@ -54,6 +57,10 @@ export interface UiState {
   readonly nodeFilter?: NodeFilter;
   /** The nodes view (`c`) is open in place of the panes. */
   readonly nodesView: boolean;
+  /** Every pane narrowed to the services of a finding (Enter in the findings pane); Esc or x clears it. */
+  readonly services?: ServiceNarrowing;
+  /** First line the help overlay shows (it scrolls). */
+  readonly helpScroll: number;
 }
 
 export type PromptKind = 'filter' | 'export' | 'plan';
@@ -105,6 +112,10 @@ export interface UiActions {
   cycleShard(): void;
   /** `c`: open or close the nodes view. */
   toggleNodesView(): void;
+  /** Narrow every pane to some services (undefined: all again). */
+  narrowServices(n: ServiceNarrowing | undefined): void;
+  /** Scroll the help overlay by `delta` lines ('first'/'last': to an end). */
+  scrollHelp(delta: number | 'first' | 'last'): void;
 }
 
 export interface UiSlice extends UiState {
@@ -131,8 +142,9 @@ type Set = (fn: (s: Host) => Partial<Host>) => void;
 
 export function panesInCycle(ui: Pick<UiState, 'detail'> & Partial<Pick<UiState, 'patternPanel'>>): PaneId[] {
   if (ui.detail !== undefined) return ['clients', 'detail'];
-  // The pattern panel takes the libraries' place and follows the heatmap's selection.
-  return ui.patternPanel ? ['clients', 'keys'] : ['clients', 'keys', 'libraries'];
+  // The pattern panel takes the libraries' place and follows the heatmap's selection; the findings
+  // pane takes the whole lower row while it has focus.
+  return ui.patternPanel ? ['clients', 'keys', 'findings'] : ['clients', 'keys', 'libraries', 'findings'];
 }
 
 /** Lines one page of a pane shows, from the same layout the panes draw with. */
@@ -140,6 +152,7 @@ export function pageLines(s: SelectInput & Host, pane: ListPane): number {
   const l = layout(s.ui.viewport.columns, s.ui.viewport.rows);
   if (pane === 'clients') return l.clientLines;
   if (pane === 'libraries') return l.libraryLines;
+  if (pane === 'findings') return Math.max(1, l.detail.height - 3);
   return keysSplit(keysInner(l), selectHeatRows(s).length, selectTopKeys(s).length).prefixLines;
 }
 
@@ -222,6 +235,14 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
           (r) => r.kind === 'client' && r.client.libName === lib.name && (r.client.libVer ?? '') === lib.version,
         );
         if (first) actions.select('clients', first.id);
+      } else if (f === 'findings') {
+        // The connections of the services a finding concerns, in the clients pane.
+        const s = input();
+        const groups = selectFindingGroups(s);
+        const g = groups[selectedIndex(groups.map((r) => r.id), s.ui.selection.findings)];
+        if (!g) return;
+        actions.narrowServices({ label: `${g.label}${g.detail ? ` ${g.detail}` : ''}`, services: g.services.map((x) => x.service) });
+        patch({ focus: 'clients', grouping: s.ui.grouping === 'none' ? 'service' : s.ui.grouping });
       }
     },
     back() {
@@ -229,7 +250,8 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
       if (ui.nodesView) patch({ nodesView: false });
       else if (ui.detail !== undefined) actions.closeDetail();
       else if (ui.patternPanel) actions.togglePatternPanel();
-      else if (ui.focus === 'keys') actions.drillOut();
+      else if (ui.focus === 'keys' && ui.drill !== '') actions.drillOut();
+      else if (ui.services) actions.narrowServices(undefined);
     },
     drillIn() {
       const s = input();
@@ -297,7 +319,7 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
       patch({ filters: toggleFilter(get().ui.filters, slot), message: undefined });
     },
     clearFilters() {
-      patch({ filters: deactivateAll(get().ui.filters), message: undefined });
+      patch({ filters: deactivateAll(get().ui.filters), services: undefined, message: undefined });
     },
     cycleSort() {
       patch({ sort: nextSort(get().ui.sort) });
@@ -310,7 +332,7 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
       patch({ grouping: nextGrouping(get().ui.grouping) });
     },
     toggleHelp() {
-      patch({ help: !get().ui.help });
+      patch({ help: !get().ui.help, helpScroll: 0 });
     },
     closeHelp() {
       patch({ help: false });
@@ -346,6 +368,19 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
     toggleNodesView() {
       patch({ nodesView: !get().ui.nodesView, help: false });
     },
+    narrowServices(n) {
+      const ui = get().ui;
+      patch({ services: n, selection: { ...ui.selection, clients: undefined } });
+    },
+    scrollHelp(delta) {
+      const s = get() as Host & { notices?: readonly string[] };
+      const lines = helpLines(s.notices ?? []).length;
+      const page = helpPageLines(s.ui.viewport.rows);
+      const cur = s.ui.helpScroll;
+      const step = (n: number): number => (Math.abs(n) === 1 ? n : Math.sign(n) * Math.max(1, page - 1));
+      const next = delta === 'first' ? 0 : delta === 'last' ? lines : cur + step(delta);
+      patch({ helpScroll: clampHelpScroll(next, lines, page) });
+    },
   };
 
   return {
@@ -363,6 +398,7 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
     viewport: opts.viewport ?? { columns: 100, rows: 30 },
     quit: false,
     nodesView: false,
+    helpScroll: 0,
     actions,
   };
 }
