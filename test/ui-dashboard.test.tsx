@@ -110,8 +110,8 @@ test('flagged libraries are marked, departed clients stay dimmed as "gone"', asy
   assert.match(lineWith(f, '10.0.0.3:7000'), /\? 10\.0\.0\.3:7000/, 'missing lib-name is marked ?');
   assert.doesNotMatch(lineWith(f, '10.0.0.2:6000'), /[!?] 10\.0\.0\.2/, 'a current library has no mark');
   assert.match(lineWith(f, 'batch-job'), /gone/);
-  assert.match(f, /Libraries\s+5 · 2 flagged/);
-  assert.match(f, /! go-redis\S*\s+9\.17\.2\s+1 outdated/, 'the libraries pane flags the version');
+  assert.match(f, /Libraries\s+5 · 2 to upgrade in 2 services/);
+  assert.match(f, /! checkout · go-redis\S* 9\.17\.2 → ≥ 9\.18\.0/, 'the libraries pane flags the version, with its service and the version to upgrade to');
 });
 
 test('Tab and Shift-Tab cycle the panes; focus shows without colour (heavy border)', async () => {
@@ -122,9 +122,11 @@ test('Tab and Shift-Tab cycle the panes; focus shows without colour (heavy borde
   await m.press(KEY.tab);
   await m.waitFor((f) => /┏━ Libraries/.test(f), 'Libraries focused');
   await m.press(KEY.tab);
+  await m.waitFor((f) => /┏━ Findings/.test(f), 'Findings focused');
+  await m.press(KEY.tab);
   await m.waitFor((f) => /┏━ Clients/.test(f), 'back to Clients');
   await m.press(KEY.shiftTab);
-  await m.waitFor((f) => /┏━ Libraries/.test(f), 'Shift-Tab goes back');
+  await m.waitFor((f) => /┏━ Findings/.test(f), 'Shift-Tab goes back');
 });
 
 test('arrows and j/k move the selection; Home/End jump', async () => {
