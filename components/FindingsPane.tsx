@@ -37,7 +37,8 @@ export function FindingsPane({ width, height, focused }: { readonly width: numbe
   if (sel < 0) sel = 0;
   const current = rows[sel];
   const explainW = Math.max(10, width - 4);
-  const explanation = current ? wrapText(clean(current.message), explainW) : [];
+  // The count leading a message is the first connection's; the COUNT column has the total.
+  const explanation = current ? wrapText(clean(current.message.replace(/^\d+ /, '')), explainW) : [];
   // The explanation takes up to 3 lines under the table when the table keeps at least 3.
   const explainLines = Math.min(explanation.length, Math.max(0, inner - 4));
   const lines = Math.max(1, inner - (explainLines > 0 ? explainLines : 0));

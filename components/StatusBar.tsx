@@ -111,7 +111,7 @@ export function StatusBar({ clock }: { readonly clock?: () => number }) {
             {' '}
             · server buffer {formatBytes(monitor.omem)}/{formatBytes(monitor.maxOmem)}
           </Text>
-        ) : monitor.phase === 'on' && poll.polls > 1 ? (
+        ) : monitor.phase === 'on' && poll.polls > 1 && !ended ? (
           // A proxy (Redis Enterprise, say) may not list our MONITOR connection: the guard cannot see it.
           <Text color={theme.warn}> · server buffer unknown (our MONITOR connection is not in CLIENT LIST)</Text>
         ) : null}
@@ -130,7 +130,7 @@ export function StatusBar({ clock }: { readonly clock?: () => number }) {
 function TargetLabel({ target }: { readonly target: { readonly id: string; readonly title: string } }) {
   return (
     <Text>
-      <Text dimColor> → </Text>
+      <Text dimColor> → target </Text>
       <Text bold color={theme.warn}>
         {clean(target.id)}
       </Text>

@@ -59,7 +59,7 @@ export interface Fixture {
   setNode(patch: Partial<NodeStatus>, at?: number): void;
 }
 
-export function makeFixture(opts: { presets?: string[]; showSelf?: boolean; columns?: number; rows?: number; transactions?: boolean; shortLived?: number } = {}): Fixture {
+export function makeFixture(opts: { presets?: string[]; showSelf?: boolean; columns?: number; rows?: number; transactions?: boolean; shortLived?: number; target?: { id: string; title: string } } = {}): Fixture {
   const store = createReconStore({
     endpoint: '127.0.0.1:6379',
     monitor: true,
@@ -70,6 +70,7 @@ export function makeFixture(opts: { presets?: string[]; showSelf?: boolean; colu
     showSelf: opts.showSelf ?? false,
     delimiter: ':',
     viewport: { columns: opts.columns ?? 100, rows: opts.rows ?? 24 },
+    ...(opts.target ? { target: opts.target } : {}),
   });
   const session = new Session({
     delimiter: ':',

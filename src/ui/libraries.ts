@@ -70,18 +70,27 @@ export function upgradeTarget(audit: LibraryAudit | undefined): string {
 }
 
 /**
- * One libraries-pane line: `cleanup-cron ×57 · node-redis 1.6.0 → ≥ 5.0.0`, in `width` cells. The
- * upgrade target is never cut: the services give way first, then the library name is shortened.
+ * One libraries-pane line: `cleanup-cron ×57 · node-redis 1.6.0 → ≥ 5.0.0`, in `width` cells. What is
+ * never cut: the upgrade target, then the version; the services and the library's name share the
+ * rest (the services about half, the name at least 4 cells), the services going first when tiny.
  */
 export function libraryLine(r: LibraryRow, width: number): { services: string; library: string; target: string } {
   const target = upgradeTarget(r.audit);
-  const lib = `${libraryLabel(r.name)}${r.version ? ` ${r.version}` : ''}`;
-  const tail = target ? ` ${target}` : '';
-  const tw = displayWidth(tail);
-  const libW = Math.max(1, Math.min(displayWidth(lib), width - tw));
-  const library = fit(lib, libW, 'left', 'middle').trimEnd();
-  const room = width - displayWidth(library) - tw - 3;
+  const name = libraryLabel(r.name);
+  const fixed = `${r.version ? ` ${r.version}` : ''}${target ? ` ${target}` : ''}`;
+  const avail = Math.max(1, width - displayWidth(fixed));
   const all = servicesText(r.services);
-  const services = room >= 4 ? fit(all, Math.min(room, displayWidth(all))).trimEnd() : '';
-  return { services: services ? `${services} · ` : '', library, target: tail };
+  const nameW0 = displayWidth(name);
+  const allW = displayWidth(all);
+  let svcW = 0;
+  let nameW = Math.min(nameW0, avail);
+  if (allW > 0 && nameW0 + 3 + allW <= avail) svcW = allW;
+  else if (allW > 0 && avail >= 3 + 5 + 4) {
+    svcW = Math.min(allW, Math.max(5, Math.ceil((avail - 3) / 2), avail - 3 - nameW0));
+    nameW = Math.min(nameW0, Math.max(4, avail - 3 - svcW));
+    svcW = Math.min(svcW, avail - 3 - nameW);
+  }
+  const library = `${fit(name, Math.max(1, nameW)).trimEnd()}${r.version ? ` ${r.version}` : ''}`;
+  const services = svcW > 0 ? fit(all, svcW).trimEnd() : '';
+  return { services: services ? `${services} · ` : '', library, target: target ? ` ${target}` : '' };
 }

@@ -1,0 +1,118 @@
+// The migration view, driven by its keys on a real Session's view: the findings pane and its
+// services, roll-ups by service, the target in the header, the footer's way out at 80 columns, a
+// help that scrolls, and a replay that ends.
+import { test, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { cleanup } from 'ink-testing-library';
+import { KEY, lineWith, mount } from './helpers/uiMount.tsx';
+
+afterEach(() => cleanup());
+
+const TARGET = { id: 'elasticache-valkey-cluster', title: 'ElastiCache for Valkey (cluster mode)' };
+
+test('Tab reaches the findings pane: a cross-slot MULTI … EXEC with its service, example and severity', async () => {
+  const m = await mount({ transactions: true, target: TARGET });
+  await m.press(KEY.tab, KEY.tab, KEY.tab);
+  const f = await m.waitFor((x) => /┏━ Findings/.test(x), 'findings focused');
+  const row = lineWith(f, 'MULTI … EXEC');
+  assert.match(row, /✖ MULTI … EXEC across slots\s+checkout ×2\s+2 MULTI HSET DEL EXEC: order:1 cart:\{u1\}:items/, 'one row for both checkout pods, the count of transactions and the call');
+  assert.match(f, /Findings\s+on ElastiCache for Valkey \(cluster mode\)/, 'the pane says which target');
+  // Errors first; the library finding has its version in the row.
+  const lib = f.indexOf('! library to upgrade go-redis');
+  assert.ok(lib > 0 && f.indexOf('MULTI … EXEC') < lib, 'errors first, then the library version');
+  // The selected finding's explanation, once, under the table.
+  assert.equal(f.split('touch keys in different hash slots').length - 1, 1);
+});
+
+test('Enter on a finding narrows the clients to its services; Esc shows every service again', async () => {
+  const m = await mount({ transactions: true });
+  await m.press(KEY.tab, KEY.tab, KEY.tab, KEY.enter);
+  let f = await m.waitFor((x) => /┏━ Clients/.test(x) && /checkout ✓/.test(x), 'narrowed to checkout');
+  assert.match(f, /x2x7q/);
+  assert.match(f, /k2x9z/);
+  assert.ok(!f.includes('orders-writer'), 'other services are gone');
+  assert.ok(!f.includes('10.0.0.3:7000'));
+  assert.match(f, /MULTI … EXEC across slots\) Esc shows all/, 'the filter line says what narrowed it');
+  await m.press(KEY.esc);
+  f = await m.waitFor((x) => x.includes('orders-writer') && !/checkout ✓/.test(x), 'every service again');
+  // x clears it too.
+  await m.press(KEY.tab, KEY.tab, KEY.tab, KEY.enter);
+  await m.waitFor((x) => /checkout ✓/.test(x), 'narrowed again');
+  await m.press('x');
+  await m.waitFor((x) => x.includes('orders-writer') && !/checkout ✓/.test(x), 'x shows every service');
+});
+
+test('the libraries pane rolls up by service and never cuts off the version to upgrade to', async () => {
+  let m = await mount({ columns: 140, rows: 36 });
+  let f = m.frame();
+  assert.match(f, /! checkout · go-redis\(,go1\.24\.13\) 9\.17\.2 → ≥ 9\.18\.0/);
+  assert.match(f, /\? \(unnamed\) · \(no lib-name\) → set lib-name/);
+  assert.match(f, /Libraries\s+5 · 2 to upgrade in 2 services/);
+  cleanup();
+  // At 80 columns the pane is 32 wide: the name gives way, never the version or its target.
+  m = await mount({ columns: 80, rows: 24 });
+  f = m.frame();
+  assert.match(lineWith(f, '→ ≥'), /! go-redis… 9\.17\.2 → ≥ 9\.18\.0│/);
+});
+
+test('the migration target is in the header at 80 and at 160 columns', async () => {
+  for (const [columns, rows] of [[80, 24], [160, 45]] as const) {
+    const m = await mount({ columns, rows, target: TARGET });
+    assert.match(m.frame().split('\n')[0]!, /→ target elasticache-valkey-cluster/, `${columns} columns`);
+    cleanup();
+  }
+});
+
+test('the footer keeps ? help and q quit at 80 columns, with a message too', async () => {
+  const m = await mount({ columns: 80, rows: 24 });
+  const last = (): string => m.frame().split('\n').at(-1)!;
+  assert.match(last(), /\? help\s+q quit\s*$/);
+  assert.match(last(), /^Tab pane/, 'the other hints come first, as many as fit');
+  m.fx.store.getState().ui.actions.notify('wrote a-very-long-file-name-for-the-inventory-export-of-this-run.md: 4 services (5 connections), 1 library version to upgrade in 1 service');
+  await m.waitFor((x) => x.includes('wrote a-very'), 'the message');
+  assert.match(last(), /…\s+\? help\s+q quit\s*$/, 'the message gives way');
+});
+
+test('the help scrolls: ↓, PgDn, End reach its last line and Home its first', async () => {
+  const m = await mount({ columns: 80, rows: 24 });
+  await m.press('?');
+  let f = await m.waitFor((x) => /┏━ Help/.test(x) && /lines 1–\d+ of \d+/.test(x), 'help at its top');
+  const total = Number(/lines \d+–\d+ of (\d+)/.exec(f)![1]);
+  assert.ok(!f.includes('Legend'), 'the legend is below the fold');
+  await m.press(KEY.down);
+  await m.waitFor((x) => /lines 2–/.test(x), 'one line down');
+  await m.press('\u001b[6~');
+  await m.waitFor((x) => !/lines [12]–/.test(x), 'a page down');
+  await m.press('\u001b[F');
+  f = await m.waitFor((x) => new RegExp(`–${total} of ${total}`).test(x), 'the end');
+  assert.match(f, /Legend/);
+  await m.press('\u001b[H');
+  await m.waitFor((x) => /lines 1–/.test(x), 'the top again');
+  await m.press(KEY.esc);
+  await m.waitFor((x) => !/┏━ Help/.test(x), 'closed');
+});
+
+test('a replay that ended says so; p does nothing misleading; r asks to replay it again', async () => {
+  const m = await mount();
+  const st = m.fx.store;
+  st.getState().actions.stopMonitor('end of recording (1,234 events)');
+  st.getState().actions.sourceEnded('end of recording (1,234 events)', true);
+  let f = await m.waitFor((x) => /■ end of recording \(1,234 events\) · r replays it from the start/.test(x), 'ended');
+  assert.ok(!/MONITOR/.test(lineWith(f, '■ end of recording')), 'no MONITOR state beside it');
+  assert.match(lineWith(f, 'events/s'), /– events\/s/, 'no rate shows as live');
+  await m.press('p');
+  f = await m.waitFor((x) => /nothing to pause · r replays it from the start/.test(x), 'p explains');
+  assert.equal(st.getState().monitor.desired, 'off', 'p did not ask MONITOR to come on');
+  assert.ok(!/connecting/.test(f));
+  await m.press('r');
+  await m.waitFor((x) => /replaying from the start/.test(x), 'r');
+  assert.equal(st.getState().restartRequest, 1);
+  assert.equal(st.getState().ended, undefined);
+});
+
+test('while paused the event rate does not show as live', async () => {
+  const m = await mount();
+  await m.press('p');
+  const f = await m.waitFor((x) => /MONITOR paused by you/.test(x), 'paused');
+  assert.match(lineWith(f, 'events/s'), /– events\/s/);
+});
