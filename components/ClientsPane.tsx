@@ -150,6 +150,14 @@ function ClientLine({
   readonly focused: boolean;
   readonly open: boolean;
 }) {
+  if (row.kind === 'folded') {
+    return (
+      <Text wrap="truncate" dimColor>
+        {'   ⋯ '}
+        {clean(row.service === '' ? '(unnamed)' : row.service)}: {row.clients} disconnected connections{row.flagged > 0 ? `, ${row.flagged} flagged` : ''} (D lists them)
+      </Text>
+    );
+  }
   if (row.kind === 'group') {
     const parts = [
       `${row.clients} client${row.clients === 1 ? '' : 's'}${row.nodes > 1 ? ` on ${row.nodes} nodes` : ''}`,

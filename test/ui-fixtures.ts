@@ -91,7 +91,11 @@ export function makeFixture(opts: { presets?: string[]; showSelf?: boolean; colu
     store.getState().actions.published(view, [node]);
   };
 
-  const all = Object.values(CLIENTS);
+  // Short-lived connections of a cron job: listed once, gone by the next poll.
+  const cron = Array.from({ length: opts.shortLived ?? 0 }, (_, i) =>
+    line({ id: 100 + i, addr: `10.0.0.9:${9000 + i}`, name: `cleanup-cron-${'bcdfg'[i % 5]}${'hjklm'[Math.floor(i / 5) % 5]}x7q`, age: 1, idle: 0, cmd: 'scan', user: 'default', 'lib-name': 'node-redis', 'lib-ver': '1.6.0' }),
+  );
+  const all = [...Object.values(CLIENTS), ...cron];
   session.applyPoll({ startedAt: T0, at: T0, clients: all });
   session.tick(T0);
   const events: MonitorEvent[] = [];
@@ -109,7 +113,7 @@ export function makeFixture(opts: { presets?: string[]; showSelf?: boolean; colu
   }
   session.ingest(events, T0 + 1000);
   // The batch job has gone by the second poll: it stays, marked disconnected.
-  session.applyPoll({ startedAt: T0 + 2000, at: T0 + 2000, clients: all.filter((c) => c !== CLIENTS.batch) });
+  session.applyPoll({ startedAt: T0 + 2000, at: T0 + 2000, clients: Object.values(CLIENTS).filter((c) => c !== CLIENTS.batch) });
   publish(T0 + 2000);
   /** Changes what the node reports (a failed poll, say) and publishes it. */
   const setNode = (patch: Partial<typeof node>, at = T0 + 2000): void => {

@@ -116,3 +116,20 @@ test('while paused the event rate does not show as live', async () => {
   const f = await m.waitFor((x) => /MONITOR paused by you/.test(x), 'paused');
   assert.match(lineWith(f, 'events/s'), /– events\/s/);
 });
+
+test('a service’s disconnected connections fold into one row under the live ones; D lists them', async () => {
+  const m = await mount({ shortLived: 12, columns: 140, rows: 36 });
+  let f = m.frame();
+  assert.match(f, /⋯ cleanup-cron: 12 disconnected connections \(D lists them\)/);
+  assert.ok(!f.includes('10.0.0.9:9000'), 'no row per disconnected connection');
+  assert.ok(f.indexOf('orders-writer') < f.indexOf('⋯ cleanup-cron'), 'live connections first');
+  assert.match(lineWith(f, 'batch-job'), /gone/, 'a lone disconnected connection keeps its row');
+  await m.press('D');
+  f = await m.waitFor((x) => x.includes('10.0.0.9:9000') && !x.includes('⋯ cleanup-cron'), 'listed');
+  await m.press('D');
+  await m.waitFor((x) => x.includes('⋯ cleanup-cron') && !x.includes('10.0.0.9:9000'), 'folded again');
+  // Grouped by service, the folded row closes its group.
+  await m.press('g');
+  f = await m.waitFor((x) => /by service name/.test(x), 'grouped');
+  assert.match(f, /▾ cleanup-cron 12 clients · 0 connected/);
+});

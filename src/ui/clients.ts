@@ -119,7 +119,9 @@ export type ClientRow =
       /** Nodes its connections are to (a cluster client holds one per node). */
       readonly nodes: number;
     }
-  | { readonly kind: 'client'; readonly id: string; readonly client: ClientView };
+  | { readonly kind: 'client'; readonly id: string; readonly client: ClientView }
+  /** A service's disconnected connections in one line (`D` lists them one by one). */
+  | { readonly kind: 'folded'; readonly id: string; readonly service: string; readonly clients: number; readonly flagged: number };
 
 export interface ClientRowsInput {
   readonly clients: readonly ClientView[];
@@ -131,6 +133,33 @@ export interface ClientRowsInput {
   readonly delimiter?: string;
   /** Only these services' connections (a finding's, from the findings pane); undefined: all. */
   readonly services?: readonly string[];
+  /** Fold a service's disconnected connections into one row when it has several (the default). */
+  readonly foldGone?: boolean;
+}
+
+/**
+ * Rows for some clients in order: each one, except that a service's disconnected connections, when
+ * it has more than one, become one `folded` row after the others (57 short-lived connections of a
+ * cron job must not bury the live ones). A lone disconnected connection keeps its row.
+ */
+function clientRowsOf(list: readonly ClientView[], fold: boolean): ClientRow[] {
+  if (!fold) return list.map((c) => ({ kind: 'client', id: c.key, client: c }));
+  const gone = new Map<string, ClientView[]>();
+  for (const c of list) {
+    if (c.connected) continue;
+    const k = serviceOfClient(c);
+    let g = gone.get(k);
+    if (!g) gone.set(k, (g = []));
+    g.push(c);
+  }
+  const folded = new Set<ClientView>();
+  for (const g of gone.values()) if (g.length > 1) for (const c of g) folded.add(c);
+  const rows: ClientRow[] = list.filter((c) => !folded.has(c)).map((c) => ({ kind: 'client', id: c.key, client: c }));
+  const many = [...gone].filter(([, g]) => g.length > 1).sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]));
+  for (const [service, g] of many) {
+    rows.push({ kind: 'folded', id: `folded:${service}`, service, clients: g.length, flagged: g.filter(isFlagged).length });
+  }
+  return rows;
 }
 
 /** Clients that show: not our own connections (unless asked), and touching a passing key. */
@@ -152,8 +181,9 @@ export function buildClientRows(input: ClientRowsInput): { rows: ClientRow[]; sh
   // The count the status bar and the export give too.
   const { connected } = connectedClients(input.clients, input.showSelf);
   const list = visibleClients(input.clients, input.filters, input.showSelf, input.delimiter, input.services).sort(compareClients(input.sort));
+  const fold = input.foldGone ?? false;
   if (input.grouping === 'none') {
-    return { rows: list.map((c) => ({ kind: 'client', id: c.key, client: c })), shown: list.length, total, connected };
+    return { rows: clientRowsOf(list, fold), shown: list.length, total, connected };
   }
   const groups = new Map<string, ClientView[]>();
   for (const c of list) {
@@ -175,7 +205,7 @@ export function buildClientRows(input: ClientRowsInput): { rows: ClientRow[]; sh
       nodes.add((c as ClientView & { node?: string }).node);
     }
     rows.push({ kind: 'group', id: `group:${label}`, label, clients: members.length, connected, opsPerSec: ops, flagged, nodes: nodes.size });
-    for (const c of members) rows.push({ kind: 'client', id: c.key, client: c });
+    rows.push(...clientRowsOf(members, fold));
   }
   return { rows, shown: list.length, total, connected };
 }

@@ -116,6 +116,7 @@ export const KEYMAP: readonly Binding[] = [
   // The clients table.
   { keys: ['s'], label: 's', help: 'Sort the clients by the next column', section: 'Table', modes: ['normal'], hint: 'sort', run: (c) => c.ui.cycleSort() },
   { keys: ['S'], label: 'S', help: 'Reverse the sort order', section: 'Table', modes: ['normal'], run: (c) => c.ui.reverseSort() },
+  { keys: ['D'], label: 'D', help: 'Fold a service\'s disconnected connections into one row (the default), or list each', section: 'Table', modes: ['normal'], run: (c) => c.ui.toggleFoldGone() },
   { keys: ['g'], label: 'g', help: 'Group clients: service name, IP, library, none', section: 'Table', modes: ['normal'], hint: 'group', run: (c) => c.ui.cycleGrouping() },
 
   // The inventory.

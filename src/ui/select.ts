@@ -26,6 +26,8 @@ export interface SelectInput {
     readonly nodeFilter?: NodeFilter;
     /** The clients narrowed to some services (Enter on a finding). */
     readonly services?: ServiceNarrowing;
+    /** A service's disconnected connections folded into one row (`D` lists them). */
+    readonly foldGone?: boolean;
   };
   /** A cluster's nodes, and the view narrowed to some of them (the store's; absent in bare inputs). */
   readonly nodes?: readonly NodeStatus[];
@@ -71,11 +73,11 @@ export function selectView(s: SelectInput): SessionView {
 }
 
 const clientRowsMemo = memoLast(
-  (clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, sort: SortSpec, grouping: Grouping, delimiter: string, services: ServiceNarrowing | undefined) =>
-    buildClientRows({ clients, filters, showSelf, sort, grouping, delimiter, services: services?.services }),
+  (clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, sort: SortSpec, grouping: Grouping, delimiter: string, services: ServiceNarrowing | undefined, foldGone: boolean) =>
+    buildClientRows({ clients, filters, showSelf, sort, grouping, delimiter, services: services?.services, foldGone }),
 );
 export const selectClientRows = (s: SelectInput): { rows: ClientRow[]; shown: number; total: number; connected: number } =>
-  clientRowsMemo(selectView(s).clients, s.ui.filters, s.ui.showSelf, s.ui.sort, s.ui.grouping, s.ui.delimiter, s.ui.services);
+  clientRowsMemo(selectView(s).clients, s.ui.filters, s.ui.showSelf, s.ui.sort, s.ui.grouping, s.ui.delimiter, s.ui.services, s.ui.foldGone ?? false);
 
 const visibleMemo = memoLast((clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, delimiter: string, services: ServiceNarrowing | undefined) =>
   visibleClients(clients, filters, showSelf, delimiter, services?.services),

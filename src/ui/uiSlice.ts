@@ -61,6 +61,8 @@ export interface UiState {
   readonly services?: ServiceNarrowing;
   /** First line the help overlay shows (it scrolls). */
   readonly helpScroll: number;
+  /** A service's disconnected connections folded into one row (the default; `D` lists them). */
+  readonly foldGone: boolean;
 }
 
 export type PromptKind = 'filter' | 'export' | 'plan';
@@ -116,6 +118,8 @@ export interface UiActions {
   narrowServices(n: ServiceNarrowing | undefined): void;
   /** Scroll the help overlay by `delta` lines ('first'/'last': to an end). */
   scrollHelp(delta: number | 'first' | 'last'): void;
+  /** `D`: fold disconnected connections into their service, or list them one by one. */
+  toggleFoldGone(): void;
 }
 
 export interface UiSlice extends UiState {
@@ -368,6 +372,10 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
     toggleNodesView() {
       patch({ nodesView: !get().ui.nodesView, help: false });
     },
+    toggleFoldGone() {
+      const fold = !get().ui.foldGone;
+      patch({ foldGone: fold, message: fold ? 'disconnected connections folded into their service (D lists them)' : 'every disconnected connection listed (D folds them)' });
+    },
     narrowServices(n) {
       const ui = get().ui;
       patch({ services: n, selection: { ...ui.selection, clients: undefined } });
@@ -399,6 +407,7 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
     quit: false,
     nodesView: false,
     helpScroll: 0,
+    foldGone: true,
     actions,
   };
 }
