@@ -1,9 +1,12 @@
-// Live completeness under load (issue 2): a valkey-server on loopback, `valkey-cli monitor` and the
-// headless engine (the real CLI, its own process) both attached, then `valkey-benchmark -P 16 -c 20`.
-// Reports how many of the benchmark's commands each MONITOR consumer saw, and the peak `omem` the
-// server held for the engine's MONITOR connection while the storm ran (sampled from CLIENT LIST).
-// Target: the engine counts >= 99% of what valkey-cli receives, with omem staying near zero.
-// Usage: node --import tsx bench/live-monitor.ts [REQUESTS=2000000]
+// Live completeness under load (issues 2 and 9): a valkey-server on loopback, `valkey-cli monitor`
+// and the headless CLI (its own process: the main thread and a collector worker that reads MONITOR,
+// parses and aggregates) both attached, then `redis-benchmark -P 16 -c 20` (or valkey-benchmark).
+// Reports how many of the benchmark's commands each MONITOR consumer saw, the peak `omem` the
+// server held for our MONITOR connection while the storm ran, whether a safety hold closed it
+// (sampled from CLIENT LIST every 100 ms: a hold during the storm would cost events), the lines the
+// collector dropped, and the CLI's peak RSS.
+// Target: the CLI counts >= 99% of what valkey-cli receives, with omem staying near zero.
+// Usage: node --import tsx bench/live-monitor.ts [REQUESTS=2000000] [redis-benchmark|valkey-benchmark]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +16,7 @@ import { createClient } from 'redis';
 import { startServer, waitFor } from '../test/helpers/servers.ts';
 
 const requests = Number(process.argv[2] ?? 2_000_000);
+const tool = process.argv[3] ?? 'redis-benchmark';
 const server = await startServer('valkey');
 const dir = mkdtempSync(join(tmpdir(), 'recon-live-'));
 const out = join(dir, 'inventory.json');
@@ -32,24 +36,34 @@ const engine = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--url'
 });
 let engineStderr = '';
 engine.stderr!.on('data', (d) => (engineStderr += d));
+const engineExited = new Promise<number | null>((r) => engine.once('exit', (code) => r(code)));
 
 const monitorLines = async (): Promise<string[]> =>
   String(await probe.sendCommand(['CLIENT', 'LIST'])).split('\n').filter((l) => / flags=O /.test(l));
 await waitFor(async () => (await monitorLines()).length === 2, 'both MONITOR consumers attached', 20_000);
 
 let peakOmem = 0;
+let samples = 0;
+let closedSamples = 0;
 let sampling = true;
+let peakRssKb = 0;
 const sampler = (async () => {
   while (sampling) {
-    for (const l of await monitorLines()) {
-      if (/ name=redis-recon-monitor-/.test(l)) peakOmem = Math.max(peakOmem, Number(/ omem=(\d+)/.exec(l)?.[1] ?? 0));
+    const ours = (await monitorLines()).find((l) => / name=redis-recon-monitor-/.test(l));
+    samples++;
+    if (ours === undefined) closedSamples++;
+    else peakOmem = Math.max(peakOmem, Number(/ omem=(\d+)/.exec(ours)?.[1] ?? 0));
+    try {
+      peakRssKb = Math.max(peakRssKb, Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${engine.pid}/status`, 'utf8'))?.[1] ?? 0));
+    } catch {
+      /* exited */
     }
     await new Promise((r) => setTimeout(r, 100));
   }
 })();
 
 const t0 = Date.now();
-const bench = spawn('valkey-benchmark', ['-p', String(server.port), '-P', '16', '-c', '20', '-n', String(requests / 2), '-r', '100000', '-t', 'set,get', '-q'], {
+const bench = spawn(tool, ['-h', '127.0.0.1', '-p', String(server.port), '-P', '16', '-c', '20', '-n', String(requests / 2), '-r', '100000', '-t', 'set,get', '-q'], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 let benchOut = '';
@@ -60,8 +74,9 @@ await new Promise((r) => setTimeout(r, 2000)); // let both consumers drain
 sampling = false;
 await sampler;
 
+if (engine.exitCode !== null) console.error(`the CLI exited early (${engine.exitCode}): ${engineStderr.trim()}`);
 engine.kill('SIGINT');
-await new Promise((r) => engine.once('exit', r));
+await engineExited;
 cli.kill('SIGINT');
 const inv = JSON.parse(readFileSync(out, 'utf8'));
 let engineCount = 0;
@@ -70,13 +85,18 @@ for (const c of inv.clients) engineCount += (c.commands.SET ?? 0) + (c.commands.
 console.log(
   JSON.stringify({
     requests,
+    tool,
     benchSeconds,
     benchmark: benchOut.split(/\r|\n/).filter((l) => l.includes('requests per second')).map((l) => l.trim()),
     valkeyCliLines: cliCount,
     engineEvents: engineCount,
     ratio: Number((engineCount / cliCount).toFixed(4)),
     peakEngineOmemBytes: peakOmem,
+    monitorClosedSamples: `${closedSamples} of ${samples}`,
+    monitorOnSeconds: inv.window.monitorOnSeconds,
+    droppedLines: inv.window.droppedLines,
     unparsed: inv.window.unparsedLines,
+    peakRssMiB: Math.round(peakRssKb / 1024),
     engineSummary: engineStderr.trim().split('\n').at(-1),
   }),
 );

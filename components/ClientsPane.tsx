@@ -1,10 +1,13 @@
 // The clients table, after the field notes' table (client, name, lib, lib ver, user) plus age, idle,
-// last command, ops/s, reads and writes. Flagged libraries get a mark; departed clients stay, dimmed.
+// last command, ops/s, net/s (bytes in and out), reads and writes. Flagged libraries get a mark; departed clients
+// stay, dimmed. Ops/s and bytes/s come from CLIENT LIST's counters where the server prints them
+// (the bytes column shows only then); reads and writes from MONITOR. The pane's title line says
+// which lens each comes from, and `~` marks an estimate (MONITOR sampled).
 import { useRef } from 'react';
 import { Text } from 'ink';
 import { useShallow } from 'zustand/react/shallow';
 import { ageSeconds, idleSeconds, type ClientView } from '../src/analysis/session.ts';
-import { GROUPING_LABEL, SORT_KEYS, isFlagged, type ClientRow } from '../src/ui/clients.ts';
+import { GROUPING_LABEL, SORT_KEYS, bytesOf, isFlagged, type ClientRow } from '../src/ui/clients.ts';
 import { formatCount, formatDuration, formatRate } from '../src/ui/format.ts';
 import { fitColumns, scrollWindow, type Column, type PlacedColumn } from '../src/ui/layout.ts';
 import { memoLast, selectClientRows, selectNodeRows } from '../src/ui/select.ts';
@@ -16,7 +19,7 @@ import { HeaderLine, Line, type Cell } from './Cells.tsx';
 import { Pane } from './Pane.tsx';
 import { theme, verdictMark } from './theme.ts';
 
-type ColId = 'flag' | 'addr' | 'node' | 'name' | 'lib' | 'libVer' | 'user' | 'age' | 'idle' | 'cmd' | 'ops' | 'reads' | 'writes';
+type ColId = 'flag' | 'addr' | 'node' | 'name' | 'lib' | 'libVer' | 'user' | 'age' | 'idle' | 'cmd' | 'ops' | 'net' | 'reads' | 'writes';
 
 const COLUMNS: readonly Column<ColId>[] = [
   { id: 'flag', title: '', width: 1, priority: 0 },
@@ -29,6 +32,9 @@ const COLUMNS: readonly Column<ColId>[] = [
   { id: 'idle', title: 'IDLE', width: 6, align: 'right', priority: 2 },
   { id: 'cmd', title: 'LAST CMD', width: 9, min: 8, max: 20, priority: 5, grow: 1 },
   { id: 'ops', title: 'OPS/S', width: 6, align: 'right', priority: 0 },
+  // Bytes in + out per second. Shown only where the server prints the counters; at 80 columns it
+  // stays with ops/s. Values are at most 4 characters (1.6k, 123M).
+  { id: 'net', title: 'NET/S', width: 5, align: 'right', priority: 1 },
   { id: 'reads', title: 'READS', width: 6, align: 'right', priority: 2 },
   { id: 'writes', title: 'WRITES', width: 6, align: 'right', priority: 2 },
 ];
@@ -37,8 +43,11 @@ const COLUMNS: readonly Column<ColId>[] = [
 const NODE_COLUMN: Column<ColId> = { id: 'node', title: 'NODE', width: 7, min: 6, max: 22, priority: 4 };
 const CLUSTER_COLUMNS: readonly Column<ColId>[] = [...COLUMNS.slice(0, 2), NODE_COLUMN, ...COLUMNS.slice(2)];
 
-/** The cells of one client's row; age and idle at `now` (views carry times, not ages). */
-export function clientCells(c: ClientView, now: number): Partial<Record<ColId, Cell | string>> {
+/**
+ * The cells of one client's row; age and idle at `now` (views carry times, not ages). `sampled`:
+ * MONITOR runs in a duty cycle, so its rate is an estimate (marked `~`); counters never are.
+ */
+export function clientCells(c: ClientView, now: number, opts: { readonly sampled?: boolean } = {}): Partial<Record<ColId, Cell | string>> {
   const v = verdictMark(c.library?.verdict);
   const flagged = isFlagged(c);
   const age = ageSeconds(c, now);
@@ -57,7 +66,10 @@ export function clientCells(c: ClientView, now: number): Partial<Record<ColId, C
     age: age !== undefined ? formatDuration(age) : '-',
     idle: !c.connected ? { text: 'gone', color: theme.muted } : idle !== undefined ? formatDuration(idle) : '-',
     cmd: c.lastCommand ?? '',
-    ops: { text: formatRate(c.opsPerSec), bold: c.opsPerSec > 0 },
+    ops: c.counterRates
+      ? { text: formatRate(c.counterRates.commands), bold: c.counterRates.commands > 0 }
+      : { text: `${opts.sampled && c.opsPerSec > 0 ? '~' : ''}${formatRate(c.opsPerSec)}`, bold: c.opsPerSec > 0 },
+    net: bytesOf(c) !== undefined ? formatCount(bytesOf(c)!) : '-',
     reads: { text: formatCount(c.reads), color: c.reads > 0 ? theme.read : undefined },
     writes: { text: formatCount(c.writes), color: c.writes > 0 ? theme.write : undefined },
   };
@@ -78,11 +90,13 @@ export function ClientsPane({
   readonly clock?: () => number;
 }) {
   const now = useNow(1000, clock);
-  const { rows, shown, total, connected, sort, grouping, selected, detail, anyFilter, nodeLabels } = useRecon(
+  const { rows, shown, total, connected, sort, grouping, selected, detail, anyFilter, nodeLabels, counters, sampled } = useRecon(
     useShallow((s) => {
       const r = selectClientRows(s);
       return {
         nodeLabels: s.nodes.length > 1 ? labelsMemo(selectNodeRows(s)) : undefined,
+        counters: s.nodes.some((n) => n.lenses?.counters === 'on'),
+        sampled: s.monitor.mode === 'sampled',
         rows: r.rows,
         shown: r.shown,
         total: r.total,
@@ -98,7 +112,7 @@ export function ClientsPane({
   const start = useRef(0);
   const inner = Math.max(1, width - 2);
   const lines = Math.max(1, height - 3);
-  const cols = fitColumns(nodeLabels ? CLUSTER_COLUMNS : COLUMNS, inner - 1);
+  const cols = fitColumns((nodeLabels ? CLUSTER_COLUMNS : COLUMNS).filter((c) => counters || c.id !== 'net'), inner - 1);
 
   let sel = rows.findIndex((r) => r.kind === 'client' && r.id === selected);
   if (sel < 0) sel = rows.findIndex((r) => r.kind === 'client');
@@ -112,6 +126,9 @@ export function ClientsPane({
     `${connected} connected`,
     `sort ${SORT_KEYS[sort.column].title} ${sort.desc ? '↓' : '↑'}`,
     grouping !== 'none' ? `by ${GROUPING_LABEL[grouping]}` : '',
+    // Which lens each figure comes from.
+    counters ? 'ops/s net/s: CLIENT LIST counters' : sampled ? 'ops/s ~ sampled MONITOR, estimated' : '',
+    sampled ? 'R/W: seen in MONITOR samples' : '',
     rows.length > lines ? `${start.current + 1}-${Math.min(rows.length, start.current + lines)}/${rows.length} rows` : '',
   ]
     .filter(Boolean)
@@ -127,7 +144,9 @@ export function ClientsPane({
             : ' No clients yet: waiting for the first CLIENT LIST.'}
         </Text>
       ) : (
-        visible.map((r) => <ClientLine key={r.id} row={r} cols={cols} selected={r.id === rows[sel]?.id} focused={focused} open={r.id === detail} now={now} nodeLabels={nodeLabels} />)
+        visible.map((r) => (
+          <ClientLine key={r.id} row={r} cols={cols} selected={r.id === rows[sel]?.id} focused={focused} open={r.id === detail} now={now} sampled={sampled} nodeLabels={nodeLabels} />
+        ))
       )}
     </Pane>
   );
@@ -141,10 +160,12 @@ function ClientLine({
   open,
   now,
   nodeLabels,
+  sampled,
 }: {
   readonly nodeLabels?: ReadonlyMap<string, string>;
   readonly row: ClientRow;
   readonly now: number;
+  readonly sampled: boolean;
   readonly cols: readonly PlacedColumn<ColId>[];
   readonly selected: boolean;
   readonly focused: boolean;
@@ -180,7 +201,7 @@ function ClientLine({
   return (
     <Line
       columns={cols}
-      cells={nodeLabels ? { ...clientCells(c, now), node: nodeLabels.get((c as ClientView & { node?: string }).node ?? '') ?? '' } : clientCells(c, now)}
+      cells={nodeLabels ? { ...clientCells(c, now, { sampled }), node: nodeLabels.get((c as ClientView & { node?: string }).node ?? '') ?? '' } : clientCells(c, now, { sampled })}
       pointer={selected ? (open ? '▶' : '›') : ' '}
       inverse={selected && focused}
       bold={selected && !focused}

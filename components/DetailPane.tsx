@@ -1,5 +1,7 @@
 // One client in full: who it is, what commands it sends, and the prefixes and keys it reads and
 // writes (only passing ones while filters are active). ↑/↓ step to the previous or next client.
+// Each figure says its lens: CLIENT LIST counters, MONITOR (with its estimate when sampled), the
+// last commands polls caught (`cmd=`), and SLOWLOG/COMMANDLOG entries.
 import { Box, Text } from 'ink';
 import { useShallow } from 'zustand/react/shallow';
 import { ageSeconds, idleSeconds, type ClientView } from '../src/analysis/session.ts';
@@ -8,6 +10,8 @@ import { isFlagged } from '../src/ui/clients.ts';
 import { keyPasses, patternMayPassAny } from '../src/ui/filters.ts';
 import { formatBytes, formatCount, formatDuration, formatMs, formatRate } from '../src/ui/format.ts';
 import { selectActive } from '../src/ui/select.ts';
+import { clientEstimate, clientScale } from '../src/analysis/lenses.ts';
+import type { NodeStatus } from '../src/collect/protocol.ts';
 import { clean, fit, wrapText } from '../src/ui/text.ts';
 import { useRecon } from './context.tsx';
 import { useNow } from './hooks.ts';
@@ -25,8 +29,14 @@ export function DetailPane({
   readonly focused: boolean;
   readonly clock?: () => number;
 }) {
-  const { client, active, delimiter } = useRecon(
-    useShallow((s) => ({ client: s.view.clients.find((c) => c.key === s.ui.detail), active: selectActive(s), delimiter: s.ui.delimiter })),
+  const { client, active, delimiter, nodes, monitorMode } = useRecon(
+    useShallow((s) => ({
+      client: s.view.clients.find((c) => c.key === s.ui.detail),
+      active: selectActive(s),
+      delimiter: s.ui.delimiter,
+      nodes: s.nodes,
+      monitorMode: s.monitor.mode,
+    })),
   );
   const now = useNow(1000, clock);
   const inner = Math.max(1, width - 2);
@@ -46,7 +56,7 @@ export function DetailPane({
     <Pane title="Detail" info={`${title} · ↑↓ other clients · Esc closes`} focused={focused} width={width} height={height}>
       <Box flexDirection="row">
         <Box width={idW} flexDirection="column" marginRight={1}>
-          <Identity client={client} width={idW} lines={lines} now={now} />
+          <Identity client={client} width={idW} lines={lines} now={now} nodes={nodes} monitorOff={monitorMode === 'off'} />
         </Box>
         <Box width={cmdW} flexDirection="column" marginRight={1}>
           <Commands client={client} width={cmdW} lines={lines} />
@@ -68,7 +78,21 @@ function Field({ label, children, width }: { readonly label: string; readonly ch
   );
 }
 
-function Identity({ client: c, width, lines, now }: { readonly client: ClientView; readonly width: number; readonly lines: number; readonly now: number }) {
+function Identity({
+  client: c,
+  width,
+  lines,
+  now,
+  nodes,
+  monitorOff,
+}: {
+  readonly client: ClientView;
+  readonly width: number;
+  readonly lines: number;
+  readonly now: number;
+  readonly nodes: readonly NodeStatus[];
+  readonly monitorOff: boolean;
+}) {
   const v = verdictMark(c.library?.verdict);
   const lib = c.libName === undefined ? '(server does not report it)' : c.libName === '' ? '(none sent)' : `${c.libName} ${c.libVer ?? ''}`;
   const age = ageSeconds(c, now);
@@ -81,7 +105,7 @@ function Identity({ client: c, width, lines, now }: { readonly client: ClientVie
     ['state', c.connected ? `connected${c.flags ? `  flags ${c.flags}` : ''}` : `gone (last seen ${formatMs(Math.max(0, now - c.lastSeen))} ago)`],
     ['age', `${age !== undefined ? formatDuration(age) : '-'}  idle ${c.connected && idle !== undefined ? formatDuration(idle) : '-'}`],
     ['last cmd', c.lastCommand ?? '-'],
-    ['traffic', `${formatCount(c.events)} cmds  ${formatRate(c.opsPerSec)}/s  R ${formatCount(c.reads)}  W ${formatCount(c.writes)}`],
+    ...lensRows(c, nodes, now, monitorOff),
     ['seen', `first ${formatMs(Math.max(0, now - c.firstSeen))} ago${c.listed ? '' : '  (MONITOR only)'}`],
     ['out buf', formatBytes(c.omem)],
   ];
@@ -120,20 +144,76 @@ function Identity({ client: c, width, lines, now }: { readonly client: ClientVie
   );
 }
 
+/**
+ * Each lens in its own rows: CLIENT LIST counters (totals over the window, per second over the last
+ * poll interval), what MONITOR saw, and, sampled, its estimate: never one in place of the other.
+ */
+function lensRows(c: ClientView, nodes: readonly NodeStatus[], now: number, monitorOff: boolean): Array<[string, string]> {
+  const rows: Array<[string, string]> = [];
+  // Where the server prints no counters, no row: the status bar says which lenses run.
+  if (c.counters && c.counterRates) {
+    rows.push(['counters', `${formatCount(c.counters.commands)} cmds  ${formatRate(c.counterRates.commands)}/s`]);
+    rows.push(['net', `in ${formatBytes(c.counters.netIn)}  out ${formatBytes(c.counters.netOut)}`]);
+  }
+  const scale = c.events > 0 ? clientScale(c, nodes, now) : undefined;
+  const seen = `${formatCount(c.events)} seen  R ${formatCount(c.reads)} W ${formatCount(c.writes)}`;
+  rows.push(['MONITOR', monitorOff && c.events === 0 ? 'off' : scale === undefined ? `${seen}  ${formatRate(c.opsPerSec)}/s` : seen]);
+  if (scale !== undefined) rows.push(['estimate', `~${formatCount(clientEstimate(c, scale).events)} (sampled ×${scale.toFixed(1)})`]);
+  return rows;
+}
+
 function Commands({ client, width, lines }: { readonly client: ClientView; readonly width: number; readonly lines: number }) {
   const total = client.commands.reduce((s, [, n]) => s + n, 0);
   const max = client.commands[0]?.[1] ?? 0;
   const barW = Math.max(0, Math.min(10, width - 22));
   const nameW = Math.max(4, width - barW - 8);
+  // The cheaper lenses get the lower part when they saw anything: the last commands polls caught,
+  // and the command-log entries (newest first).
+  const sampled = client.sampledCommands ?? [];
+  const logged = [...(client.logged?.recent ?? [])].reverse();
+  const logLabel = client.logged?.lens === 'commandlog' ? 'COMMANDLOG' : 'SLOWLOG';
+  const body = Math.max(0, lines - 1);
+  // MONITOR's list keeps at least half (or all it needs); each lens section is a heading and at
+  // least one row, or nothing.
+  const wantS = sampled.length ? sampled.length + 1 : 0;
+  const wantL = logged.length ? logged.length + 1 : 0;
+  const monitorNeeds = Math.max(1, client.commands.length);
+  const room = Math.max(0, body - Math.min(monitorNeeds, Math.ceil(body / 2)));
+  let sampledLines = wantL === 0 ? Math.min(wantS, room) : Math.min(wantS, Math.max(2, Math.ceil(room / 2)));
+  if (sampledLines < 2) sampledLines = 0;
+  let logLines = Math.min(wantL, room - sampledLines);
+  if (logLines < 2) logLines = 0;
+  const monitorLines = Math.max(0, body - sampledLines - logLines);
   return (
     <>
-      <Text bold>
-        Commands <Text dimColor>({formatCount(total)} seen)</Text>
+      <Text bold wrap="truncate">
+        Commands <Text dimColor>(MONITOR: {formatCount(total)} seen)</Text>
       </Text>
-      {client.commands.length === 0 ? <Text dimColor>none seen (MONITOR off?)</Text> : null}
-      {client.commands.slice(0, Math.max(0, lines - 1)).map(([name, n]) => (
+      {client.commands.length === 0 ? <Text dimColor>none seen by MONITOR</Text> : null}
+      {client.commands.slice(0, monitorLines).map(([name, n]) => (
         <Text key={name} wrap="truncate">
           {fit(name, nameW)} <Text bold>{fit(formatCount(n), 6, 'right')}</Text> <Text color={theme.read}>{heatBar(n, max, barW)}</Text>
+        </Text>
+      ))}
+      {sampledLines > 0 ? (
+        <Text bold wrap="truncate">
+          Last cmd <Text dimColor>(CLIENT LIST, polls)</Text>
+        </Text>
+      ) : null}
+      {sampled.slice(0, Math.max(0, sampledLines - 1)).map(([name, n]) => (
+        <Text key={`s${name}`} wrap="truncate">
+          {fit(name, nameW)} <Text bold>{fit(formatCount(n), 6, 'right')}</Text>
+        </Text>
+      ))}
+      {logLines > 0 ? (
+        <Text bold wrap="truncate">
+          {logLabel} <Text dimColor>({formatCount(client.logged?.entries ?? 0)} entries)</Text>
+        </Text>
+      ) : null}
+      {logged.slice(0, Math.max(0, logLines - 1)).map((e) => (
+        <Text key={`l${e.kind}${e.id}`} wrap="truncate">
+          {fit(`${e.command} ${e.keys.join(' ')}`, Math.max(4, width - 9))}{' '}
+          <Text dimColor>{fit(e.kind === 'slow' ? `${formatCount(e.value)}µs` : formatBytes(e.value), 8, 'right')}</Text>
         </Text>
       ))}
     </>

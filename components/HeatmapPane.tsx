@@ -44,8 +44,10 @@ const KEYSPACE_COLUMNS: readonly Column<ColId>[] = [
 ];
 
 export function HeatmapPane({ width, height, focused }: { readonly width: number; readonly height: number; readonly focused: boolean }) {
-  const { rows, top, drill, selected, filtered, delimiter, keyspace, monitorRan } = useRecon(
+  const { rows, top, drill, selected, filtered, delimiter, sampled, keyspace, monitorRan } = useRecon(
     useShallow((s) => ({
+      // Every figure here is MONITOR's: sampled, they are what its windows saw.
+      sampled: s.monitor.mode === 'sampled',
       delimiter: s.ui.delimiter,
       rows: selectHeatRows(s),
       top: selectTopKeys(s),
@@ -80,6 +82,7 @@ export function HeatmapPane({ width, height, focused }: { readonly width: number
     filtered ? 'filtered' : '',
     keyspaceBadge(keyspace?.summary),
     rows.length > prefixLines ? `${start.current + 1}-${Math.min(rows.length, start.current + prefixLines)}/${rows.length}` : `${rows.length} pattern${rows.length === 1 ? '' : 's'}`,
+    sampled ? 'MONITOR samples: counts seen' : '',
   ]
     .filter(Boolean)
     .join(' · ');

@@ -8,6 +8,7 @@ import { memoLast, selectNodeRows } from '../src/ui/select.ts';
 import type { NodeRow } from '../src/ui/nodes.ts';
 import { formatBytes, formatCount, formatMs, formatRate } from '../src/ui/format.ts';
 import { clean } from '../src/ui/text.ts';
+import { lensSummary, type LensName } from '../src/analysis/lenses.ts';
 import { useRecon } from './context.tsx';
 import { useNow } from './hooks.ts';
 import { theme } from './theme.ts';
@@ -16,13 +17,25 @@ const productName = (n: 'redis' | 'valkey'): string => (n === 'valkey' ? 'Valkey
 
 /** Counted once per published view, not per frame. */
 const countMemo = memoLast(connectedClients);
+const lensMemo = memoLast(lensSummary);
+
+/** The lenses as the status bar names them, in this order. */
+const LENS_LABELS: ReadonlyArray<readonly [LensName, string]> = [
+  ['counters', 'counters'],
+  ['lastCommand', 'cmd='],
+  ['slowlog', 'slowlog'],
+  ['commandlog', 'commandlog'],
+  ['commandstats', 'commandstats'],
+  ['errorstats', 'errorstats'],
+];
 
 export function StatusBar({ clock }: { readonly clock?: () => number }) {
   const now = useNow(1000, clock);
-  const { endpoint, server, poll, monitor, stream, notices, count, nodes, columns, narrowed, target, ended } = useRecon(
+  const { endpoint, server, poll, monitor, stream, notices, count, nodes, columns, narrowed, lenses, target, ended } = useRecon(
     useShallow((s) => ({
       target: s.target,
       ended: s.ended,
+      lenses: lensMemo(s.nodes),
       // A cluster (or a recording of one): one row per node, for the per-node summary.
       nodes: s.nodes.length > 1 || s.cluster ? selectNodeRows(s) : undefined,
       columns: s.ui.viewport.columns,
@@ -99,6 +112,12 @@ export function StatusBar({ clock }: { readonly clock?: () => number }) {
           <MonitorState monitor={monitor} now={now} />
         )}
         {nodes ? <MonitorCount rows={nodes} /> : null}
+        {LENS_LABELS.some(([k]) => lenses[k] === 'on') ? (
+          <Text dimColor>
+            {' · '}
+            {LENS_LABELS.filter(([k]) => lenses[k] === 'on').map(([, label]) => label).join(' · ')}
+          </Text>
+        ) : null}
         {'  '}
         {/* Paused, stopped or ended, nothing flows: a rate would read as live. */}
         <Text bold>{monitor.phase === 'on' && monitor.desired === 'on' && !ended ? formatRate(stream.eventsPerSec) : '–'}</Text>
@@ -225,6 +244,13 @@ export function monitorWords(m: MonitorStatus, now: number): { icon: string; lab
   const time = `${elapsed}${budget}`;
   const reason = m.reason ? clean(m.reason) : '';
   if (m.phase === 'error') return { icon: '✖', label: 'error', color: theme.bad, detail: reason };
+  // Sampled: on for a while in every period; between windows it is waiting, not paused.
+  if (m.desired === 'on' && m.mode === 'sampled' && m.sample && (m.phase === 'on' || m.hold === 'duty')) {
+    const label = `sampled ${sampleText(m.sample)}`;
+    return m.phase === 'on'
+      ? { icon: '◐', label, color: theme.good, detail: `on · ${time}` }
+      : { icon: '◐', label, color: theme.good, detail: `between samples · ${time}` };
+  }
   if (m.desired === 'on') {
     if (m.phase === 'on') return { icon: '●', label: 'on', color: theme.good, detail: time };
     if (m.phase === 'reconnecting') return { icon: '◌', label: 'reconnecting', color: theme.warn, detail: reason };
@@ -246,6 +272,9 @@ export function monitorWords(m: MonitorStatus, now: number): { icon: string; lab
   // The key is the dashboard's to mention: the same reason reaches headless summaries, which have no keys.
   return { icon: '■', label: byBudget ? 'stopped by its budget' : 'stopped', color: theme.bad, detail: `${reason} · ${time}${byBudget ? ' · p for another' : ''}` };
 }
+
+/** A duty cycle as people write it: `10s/60s`. */
+export const sampleText = (d: { readonly onMs: number; readonly periodMs: number }): string => `${Math.round(d.onMs / 1000)}s/${Math.round(d.periodMs / 1000)}s`;
 
 function MonitorState({ monitor, now }: { readonly monitor: MonitorStatus; readonly now: number }) {
   const w = monitorWords(monitor, now);

@@ -63,6 +63,8 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
     endpoint: source.endpoint,
     now: source.now,
     monitor: config.monitor,
+    // Sampled applies to a live server; a recording or capture is what it is.
+    ...(source.kind === 'live' ? { monitorMode: config.monitorMode } : {}),
     monitorBudgetMs: config.monitorBudgetMs,
     monitorMaxOmemBytes: config.monitorMaxOmemBytes,
     presets: config.prefixes,

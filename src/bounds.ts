@@ -59,3 +59,29 @@ export const PENDING_LINES_MAX = 2_000_000;
 export const PENDING_CHARS_MAX = 256 * 1024 * 1024;
 /** Longest line a capture may hold; beyond it the line is cut (and counted unparsed). */
 export const LINE_CHARS_MAX = 64 * 1024 * 1024;
+
+/**
+ * The cheaper lenses than MONITOR (issue 13): what they keep and how much they read per poll.
+ * - SLOWLOG/COMMANDLOG: at most LOG_READ_MAX entries per read (the server keeps 128 by default);
+ *   the newest LOG_ENTRIES_KEPT per node for the export, LOG_RECENT_PER_CLIENT per client.
+ * - CLIENT LIST `cmd=`: distinct last commands sampled per client.
+ */
+export const LENS_BOUNDS = {
+  logReadMax: 128,
+  logEntriesKept: 256,
+  logRecentPerClient: 8,
+  loggedCommandsPerClient: 32,
+  /** Keys kept per log entry (a SLOWLOG entry holds at most 32 arguments anyway). */
+  logKeysPerEntry: 8,
+  sampledCommandsPerClient: 32,
+  /** Commands kept from INFO commandstats (servers have a few hundred at most). */
+  commandStats: 512,
+  errorStats: 128,
+} as const;
+
+/**
+ * Sampled MONITOR (`--monitor sampled`): on this long in every period by default (`--monitor-sample`
+ * changes it), and a window ends early once it has read this many lines, so a burst cannot make
+ * one window cost more than about this much of the server's output.
+ */
+export const SAMPLED_MONITOR = { onMs: 10_000, periodMs: 60_000, linesPerWindow: 1_000_000 } as const;

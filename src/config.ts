@@ -7,6 +7,7 @@ import bytes from 'bytes';
 import { formatForPath, planFormatForPath } from './export/formats.ts';
 import { expandHome } from './paths.ts';
 import { describeArgvError } from './flagErrors.ts';
+import { SAMPLED_MONITOR } from './bounds.ts';
 
 export interface TlsConfig {
   readonly enabled: boolean;
@@ -33,7 +34,16 @@ export interface Config {
   readonly pollIntervalMs: number;
   readonly flushIntervalMs: number;
   readonly delimiter: string;
+  /** MONITOR runs at all (`monitorMode` is not 'off'). */
   readonly monitor: boolean;
+  /**
+   * `on`: MONITOR runs continuously (guarded); `sampled`: in a duty cycle (`monitorSample`), its
+   * counts scaled to the window and marked estimated; `off`: never. The cheaper lenses (CLIENT LIST
+   * counters, SLOWLOG/COMMANDLOG, INFO commandstats/errorstats) run in every mode.
+   */
+  readonly monitorMode: MonitorMode;
+  /** The sampled duty cycle: on for `onMs` in every `periodMs`. */
+  readonly monitorSample: { readonly onMs: number; readonly periodMs: number };
   /** Stop MONITOR after this much time with it on; undefined = no budget. */
   readonly monitorBudgetMs?: number;
   /** Pause MONITOR when the server buffers more than this for our connection (its `omem`). */
@@ -77,6 +87,17 @@ export interface Config {
   readonly version: boolean;
 }
 
+export type MonitorMode = 'off' | 'sampled' | 'on';
+export const MONITOR_MODES: readonly MonitorMode[] = ['off', 'sampled', 'on'];
+/**
+ * The default: MONITOR sampled. Its cost to the server scales with the server's throughput for as
+ * long as it runs (the docs show throughput halving); sampled, that cost is paid a sixth of the
+ * time and each window is capped, while the counters, logs and command statistics keep every
+ * client's ops/s and bytes/s and the server's command mix exact all the time. See the README's
+ * "Is it safe on production?".
+ */
+export const DEFAULT_MONITOR_MODE: MonitorMode = 'sampled';
+
 export type ConfigResult = { ok: true; config: Config } | { ok: false; error: string };
 
 /** Every setting, with the flag, the variable and the help line: the one source for parsing, help and .env.example. */
@@ -94,7 +115,9 @@ export const SETTINGS = [
   { flag: 'poll-interval', env: 'RECON_POLL_INTERVAL', arg: 'DURATION', help: 'CLIENT LIST and INFO poll interval (default 2s).' },
   { flag: 'flush-interval', env: 'RECON_FLUSH_INTERVAL', arg: 'DURATION', help: 'How often buffered MONITOR events are applied to the store (default 250ms).' },
   { flag: 'delimiter', env: 'RECON_DELIMITER', arg: 'TEXT', help: 'Key prefix delimiter (default ":").' },
-  { flag: 'no-monitor', env: 'RECON_NO_MONITOR', arg: null, help: 'Do not run MONITOR: CLIENT LIST and INFO only.' },
+  { flag: 'monitor', env: 'RECON_MONITOR', arg: 'off|sampled|on', help: 'MONITOR: sampled (default: a duty cycle, counts scaled and marked estimated), on (continuously, guarded) or off. CLIENT LIST counters, SLOWLOG/COMMANDLOG and INFO commandstats/errorstats run in every mode.' },
+  { flag: 'monitor-sample', env: 'RECON_MONITOR_SAMPLE', arg: 'ON/PERIOD', help: 'Sampled MONITOR\'s duty cycle: on for ON in every PERIOD (default 10s/60s).' },
+  { flag: 'no-monitor', env: 'RECON_NO_MONITOR', arg: null, help: 'Same as --monitor off (kept for scripts).' },
   { flag: 'monitor-budget', env: 'RECON_MONITOR_BUDGET', arg: 'DURATION', help: 'Stop MONITOR after this long (e.g. 10m). Default: no limit.' },
   { flag: 'monitor-max-omem', env: 'RECON_MONITOR_MAX_OMEM', arg: 'SIZE', help: 'Pause MONITOR when the server buffers more than this for it (default 32MB).' },
   { flag: 'monitor-unguarded', env: 'RECON_MONITOR_UNGUARDED', arg: null, help: 'Where CLIENT LIST does not show our MONITOR connection (some proxies hide it), the buffer guard is blind and MONITOR runs 10s in every minute; this runs it continuously, accepting that risk.' },
@@ -237,6 +260,9 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
   const delimiter = str('delimiter', 'RECON_DELIMITER') ?? ':';
   if (delimiter.length === 0) errors.push('--delimiter must not be empty');
 
+  const monitorMode = resolveMonitorMode(values, env, errors);
+  const monitorSample = parseSample(str('monitor-sample', 'RECON_MONITOR_SAMPLE'), errors);
+
   const tlsEnabled = target.tls || bool('tls', 'REDIS_TLS');
   const config: Config = {
     endpoint: target.endpoint,
@@ -261,7 +287,9 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
     pollIntervalMs: duration('poll-interval', 'RECON_POLL_INTERVAL', 2000)!,
     flushIntervalMs: duration('flush-interval', 'RECON_FLUSH_INTERVAL', 250)!,
     delimiter,
-    monitor: !bool('no-monitor', 'RECON_NO_MONITOR'),
+    monitor: monitorMode !== 'off',
+    monitorMode,
+    monitorSample,
     monitorBudgetMs: duration('monitor-budget', 'RECON_MONITOR_BUDGET'),
     monitorMaxOmemBytes: maxOmem ?? 32 * 1024 * 1024,
     monitorUnguarded: bool('monitor-unguarded', 'RECON_MONITOR_UNGUARDED'),
@@ -304,6 +332,48 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
   }
   if (errors.length > 0) return { ok: false, error: errors.join('; ') };
   return { ok: true, config };
+}
+
+/**
+ * `--monitor` beats `--no-monitor` only when they agree; both flags saying different things is an
+ * error. Then RECON_MONITOR, then RECON_NO_MONITOR, then the default.
+ */
+function resolveMonitorMode(values: Record<string, unknown>, env: Env, errors: string[]): MonitorMode {
+  const check = (raw: string, where: string): MonitorMode | undefined => {
+    const m = raw.trim().toLowerCase();
+    if ((MONITOR_MODES as readonly string[]).includes(m)) return m as MonitorMode;
+    errors.push(`${where}: "${raw}" is not one of ${MONITOR_MODES.join(', ')}`);
+    return undefined;
+  };
+  const flag = typeof values.monitor === 'string' ? check(values.monitor, '--monitor') : undefined;
+  const noFlag = values['no-monitor'] === true;
+  if (flag !== undefined && noFlag && flag !== 'off') {
+    errors.push(`--no-monitor and --monitor ${flag} disagree: pick one`);
+    return 'off';
+  }
+  if (flag !== undefined) return flag;
+  if (noFlag) return 'off';
+  const fromEnv = env.RECON_MONITOR;
+  if (fromEnv !== undefined && fromEnv !== '') return check(fromEnv, 'RECON_MONITOR') ?? DEFAULT_MONITOR_MODE;
+  if (TRUE.has((env.RECON_NO_MONITOR ?? '').toLowerCase())) return 'off';
+  return DEFAULT_MONITOR_MODE;
+}
+
+/** `10s/60s`: on for 10 s in every 60 s. On at least 1 s, the period longer than that, at most a day. */
+function parseSample(text: string | undefined, errors: string[]): { onMs: number; periodMs: number } {
+  const fallback = { onMs: SAMPLED_MONITOR.onMs, periodMs: SAMPLED_MONITOR.periodMs };
+  if (text === undefined) return fallback;
+  const [onText, periodText, ...rest] = text.split('/');
+  const on = onText !== undefined ? parseDuration(onText) : undefined;
+  const period = periodText !== undefined ? parseDuration(periodText) : undefined;
+  if (rest.length > 0 || on === undefined || period === undefined) {
+    errors.push(`--monitor-sample: "${text}" is not ON/PERIOD (try 10s/60s)`);
+    return fallback;
+  }
+  if (on < 1000) errors.push('--monitor-sample: MONITOR must stay on at least 1s per period');
+  else if (period <= on) errors.push(`--monitor-sample: the period (${ms(period)}) must be longer than the time on (${ms(on)}); use --monitor on to run it continuously`);
+  else if (period > 24 * 60 * 60 * 1000) errors.push('--monitor-sample: the period may be at most 1d');
+  return { onMs: on, periodMs: period };
 }
 
 function parseSpeed(text: string, errors: string[]): number | 'max' {

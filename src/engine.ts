@@ -85,6 +85,7 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
     ...(spec.kind === 'live'
       ? { keyspace: { rate: config.keyspaceRate, sample: config.keyspaceSample, run: store.getState().keyspace.desired === 'on' } }
       : {}),
+    ...(config.monitorMode === 'sampled' ? { sample: config.monitorSample } : {}),
   });
 
   let feed: CaptureFeed | undefined;

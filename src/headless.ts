@@ -43,6 +43,8 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
   const store = createReconStore({
     endpoint: source.endpoint,
     monitor: config.monitor,
+    // Sampled applies to a live server; a recording or capture is what it is.
+    ...(source.kind === 'live' ? { monitorMode: config.monitorMode } : {}),
     monitorBudgetMs: config.monitorBudgetMs,
     monitorMaxOmemBytes: config.monitorMaxOmemBytes,
     now,

@@ -37,6 +37,10 @@ export interface MonitorStatus {
   readonly guard: NodeMonitor['guard'];
   /** When and why MONITOR was held off (per node when there are several). */
   readonly offPeriods: readonly OffPeriod[];
+  /** `--monitor`: on, sampled or off (absent: on, or off when never wanted). */
+  readonly mode?: 'on' | 'sampled' | 'off';
+  /** Sampled MONITOR's duty cycle, as the nodes report it. */
+  readonly sample?: NonNullable<NodeMonitor['sample']>;
 }
 
 export interface StreamCounts {
@@ -123,6 +127,8 @@ export interface ReconActions {
 export interface StoreOptions {
   endpoint: string;
   monitor: boolean;
+  /** `--monitor` (on, sampled, off); `monitor` alone means on or off. */
+  monitorMode?: 'on' | 'sampled' | 'off';
   monitorBudgetMs?: number;
   monitorMaxOmemBytes: number;
   now?: () => number;
@@ -251,8 +257,9 @@ export function createReconStore(opts: StoreOptions): ReconStore {
       monitor: {
         desired: opts.monitor ? 'on' : 'off',
         phase: 'off',
-        reason: opts.monitor ? undefined : 'off (--no-monitor)',
-        ...(opts.monitor ? {} : { desiredReason: 'off (--no-monitor)' }),
+        reason: opts.monitor ? undefined : 'off (--monitor off)',
+        ...(opts.monitor ? {} : { desiredReason: 'off (--monitor off)' }),
+        mode: opts.monitorMode ?? (opts.monitor ? 'on' : 'off'),
         onBeforeMs: 0,
         budgetMs: opts.monitorBudgetMs,
         maxOmem: opts.monitorMaxOmemBytes,
@@ -323,7 +330,15 @@ function summarizeStream(nodes: readonly NodeStatus[]): StreamCounts {
  * on-time of the node that ran longest (the wall time MONITOR was on), the largest buffer.
  */
 function summarizeMonitor(m: MonitorStatus, nodes: readonly NodeStatus[], nowMs: number): MonitorStatus {
-  const base = { desired: m.desired, desiredReason: m.desiredReason, budgetMs: m.budgetMs, maxOmem: m.maxOmem };
+  const sample = nodes.find((n) => n.monitor.sample)?.monitor.sample ?? m.sample;
+  const base = {
+    desired: m.desired,
+    desiredReason: m.desiredReason,
+    budgetMs: m.budgetMs,
+    maxOmem: m.maxOmem,
+    ...(m.mode ? { mode: m.mode } : {}),
+    ...(sample ? { sample } : {}),
+  };
   if (nodes.length === 0) {
     return {
       ...base,

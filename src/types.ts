@@ -1,5 +1,19 @@
 // Plain values that cross module boundaries. Parsers produce them, the session aggregates them,
 // the store publishes them, the UI and exports read them. No behaviour lives here.
+import type { RawLogEntry } from './parse/commandLog.ts';
+
+/** Whether a lens runs on a node: not tried yet, running, not on this server, or refused (ACL, proxy). */
+export type LensState = 'pending' | 'on' | 'absent' | 'refused';
+
+/** What one poll read of the server's command logs (SLOWLOG, or COMMANDLOG where it exists). */
+export interface PollLogs {
+  /** New entries since the previous read, oldest first. */
+  readonly entries: readonly RawLogEntry[];
+  readonly slowlog: LensState;
+  readonly commandlog: LensState;
+  /** Entries that came and went between reads (a short log, or a reset), over the run. */
+  readonly missed: number;
+}
 
 /** One line of a CLIENT LIST (or CLIENT INFO) reply. */
 export interface ClientInfo {
@@ -30,6 +44,13 @@ export interface ClientInfo {
   readonly libVer?: string;
   /** Output buffer memory the server holds for this client, bytes. */
   readonly omem: number;
+  /**
+   * The per-connection counters as printed (`tot-cmds`, `tot-net-in`, `tot-net-out`: Valkey 8.0+,
+   * recent Redis); absent where the server does not print them. Read while the line is parsed.
+   */
+  readonly totCmds?: string;
+  readonly totNetIn?: string;
+  readonly totNetOut?: string;
   /** Every field exactly as printed, including ones this version of the tool does not know. */
   readonly fields: Readonly<Record<string, string>>;
 }
@@ -109,6 +130,17 @@ export interface PollResult {
   readonly info: Record<string, string>;
   /** INFO commandstats as parsed, when the server answered it. */
   readonly commandstats?: Record<string, string>;
+  /** INFO errorstats as parsed, when the server answered it. */
+  readonly errorstats?: Record<string, string>;
+  /** Whether INFO commandstats and errorstats answer on this server. */
+  readonly stats?: { readonly commandstats: LensState; readonly errorstats: LensState };
+  /** The command logs read with this poll. */
+  readonly logs?: PollLogs;
+  /**
+   * Commands redis-recon itself had sent on this node when INFO commandstats was read, by their
+   * commandstats name (`client|list`, `info`, `monitor`): taken out of the command mix.
+   */
+  readonly ownCalls?: Readonly<Record<string, number>>;
   /** Round trip of a PING sent with the poll (ms). */
   readonly rttMs?: number;
   /** The CLIENT LIST reply as sent, for recordings (parsers improve; the text stays true). */

@@ -49,7 +49,7 @@ test('a cluster in the dashboard: per-node status, n/N narrowing, the nodes view
   })();
 
   const env = ['env', '-u', 'CI', '-u', 'CONTINUOUS_INTEGRATION', 'TERM=xterm-256color'];
-  const cmd = [...env, process.execPath, ...CLI, '--url', c.url].map((a) => `'${a}'`).join(' ');
+  const cmd = [...env, process.execPath, ...CLI, '--url', c.url, '--monitor', 'on'].map((a) => `'${a}'`).join(' ');
   term.start(['sh', '-c', `${cmd}; echo "EXITED:$?"; sleep 30`], { cwd: ROOT, columns: 80, rows: 24 });
 
   // 80 columns: the cluster in one run of glyphs, MONITOR on the three primaries.

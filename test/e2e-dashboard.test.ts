@@ -56,7 +56,7 @@ test('the dashboard in a terminal: keys, filters, grouping, sort, help, quit', {
   })();
 
   const env = ['env', '-u', 'CI', '-u', 'CONTINUOUS_INTEGRATION', 'TERM=xterm-256color'];
-  const cmd = [...env, process.execPath, ...CLI, '--url', `redis://127.0.0.1:${port}`, '--prefix', 'app:', '--prefix', 'orders:']
+  const cmd = [...env, process.execPath, ...CLI, '--url', `redis://127.0.0.1:${port}`, '--monitor', 'on', '--prefix', 'app:', '--prefix', 'orders:']
     .map((a) => `'${a}'`)
     .join(' ');
   term.start(['sh', '-c', `${cmd}; echo "EXITED:$?"; sleep 30`], { cwd: ROOT });

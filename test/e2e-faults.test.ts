@@ -53,7 +53,7 @@ function dashboard(name: string, args: string[], password = 'e2e-faults-pw') {
   const term = terminal(`faults-${name}`);
   const exitFile = join(dir, `${name}.exit`);
   const pidFile = join(dir, `${name}.pid`);
-  term.start(['env', '-u', 'CI', '-u', 'CONTINUOUS_INTEGRATION', 'TERM=xterm-256color', process.execPath, LEADER, exitFile, pidFile, process.execPath, ...CLI, '--url', server.url, ...args], {
+  term.start(['env', '-u', 'CI', '-u', 'CONTINUOUS_INTEGRATION', 'TERM=xterm-256color', process.execPath, LEADER, exitFile, pidFile, process.execPath, ...CLI, '--url', server.url, '--monitor', 'on', ...args], {
     cwd: ROOT,
     env: { REDIS_PASSWORD: password, RECON_ENV_FILE: '/nonexistent/.env' },
   });

@@ -14,7 +14,8 @@ import { inventoryOf } from '../src/export/exportFile.ts';
 import { freePort, startServer, waitFor, type ServerKind, type TestServer } from './helpers/servers.ts';
 
 function configFor(url: string, extra: string[] = []): Config {
-  const r = resolveConfig(['--url', url, '--poll-interval', '200ms', '--flush-interval', '50ms', ...extra], {});
+  // MONITOR continuously (the default samples it): these tests follow every line.
+  const r = resolveConfig(['--url', url, '--monitor', 'on', '--poll-interval', '200ms', '--flush-interval', '50ms', ...extra], {});
   if (!r.ok) throw new Error(r.error);
   return r.config;
 }

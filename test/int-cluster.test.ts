@@ -44,7 +44,7 @@ type Service = keyof typeof SERVICES;
 const AUDIT = { target: 'elasticache-valkey-cluster' };
 
 function configFor(args: string[], env: Record<string, string> = { REDIS_PASSWORD: PASSWORD }): Config {
-  const r = resolveConfig(['--poll-interval', '300ms', '--flush-interval', '100ms', ...args], env);
+  const r = resolveConfig(['--monitor', 'on', '--poll-interval', '300ms', '--flush-interval', '100ms', ...args], env);
   if (!r.ok) throw new Error(r.error);
   return r.config;
 }

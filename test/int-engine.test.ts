@@ -13,7 +13,8 @@ import { startServer, waitFor, type ServerKind, type TestServer } from './helper
 const REDIS_PKG_VERSION = (await import('redis/package.json', { with: { type: 'json' } })).default.version as string;
 
 function configFor(url: string, extra: string[] = [], env: Record<string, string> = {}): Config {
-  const r = resolveConfig(['--url', url, '--poll-interval', '200ms', '--flush-interval', '50ms', ...extra], env);
+  // MONITOR continuously (the default samples it): these tests follow every line.
+  const r = resolveConfig(['--url', url, '--monitor', 'on', '--poll-interval', '200ms', '--flush-interval', '50ms', ...extra], env);
   if (!r.ok) throw new Error(r.error);
   return r.config;
 }

@@ -143,7 +143,7 @@ describe('live faults against valkey 8.0 (counts, recovery, attribution)', { con
     const server = await startServer('valkey', ['--enable-debug-command', 'yes']);
     const out = join(dir, 'stalls.json');
     try {
-      const run = startCli(['--url', server.url, '--headless', '--duration', '25s', '--poll-interval', '250ms', '--export', out]);
+      const run = startCli(['--url', server.url, '--monitor', 'on', '--headless', '--duration', '25s', '--poll-interval', '250ms', '--export', out]);
       await waitFor(() => ours(server, 'monitor'), 'MONITOR on', 30_000);
       const traffic = startTraffic(server, 'traffic');
       const t0 = Date.now();
@@ -226,7 +226,7 @@ describe('live faults against valkey 8.0 (counts, recovery, attribution)', { con
     const server = await startServer('valkey');
     const out = join(dir, 'kills.json');
     try {
-      const run = startCli(['--url', server.url, '--headless', '--duration', '11s', '--poll-interval', '250ms', '--export', out]);
+      const run = startCli(['--url', server.url, '--monitor', 'on', '--headless', '--duration', '11s', '--poll-interval', '250ms', '--export', out]);
       await waitFor(() => ours(server, 'monitor'), 'MONITOR on', 30_000);
       const traffic = startTraffic(server, 'killed-traffic');
       await sleep(1500);
@@ -485,7 +485,7 @@ describe('signals, bad files, a full disk', { concurrency: 3 }, () => {
     test(`headless, ${sig}: the recording is finished, the export written, exit ${code}`, async (t) => {
       const rec = join(dir, `${sig}.jsonl.gz`);
       const out = join(dir, `${sig}.json`);
-      const run = startCli(['--url', server.url, '--headless', '--duration', '10m', '--connect-timeout', '15s', '--poll-interval', '250ms', '--record', rec, '--export', out]);
+      const run = startCli(['--url', server.url, '--monitor', 'on', '--headless', '--duration', '10m', '--connect-timeout', '15s', '--poll-interval', '250ms', '--record', rec, '--export', out]);
       await waitForStopHandlers(run.child.pid!);
       await waitFor(() => ours(server, 'monitor'), 'MONITOR on', 30_000);
       await sleep(1200);

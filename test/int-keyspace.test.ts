@@ -217,7 +217,7 @@ describe('keyspace sampler on a keyspace that changes during the scan', () => {
       }
     })();
     const out = join(dir, 'churn.json');
-    const run = await runCli(['--url', server.url, '--headless', '--keyspace', '--keyspace-rate', '10000', '--export', out]);
+    const run = await runCli(['--url', server.url, '--headless', '--keyspace', '--keyspace-rate', '10000', '--monitor', 'on', '--export', out]);
     running = false;
     await churn;
     assert.equal(run.code, 0, run.stderr);

@@ -28,11 +28,14 @@ function cli(args: string[], input?: string): Promise<{ code: number; stderr: st
 
 const json = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
 
-/** What must match between a live export and its replay: everything but wall-clock ages. */
+/**
+ * What must match between a live export and its replay: everything but wall-clock ages, and what
+ * the command logs said (a recording keeps polls and MONITOR, not SLOWLOG).
+ */
 function comparable(inv: { clients: Array<Record<string, unknown>>; prefixes: unknown; topKeys: unknown; window: { monitorEvents: number }; summary: unknown }) {
   return {
     clients: inv.clients
-      .map(({ ageSeconds: _a, idleSeconds: _i, ...rest }) => rest)
+      .map(({ ageSeconds: _a, idleSeconds: _i, loggedCommands: _l, ...rest }) => rest)
       .sort((a, b) => String(a.id ?? a.addr).localeCompare(String(b.id ?? b.addr))),
     prefixes: inv.prefixes,
     topKeys: inv.topKeys,
@@ -78,7 +81,7 @@ describe('record and replay', () => {
     const rec = join(dir, 'session.jsonl.gz');
     const live = join(dir, 'live.json');
     const replayed = join(dir, 'replayed.json');
-    const run = await withTraffic(() => cli(['--url', server.url, '--headless', '--duration', '2s', '--export', live, '--record', rec]));
+    const run = await withTraffic(() => cli(['--url', server.url, '--monitor', 'on', '--headless', '--duration', '2s', '--export', live, '--record', rec]));
     assert.equal(run.code, 0, run.stderr);
     const replay = await cli(['--replay', rec, '--speed', 'max', '--headless', '--export', replayed]);
     assert.equal(replay.code, 0, replay.stderr);

@@ -188,3 +188,23 @@ test('Markdown rolls up by service: one row per service and library version, eac
   assert.equal(md.split(reason).length - 1, 1, 'the explanation is written once');
   assert.match(md, /\| billing \| 2 \|/, 'services identified: pods of one deployment are one service');
 });
+
+test('likely not cluster-aware: one node that answered MOVED, unless the client reads the slot map or follows ASK', async () => {
+  const { notClusterAware } = await import('../src/export/inventory.ts');
+  type Node = Parameters<typeof notClusterAware>[1][number];
+  const node = (id: string, moved: number): Node =>
+    ({ id, addr: `127.0.0.1:${id}`, role: 'primary', primary: null, slots: id === 'a' ? '0-8191' : '8192-16383', state: 'up', why: null, connected: 1,
+      monitor: { phase: 'on', reason: null, onSeconds: 1, events: 1, offPeriods: [] }, redirects: { moved, ask: 0, lens: 'INFO errorstats (server-wide)' } }) as Node;
+  const client = (name: string, at: string, commands: Record<string, number>): ExportClient => ({ name, node: at, commands }) as unknown as ExportClient;
+  const nodes = [node('a', 12), node('b', 0)];
+  const clients = [
+    client('plain-client', 'a', { get: 5, set: 5 }),
+    // ioredis' topology refresher: one connection, on one node, reading the slot map.
+    client('ioredis-cluster(refresher):io-cluster', 'a', { 'cluster|slots': 3 }),
+    client('redirected-by-ask', 'a', { asking: 1, get: 1 }),
+    client('everywhere', 'a', { get: 1 }),
+    client('everywhere', 'b', { get: 1 }),
+    client('quiet-node', 'b', { get: 1 }),
+  ];
+  assert.deepEqual(notClusterAware(clients, nodes), [{ name: 'plain-client', node: 'a', connections: 1, moved: 12 }]);
+});

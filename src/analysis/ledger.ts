@@ -32,6 +32,10 @@ import { ClientActivity } from './activity.ts';
 import { ClientAtomicity } from './atomicity.ts';
 import { NEW_CONNECTION_COMMANDS, SETUP_COMMANDS, type Announced } from './identity.ts';
 import type { ClientView } from './views.ts';
+import { BoundedCounter } from './boundedCounter.ts';
+import { LENS_BOUNDS } from '../bounds.ts';
+import type { LogKind } from '../parse/commandLog.ts';
+import { addressKey } from '../parse/clientList.ts';
 
 /** One CLIENT LIST (+ INFO) poll: a PollResult (src/pipeline.ts) fits. */
 export interface PollInput {
@@ -77,8 +81,61 @@ export interface ClientRecord {
   sharedDb?: number;
   /** Identity the connection announced in MONITOR (CLIENT SETNAME/SETINFO, HELLO SETNAME). */
   announced?: Announced;
+  /** CLIENT LIST's `tot-cmds`/`tot-net-in`/`tot-net-out`, summed over the window (Valkey 8+). */
+  counters?: CounterState;
+  /** Last commands (`cmd=`) seen in polls that found it active, with how many polls. */
+  sampled?: BoundedCounter;
+  /** What the command logs (SLOWLOG, COMMANDLOG) recorded of it. */
+  logged?: LoggedState;
+  /**
+   * How much of its life sampled MONITOR watched: from when the ledger first heard of it (ours, and
+   * the node's cumulative MONITOR on-time then) until the poll that saw it leave. Only when the
+   * session has an on-clock (live, MONITOR sampled).
+   */
+  cover?: { from: number; onFrom: number; to?: number; onTo?: number };
   dirty: boolean;
   view?: ClientView;
+}
+
+/**
+ * One connection's counters: totals over the window, the last reading, the rate over the last
+ * interval. Flat numbers, updated in place: read for every listed connection at every poll.
+ */
+export interface CounterState {
+  commands: number;
+  netIn: number;
+  netOut: number;
+  /** Our clock: counting began (the window's first poll, or when it opened, if later). */
+  readonly from: number;
+  lastCommands: number;
+  lastNetIn: number;
+  lastNetOut: number;
+  lastAt: number;
+  /** Per second over the interval between its last two polls. */
+  rateCommands: number;
+  rateNetIn: number;
+  rateNetOut: number;
+}
+
+/** One command-log entry as a client's detail shows it. */
+export interface LoggedEntry {
+  readonly kind: LogKind;
+  readonly id: number;
+  /** Ms, the server's clock. */
+  readonly at: number;
+  /** µs for `slow`, bytes for `large-request`/`large-reply`. */
+  readonly value: number;
+  readonly command: string;
+  readonly keys: readonly string[];
+}
+
+export interface LoggedState {
+  /** Which log: SLOWLOG, or COMMANDLOG where the server has it. */
+  lens: 'slowlog' | 'commandlog';
+  entries: number;
+  readonly commands: BoundedCounter;
+  /** The newest few, oldest first. */
+  recent: LoggedEntry[];
 }
 
 interface Tenancy {
@@ -96,6 +153,11 @@ export interface LedgerOptions {
   readonly isSelf: (info: ClientInfo) => boolean;
   /** A connection left or was forgotten (its open transaction ends with it). */
   readonly onGone: (rec: ClientRecord) => void;
+  /**
+   * The node's cumulative MONITOR on-time now (ms), when MONITOR is sampled: each record notes it
+   * when it begins and ends, so its counts can be scaled by how much of its life MONITOR watched.
+   */
+  readonly monitorClock?: () => { readonly at: number; readonly on: number };
 }
 
 /** CLIENT LIST's age and idle are whole seconds. */
@@ -131,6 +193,8 @@ export class Ledger {
   private latestLine = -Infinity;
   private nextQuietScan = -Infinity;
   private nextEvictionScan = 0;
+  /** Server time of the first poll: the counters' window begins there. */
+  private windowStartServer: number | undefined;
   /** Membership or order changed since the last view. */
   changed = true;
 
@@ -160,6 +224,7 @@ export class Ledger {
     // Without the server's clock, a poll's own duration blurs every time it gives.
     const slack = serverNow === undefined ? Math.max(0, poll.at - poll.startedAt) : 0;
     this.detectRestart(poll, serverAt, slack);
+    this.windowStartServer ??= serverAt;
 
     const present = new Set<ClientRecord>();
     const unixCount = new Map<string, number>();
@@ -278,7 +343,7 @@ export class Ledger {
   }
 
   private created(x: ClientInfo, at: number): ClientRecord {
-    const rec = newRecord(this.keyFor(x.id), x.addrKey, at, -Infinity);
+    const rec = this.stamp(newRecord(this.keyFor(x.id), x.addrKey, at, -Infinity));
     this.records.set(rec.key, rec);
     this.byId.set(x.id, rec);
     this.changed = true;
@@ -302,6 +367,7 @@ export class Ledger {
       rec.listed = true;
       rec.connected = true;
       rec.goneAtServer = undefined;
+      if (rec.cover) rec.cover = { from: rec.cover.from, onFrom: rec.cover.onFrom };
       rec.lastSeen = Math.max(rec.lastSeen, at);
       rec.dirty = true;
     }
@@ -325,8 +391,123 @@ export class Ledger {
       rec.dirty = true;
     }
     if (prev !== undefined && shownChanged(prev, x)) rec.dirty = true;
+    this.countersOf(rec, x, opened, offset, at);
+    this.sampleCommand(rec, x, prev, at);
     rec.lastListedAt = at;
     rec.lastListedServer = serverAt;
+  }
+
+  /**
+   * CLIENT LIST's per-connection counters (Valkey 8+, recent Redis): the deltas between polls,
+   * summed. A connection that opened after the window began counted from 0 when it opened; one
+   * already open counts from the first poll that lists it. A counter going back (reset) counts
+   * from 0 again. A record whose counters did not move stays clean: idle connections cost nothing.
+   */
+  private countersOf(rec: ClientRecord, x: ClientInfo, opened: number, offset: number, at: number): void {
+    if (x.totCmds === undefined) return;
+    const commands = counterOf(x.totCmds);
+    const netIn = counterOf(x.totNetIn);
+    const netOut = counterOf(x.totNetOut);
+    const st = rec.counters;
+    if (st === undefined) {
+      const fresh = this.windowStartServer !== undefined && opened > this.windowStartServer;
+      const from = fresh ? opened - offset : at;
+      const secs = Math.max(1, (at - from) / 1000);
+      rec.counters = {
+        commands: fresh ? commands : 0,
+        netIn: fresh ? netIn : 0,
+        netOut: fresh ? netOut : 0,
+        from,
+        lastCommands: commands,
+        lastNetIn: netIn,
+        lastNetOut: netOut,
+        lastAt: at,
+        rateCommands: fresh ? commands / secs : 0,
+        rateNetIn: fresh ? netIn / secs : 0,
+        rateNetOut: fresh ? netOut / secs : 0,
+      };
+      rec.dirty = true;
+      return;
+    }
+    // A counter going back was reset: it counts from 0 again.
+    const dc = commands >= st.lastCommands ? commands - st.lastCommands : commands;
+    const di = netIn >= st.lastNetIn ? netIn - st.lastNetIn : netIn;
+    const dout = netOut >= st.lastNetOut ? netOut - st.lastNetOut : netOut;
+    if (dc > 0 || di > 0 || dout > 0) {
+      st.commands += dc;
+      st.netIn += di;
+      st.netOut += dout;
+      const secs = (at - st.lastAt) / 1000;
+      if (secs > 0) {
+        st.rateCommands = dc / secs;
+        st.rateNetIn = di / secs;
+        st.rateNetOut = dout / secs;
+      }
+      rec.dirty = true;
+    } else if (st.rateCommands !== 0 || st.rateNetIn !== 0 || st.rateNetOut !== 0) {
+      // Idle since the last poll: its rate falls to 0 once; after that nothing changes.
+      st.rateCommands = 0;
+      st.rateNetIn = 0;
+      st.rateNetOut = 0;
+      rec.dirty = true;
+    }
+    st.lastCommands = commands;
+    st.lastNetIn = netIn;
+    st.lastNetOut = netOut;
+    st.lastAt = at;
+  }
+
+  /**
+   * CLIENT LIST's `cmd=`, sampled: counted for a poll that finds the connection active since the
+   * previous one (its last command changed, or its idle time is shorter than the time since), or
+   * at its first sighting, so an idle connection's last command counts once.
+   */
+  private sampleCommand(rec: ClientRecord, x: ClientInfo, prev: ClientInfo | undefined, at: number): void {
+    const cmd = x.cmd;
+    if (cmd === undefined || cmd === '' || cmd === 'NULL') return;
+    const since = rec.lastListedAt;
+    if (since !== undefined && prev !== undefined && prev.cmd === cmd && x.idle * SECOND >= at - since) return;
+    (rec.sampled ??= new BoundedCounter(LENS_BOUNDS.sampledCommandsPerClient)).add(cmd.toUpperCase());
+    rec.dirty = true;
+  }
+
+  /**
+   * The connection a command-log entry came from: the one holding `addr` at the entry's time (ms,
+   * the server's clock) that had opened by then; among several (ages are whole seconds), the one
+   * with the entry's name. Unix-socket connections all print one address: the one with the name,
+   * or the only one on the socket. Undefined when no connection the ledger knows fits.
+   */
+  findLogged(addr: string, name: string, at: number): ClientRecord | undefined {
+    const key = addressKey(addr, '');
+    if (key === '') return undefined;
+    // Log times and ages are whole seconds: two of slack.
+    const slack = 2 * SECOND;
+    const fits = (r: ClientRecord): boolean =>
+      (r.openedAtServer === undefined || r.openedAtServer <= at + slack) &&
+      (r.goneAtServer === undefined || at <= r.goneAtServer + slack) &&
+      r.firstLine <= at + slack;
+    const named = (r: ClientRecord): string => r.info?.name ?? r.announced?.name ?? '';
+    if (isUnix(key)) {
+      const g = this.unixGroups.get(key);
+      const all = g?.all ?? [];
+      const byName = all.filter((r) => named(r) === name && fits(r));
+      if (byName.length === 1) return byName[0];
+      if (all.length === 1 && fits(all[0]!)) return all[0];
+      const loose = this.unixLoose.get(key);
+      return loose && fits(loose) ? loose : undefined;
+    }
+    const chain = this.byAddr.get(key);
+    if (chain === undefined) return undefined;
+    const candidates = chain.filter((t) => t.from <= at + slack && fits(t.rec)).map((t) => t.rec);
+    if (candidates.length === 0) return undefined;
+    return candidates.findLast((r) => named(r) === name) ?? candidates[candidates.length - 1];
+  }
+
+  /** Notes where MONITOR's on-time stood when a record began (sampled mode). */
+  private stamp(rec: ClientRecord): ClientRecord {
+    const clock = this.opts.monitorClock?.();
+    if (clock) rec.cover = { from: clock.at, onFrom: clock.on };
+    return rec;
   }
 
   /** Unix-socket connections of this poll, by path and database; shared entries follow them. */
@@ -366,6 +547,8 @@ export class Ledger {
   private gone(rec: ClientRecord, serverAt: number): void {
     rec.connected = false;
     rec.goneAtServer = serverAt;
+    const clock = this.opts.monitorClock?.();
+    if (clock && rec.cover) rec.cover = { from: rec.cover.from, onFrom: rec.cover.onFrom, to: Math.max(rec.cover.from, clock.at), onTo: clock.on };
     if (rec.lastListedAt !== undefined) rec.lastSeen = Math.max(rec.lastSeen, rec.lastListedAt);
     rec.dirty = true;
     this.opts.onGone(rec);
@@ -481,7 +664,7 @@ export class Ledger {
     const key = sharedDb !== undefined ? `shared:${addr}#${db}` : `shared:${addr}`;
     let sh = this.sharedEntries.get(key);
     if (sh === undefined) {
-      sh = newRecord(key, addr, nowMs, te);
+      sh = this.stamp(newRecord(key, addr, nowMs, te));
       sh.listed = true;
       sh.sharedDb = sharedDb;
       sh.shared = (inDb ?? g.all).length;
@@ -501,7 +684,7 @@ export class Ledger {
   private provisional(addr: string, from: number, nowMs: number): ClientRecord {
     let key = `addr:${addr}`;
     if (this.records.has(key)) key = `addr:${addr}~${++this.serial}`;
-    const rec = newRecord(key, addr, nowMs, from);
+    const rec = this.stamp(newRecord(key, addr, nowMs, from));
     this.records.set(key, rec);
     this.changed = true;
     // The bound is kept after each batch (Session.ingest), never here: the record being returned
@@ -604,6 +787,12 @@ function newRecord(key: string, addrKey: string, nowMs: number, from: number): C
     setupDone: false,
     activity: new ClientActivity(),
     atomic: new ClientAtomicity(),
+    // Set later, but present from the start: every record keeps one shape (a field added to some
+    // records later makes every access to any record slower: 30,000 of them per poll).
+    counters: undefined,
+    sampled: undefined,
+    logged: undefined,
+    cover: undefined,
     dirty: true,
   };
 }
@@ -618,6 +807,13 @@ function place(chain: Tenancy[], t: Tenancy): void {
 /** At most BOUNDS.connectionsPerAddress tenancies per address: the oldest go. */
 function trim(chain: Tenancy[]): void {
   if (chain.length > BOUNDS.connectionsPerAddress) chain.splice(0, chain.length - BOUNDS.connectionsPerAddress);
+}
+
+/** A counter as printed: a non-negative integer, 0 when missing or unreadable. */
+function counterOf(text: string | undefined): number {
+  if (text === undefined) return 0;
+  const n = Number(text);
+  return Number.isSafeInteger(n) && n >= 0 ? n : 0;
 }
 
 /** INFO's server_time_usec in ms, when the server printed it. */

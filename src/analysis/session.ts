@@ -14,8 +14,13 @@ import type { ClientInfo, CommandClassifier, Classified, MonitorEvent } from '..
 import { countEvent, roundRate, ServerActivity } from './activity.ts';
 import { Atomicity } from './atomicity.ts';
 import { announce, IDENTITY_COMMANDS, isReconConnection, selfTest } from './identity.ts';
-import { Ledger, type ClientRecord, type PollInput } from './ledger.ts';
+import { Ledger, type ClientRecord, type LoggedEntry, type PollInput } from './ledger.ts';
+
+export type { ClientRecord };
 import { buildView, type Auditor, type ClientView, type KeyCount, type SessionView } from './views.ts';
+import type { RawLogEntry } from '../parse/commandLog.ts';
+import { BoundedCounter } from './boundedCounter.ts';
+import { BOUNDS, LENS_BOUNDS } from '../bounds.ts';
 
 export { IDENTITY_COMMANDS } from './identity.ts';
 export type { PollInput } from './ledger.ts';
@@ -26,6 +31,10 @@ export {
   idleSeconds,
   ipOf,
   type Auditor,
+  type CounterFigures,
+  type Lens,
+  type LoggedEntry,
+  type MonitorCover,
   type ClientView,
   type CrossSlotUnits,
   type KeyCount,
@@ -50,6 +59,23 @@ export interface SessionOptions {
    */
   readonly isSelf?: (info: ClientInfo) => boolean;
   readonly audit?: Auditor;
+  /** The node's cumulative MONITOR on-time now (sampled MONITOR): records note it, to scale their counts. */
+  readonly monitorClock?: () => { readonly at: number; readonly on: number };
+  /**
+   * The clock rates are measured on. Sampled MONITOR passes its on-time: rates freeze between
+   * windows instead of decaying, so they stay an estimate of the traffic, not of our sampling.
+   */
+  readonly rateClock?: () => number;
+}
+
+/** One command-log entry as the session keeps it: joined to the connection it came from, if known. */
+export interface LogRecord {
+  readonly lens: 'slowlog' | 'commandlog';
+  readonly entry: LoggedEntry;
+  readonly addr: string;
+  readonly name: string;
+  /** The ledger's record for the connection, when one fits the address and time. */
+  readonly rec: ClientRecord | undefined;
 }
 
 /** Top keys in each published view (the sketch itself keeps BOUNDS.topKeys). */
@@ -64,6 +90,9 @@ export class Session {
   private version = 0;
   private viewedEpoch = 0;
   private clientViews: readonly ClientView[] = [];
+  /** The newest command-log entries (bounded), oldest first, and a count of all joined. */
+  private readonly logs: LogRecord[] = [];
+  logVersion = 0;
 
   constructor(private readonly opts: SessionOptions) {
     this.server = new ServerActivity(opts.delimiter);
@@ -73,7 +102,46 @@ export class Session {
         this.atomic.close(rec);
         if (this.scriptCaller === rec) this.scriptCaller = undefined;
       },
+      ...(opts.monitorClock ? { monitorClock: opts.monitorClock } : {}),
     });
+  }
+
+  /**
+   * Command-log entries (SLOWLOG, COMMANDLOG) read with the latest poll, oldest first: each joined
+   * to the connection that held its address at its time (and had its name), its keys read through
+   * the command table. Only the command and its keys are kept: a logged argument may be a value.
+   */
+  applyLog(entries: readonly RawLogEntry[], lens: 'slowlog' | 'commandlog'): void {
+    if (entries.length === 0) return;
+    for (const e of entries) {
+      const at = e.time * 1000;
+      const c = this.opts.classifier.classify(e.args as string[]);
+      const keys = c.keys.slice(0, LENS_BOUNDS.logKeysPerEntry).map((k) => (k.key.length > BOUNDS.keyLength ? k.key.slice(0, BOUNDS.keyLength) : k.key));
+      const entry: LoggedEntry = { kind: e.kind, id: e.id, at, value: e.value, command: c.command, keys };
+      const rec = this.ledger.findLogged(e.addr, e.name, at);
+      if (rec) {
+        const l = (rec.logged ??= { lens, entries: 0, commands: new BoundedCounter(LENS_BOUNDS.loggedCommandsPerClient), recent: [] });
+        l.lens = lens;
+        l.entries++;
+        l.commands.add(c.command);
+        l.recent.push(entry);
+        if (l.recent.length > LENS_BOUNDS.logRecentPerClient) l.recent.shift();
+        rec.dirty = true;
+      }
+      this.logs.push({ lens, entry, addr: e.addr, name: e.name, rec });
+    }
+    if (this.logs.length > LENS_BOUNDS.logEntriesKept) this.logs.splice(0, this.logs.length - LENS_BOUNDS.logEntriesKept);
+    this.logVersion++;
+  }
+
+  /** The newest command-log entries, oldest first (bounded). */
+  get logEntries(): readonly LogRecord[] {
+    return this.logs;
+  }
+
+  /** Whether a log entry came from redis-recon (this run's or another instance's connection). */
+  static logIsSelf(l: LogRecord): boolean {
+    return l.rec?.self ?? isReconConnection({ name: l.name });
   }
 
   /** The server-wide prefix tree (read in place by the heatmap). */
@@ -130,11 +198,12 @@ export class Session {
 
   /** Advances rates to `nowMs`. */
   tick(nowMs: number): void {
-    this.server.tree.tick(nowMs);
-    this.server.rate.tick(this.server.events, nowMs);
+    const t = this.opts.rateClock?.() ?? nowMs;
+    this.server.tree.tick(t);
+    this.server.rate.tick(this.server.events, t);
     for (const rec of this.ledger.values()) {
       const act = rec.activity;
-      const shown = roundRate(act.rate.tick(act.events, nowMs));
+      const shown = roundRate(act.rate.tick(act.events, t));
       if (shown !== act.shownRate) {
         act.shownRate = shown;
         rec.dirty = true;

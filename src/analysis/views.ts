@@ -4,12 +4,30 @@
 // clock where they are shown (ageSeconds, idleSeconds).
 import type { ClientAuditInput, Finding } from '../audit/findings.ts';
 import type { CrossSlotUnits } from './atomicity.ts';
-import type { ClientRecord } from './ledger.ts';
+import type { ClientRecord, LoggedEntry } from './ledger.ts';
 import { PatternTree, type PatternNames, type PatternTreeReader } from './keyPatterns.ts';
 import { BOUNDS } from '../bounds.ts';
 import type { KeyspaceView } from './keyspaceEstimate.ts';
 
-export type { CrossSlotUnits };
+export type { CrossSlotUnits, LoggedEntry };
+
+/** Where a figure comes from: MONITOR, or one of the cheaper lenses (README, "Lenses"). */
+export type Lens = 'monitor' | 'counters' | 'client-list' | 'slowlog' | 'commandlog' | 'commandstats' | 'errorstats';
+
+/** CLIENT LIST's per-connection counters: commands, bytes in (requests) and out (replies). */
+export interface CounterFigures {
+  readonly commands: number;
+  readonly netIn: number;
+  readonly netOut: number;
+}
+
+/** What sampled MONITOR watched of one client (see ClientRecord.cover): times ours, `on*` the node's MONITOR on-time. */
+export interface MonitorCover {
+  readonly from: number;
+  readonly onFrom: number;
+  readonly to?: number;
+  readonly onTo?: number;
+}
 
 export interface KeyCount {
   readonly key: string;
@@ -82,6 +100,27 @@ export interface ClientView {
    * events land here.
    */
   readonly sharedBy?: number;
+  /**
+   * CLIENT LIST counters summed over the window (lens `counters`): absent where the server does not
+   * print `tot-cmds` (before Valkey 8.0; Redis before the release that added it). `from` is when
+   * counting began (the window's first poll, or the connection's opening if later).
+   */
+  readonly counters?: CounterFigures & { readonly from: number };
+  /** The same counters per second over its last poll interval. */
+  readonly counterRates?: CounterFigures;
+  /** CLIENT LIST `cmd=` at polls that found it active (lens `client-list`): [command, polls], most seen first. */
+  readonly sampledCommands?: ReadonlyArray<readonly [string, number]>;
+  /** What the command logs recorded of it (lens `slowlog` or `commandlog`). */
+  readonly logged?: {
+    readonly lens: 'slowlog' | 'commandlog';
+    readonly entries: number;
+    readonly commands: ReadonlyArray<readonly [string, number]>;
+    readonly recent: readonly LoggedEntry[];
+  };
+  /** Sampled MONITOR only: how much of its life MONITOR watched, to scale its counts (src/analysis/lenses.ts). */
+  readonly cover?: MonitorCover;
+  /** The node it is on, once a collector shipped it to the main thread (src/collect/nodeCore.ts). */
+  readonly node?: string;
   /** Library audit verdict (see src/audit), when the session has an auditor. */
   readonly library?: LibraryAudit;
   /** Migration findings for the chosen target, errors first, when the session has an auditor. */
@@ -178,6 +217,8 @@ export function buildView(rec: ClientRecord, audit: Auditor | undefined, names: 
   const name = info?.name ?? said?.name ?? '';
   const libName = info?.libName ?? said?.libName;
   const libVer = info?.libVer ?? said?.libVer;
+  const sampledCommands = rec.sampled?.entries().map((e) => [e.key, e.count] as const);
+  const loggedCommands = rec.logged?.commands.entries().map((e) => [e.key, e.count] as const);
   const judged = rec.self || rec.shared ? undefined : audit?.({
     name,
     libName,
@@ -190,6 +231,7 @@ export function buildView(rec: ClientRecord, audit: Auditor | undefined, names: 
     crossSlotScripts: at.scripts,
     // Never listed: only a CLIENT SETINFO seen in MONITOR (accepted, so the server has it) tells.
     libraryFieldsShown: info ? info.libName !== undefined : said?.libName !== undefined,
+    ...(sampledCommands || loggedCommands ? { otherLenses: otherLenses(rec, sampledCommands, loggedCommands) } : {}),
   });
   return {
     key: rec.key,
@@ -223,6 +265,15 @@ export function buildView(rec: ClientRecord, audit: Auditor | undefined, names: 
     crossSlotTransactions: at.transactions,
     crossSlotScripts: at.scripts,
     ...(rec.shared ? { sharedBy: rec.shared } : {}),
+    ...(rec.counters
+      ? {
+          counters: { commands: rec.counters.commands, netIn: rec.counters.netIn, netOut: rec.counters.netOut, from: rec.counters.from },
+          counterRates: { commands: rec.counters.rateCommands, netIn: rec.counters.rateNetIn, netOut: rec.counters.rateNetOut },
+        }
+      : {}),
+    ...(sampledCommands ? { sampledCommands } : {}),
+    ...(rec.logged && loggedCommands ? { logged: { lens: rec.logged.lens, entries: rec.logged.entries, commands: loggedCommands, recent: [...rec.logged.recent] } } : {}),
+    ...(rec.cover ? { cover: { ...rec.cover } } : {}),
     ...(judged
       ? {
           library: info || said?.libName !== undefined
@@ -232,6 +283,19 @@ export function buildView(rec: ClientRecord, audit: Auditor | undefined, names: 
         }
       : {}),
   };
+}
+
+/** Commands the cheaper lenses saw it run, for the audit (the log's lens first: it is the more exact). */
+function otherLenses(
+  rec: ClientRecord,
+  sampled: ReadonlyArray<readonly [string, number]> | undefined,
+  logged: ReadonlyArray<readonly [string, number]> | undefined,
+): Array<{ command: string; lens: 'client-list' | 'slowlog' | 'commandlog'; count: number }> {
+  const out: Array<{ command: string; lens: 'client-list' | 'slowlog' | 'commandlog'; count: number }> = [];
+  const logLens = rec.logged?.lens ?? 'slowlog';
+  for (const [command, count] of logged ?? []) out.push({ command, lens: logLens, count });
+  for (const [command, count] of sampled ?? []) out.push({ command, lens: 'client-list', count });
+  return out;
 }
 
 /** The IP part of a MONITOR source: `1.2.3.4:5` → `1.2.3.4`, `[::1]:5` → `::1`, unix/lua unchanged. */

@@ -1,7 +1,7 @@
 // Binds the audit rules to one target and one library knowledge base, for the session to call on
 // every client that changed since the last publish.
 import type { Auditor } from '../analysis/session.ts';
-import { clientFindings } from './findings.ts';
+import { clientFindings, serverCommandFindings, type ServerFinding } from './findings.ts';
 import { libraryVerdict, loadLibraries, LibraryDataError, type LibraryKB } from './libraries.ts';
 import { listTargets, loadTarget, loadTargetFile, TargetDataError, type TargetProfile } from './targets.ts';
 
@@ -38,6 +38,20 @@ export function setupAudit(targetId: string, librariesFile?: string): AuditSetup
     throw err;
   }
   return { ok: true, target, kb, auditor: createAuditor(target, kb) };
+}
+
+/** Judges the server's command mix (INFO commandstats) for a target. */
+export type ServerAuditor = (commands: ReadonlyArray<{ readonly name: string; readonly calls: number; readonly callsSinceStart: number }>) => ServerFinding[];
+
+/** The server-wide auditor for `--target` (a shipped id or a profile file); undefined if it cannot load (setupAudit said why). */
+export function serverAuditorFor(targetId: string): ServerAuditor | undefined {
+  let target: TargetProfile;
+  try {
+    target = targetId.endsWith('.json') ? loadTargetFile(targetId) : loadTarget(targetId);
+  } catch {
+    return undefined;
+  }
+  return (commands) => serverCommandFindings(commands, target);
 }
 
 const firstLine = (err: unknown): string => String((err as Error).message ?? err).split('\n')[0] ?? '';

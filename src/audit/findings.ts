@@ -21,9 +21,29 @@ export interface Finding {
   readonly code: FindingCode;
   readonly severity: Severity;
   readonly message: string;
-  /** Connections for library/name findings (1 per client); calls for command findings. */
+  /**
+   * Connections for library/name findings (1 per client); calls for command findings (MONITOR), or
+   * for a command only a cheaper lens saw: log entries (`slowlog`, `commandlog`) or polls that
+   * caught it as the last command (`client-list`).
+   */
   readonly count: number;
   readonly example?: string;
+  /**
+   * Set when the finding rests on a cheaper lens than MONITOR (`slowlog`, `commandlog`,
+   * `client-list`); absent: MONITOR for command, slot and database findings, CLIENT LIST for
+   * library and name findings (see `findingLens`).
+   */
+  readonly lens?: FindingLens;
+}
+
+export type FindingLens = 'monitor' | 'client-list' | 'slowlog' | 'commandlog' | 'commandstats';
+
+/** Codes whose evidence is MONITOR traffic (the others rest on what CLIENT LIST prints). */
+const MONITOR_CODES: ReadonlySet<FindingCode> = new Set(['unsupported-command', 'cross-slot', 'cross-slot-transaction', 'cross-slot-script', 'select-db']);
+
+/** The lens a finding rests on, said explicitly (exports name it for every finding). */
+export function findingLens(f: Finding): FindingLens {
+  return f.lens ?? (MONITOR_CODES.has(f.code) ? 'monitor' : 'client-list');
 }
 
 /** What the session knows about one client, as plain values. */
@@ -42,6 +62,12 @@ export interface ClientAuditInput {
   readonly crossSlotScripts?: CrossSlotUnitsInput | undefined;
   /** Whether the server prints lib-name/lib-ver at all (7.2+). */
   readonly libraryFieldsShown: boolean;
+  /**
+   * Commands the cheaper lenses saw it run (canonical names): from the command logs (count:
+   * entries) and CLIENT LIST's `cmd=` (count: polls). Judged like MONITOR's where MONITOR did not
+   * count the command (off, sampled, or paused when it ran).
+   */
+  readonly otherLenses?: ReadonlyArray<{ readonly command: string; readonly lens: 'client-list' | 'slowlog' | 'commandlog'; readonly count: number }> | undefined;
 }
 
 export interface CrossSlotUnitsInput {
@@ -121,6 +147,30 @@ export function clientFindings(input: ClientAuditInput, target: TargetProfile, k
       message: `${command.toUpperCase()} is ${what} ${target.title}: ${v.reason}${v.unverified ? ' (unverified)' : ''}.`,
       count,
       example: command.toUpperCase(),
+    });
+  }
+
+  // What only a cheaper lens saw: one finding per command, from the most exact lens that saw it.
+  const judged = new Set(commands.map(([c]) => c.toUpperCase()));
+  const LENS_WORDS = { slowlog: 'SLOWLOG', commandlog: 'COMMANDLOG', 'client-list': "CLIENT LIST's last command (cmd=)" } as const;
+  const unit = (lens: 'slowlog' | 'commandlog' | 'client-list', n: number): string =>
+    lens === 'client-list' ? (n === 1 ? 'poll' : 'polls') : n === 1 ? 'log entry' : 'log entries';
+  for (const seen of input.otherLenses ?? []) {
+    const command = seen.command.toUpperCase();
+    if (judged.has(command) || seen.count <= 0) continue;
+    judged.add(command);
+    const v = commandVerdict(command, target);
+    if (!v) continue;
+    const what = v.kind === 'blocked' ? 'blocked on' : 'not available on';
+    out.push({
+      code: 'unsupported-command',
+      severity: v.severity,
+      message:
+        `${command} is ${what} ${target.title}: ${v.reason}${v.unverified ? ' (unverified)' : ''}. ` +
+        `Seen through ${LENS_WORDS[seen.lens]} (${seen.count} ${unit(seen.lens, seen.count)}), not counted by MONITOR.`,
+      count: seen.count,
+      example: command,
+      lens: seen.lens,
     });
   }
 
@@ -208,4 +258,57 @@ export function selectDbFinding(db: number, target: TargetProfile, count = 1): F
     count,
     example: `SELECT ${db}`,
   };
+}
+
+/** A finding about the whole server: a command the target lacks, counted by INFO commandstats. */
+export interface ServerFinding {
+  readonly code: 'unsupported-command';
+  readonly severity: Severity;
+  readonly message: string;
+  /** Canonical, upper case (`HEXPIRE`, `CONFIG|GET`). */
+  readonly command: string;
+  /** Calls in the window (redis-recon's own left out), and since the server's statistics began. */
+  readonly calls: number;
+  readonly callsSinceStart: number;
+  readonly lens: 'commandstats';
+}
+
+/**
+ * Commands redis-recon sends itself (this run, or another instance before it): their counts since
+ * the server's start are no evidence that an application uses them; only window calls beyond our
+ * own are.
+ */
+export const SENT_BY_RECON: ReadonlySet<string> = new Set([
+  'CLIENT|LIST', 'CLIENT|ID', 'CLIENT|SETNAME', 'CLIENT|SETINFO', 'INFO', 'PING', 'MONITOR', 'HELLO', 'AUTH', 'SELECT',
+  'SLOWLOG|GET', 'COMMANDLOG|GET', 'COMMANDLOG|LEN', 'COMMAND', 'COMMAND|DOCS', 'COMMAND|INFO', 'COMMAND|LIST',
+]);
+
+/**
+ * What INFO commandstats says will fail on the target, with MONITOR or without: every command the
+ * target lacks or blocks that ran in the window, or (for commands redis-recon never sends) at any
+ * time since the server's statistics began. Errors first, then by calls.
+ */
+export function serverCommandFindings(
+  commands: ReadonlyArray<{ readonly name: string; readonly calls: number; readonly callsSinceStart: number }>,
+  target: TargetProfile,
+): ServerFinding[] {
+  const out: ServerFinding[] = [];
+  for (const c of commands) {
+    const evidence = c.calls > 0 || (!SENT_BY_RECON.has(c.name) && c.callsSinceStart > 0);
+    if (!evidence) continue;
+    const v = commandVerdict(c.name, target);
+    if (!v) continue;
+    const what = v.kind === 'blocked' ? 'blocked on' : 'not available on';
+    out.push({
+      code: 'unsupported-command',
+      severity: v.severity,
+      // The counts are fields (nodes' findings are summed): the message says what and why.
+      message: `${c.name} is ${what} ${target.title}: ${v.reason}${v.unverified ? ' (unverified)' : ''}.`,
+      command: c.name,
+      calls: c.calls,
+      callsSinceStart: c.callsSinceStart,
+      lens: 'commandstats',
+    });
+  }
+  return out.sort((a, b) => RANK[a.severity] - RANK[b.severity] || b.calls - a.calls || b.callsSinceStart - a.callsSinceStart || (a.command < b.command ? -1 : 1));
 }

@@ -19,6 +19,8 @@ import { healthProblem, RttTracker } from '../analysis/health.ts';
 import { adaptiveInterval, clientListStat, parseCommandStat, usecPerCall, type CommandStat } from '../analysis/pollCost.ts';
 import type { Auditor } from '../analysis/session.ts';
 import { startPoller, type Poller } from '../sources/poller.ts';
+import { serverAuditorFor } from '../audit/auditor.ts';
+import { SAMPLED_MONITOR } from '../bounds.ts';
 import { monitorConnection, type MonitorConnection } from '../sources/monitor.ts';
 import { isSelfClient, selfName, type Redis } from '../sources/connect.ts';
 import type { PollResult } from '../types.ts';
@@ -34,6 +36,9 @@ import type { CollectorInit, FromCollector, MonitorPhase, NodeDelta, NodeMonitor
 export const BACKLOG_HOLD_LINES = 500_000;
 /** Where the guard cannot see our connection: on this long in every on + off. */
 export const HIDDEN_DUTY = { onMs: 10_000, offMs: 50_000 } as const;
+/** Said once MONITOR runs where the buffer guard cannot see it, because --monitor-unguarded asked. */
+export const UNGUARDED_NOTICE =
+  'MONITOR runs unguarded (--monitor-unguarded): CLIENT LIST does not show our MONITOR connection, so the buffer guard cannot watch what the server holds for it';
 /** Heartbeats steady this long after a stall before MONITOR comes back. */
 const STEADY_MS = 2000;
 const GATE_TICK_MS = 250;
@@ -53,11 +58,37 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
   const tap = init.record
     ? recordTap({ values: init.record.values, ...(mode === 'node' ? { node: nodeId } : {}), sink: (text, kind) => send({ t: 'tap', text, kind }) })
     : undefined;
-  const core = new NodeCore({ nodeId, delimiter: init.delimiter, isSelf: isSelfClient, auditor, now, tap });
-  const courier = new Courier(send, now);
   const gate = new MonitorGate(init.desired, now);
+  /** Sampled MONITOR: the duty cycle, always in force (the guard seeing our connection does not lift it). */
+  const sampled = init.sample ? { onMs: init.sample.onMs, offMs: init.sample.periodMs - init.sample.onMs } : undefined;
+  const SAMPLED_WHY = 'sampled (--monitor sampled)';
+  if (sampled) gate.setDuty(sampled, SAMPLED_WHY, true);
+  let windowLines = 0;
+  let cappedWindows = 0;
+  const serverAudit = init.audit ? serverAuditorFor(init.audit.target) : undefined;
+  const core = new NodeCore({
+    nodeId,
+    delimiter: init.delimiter,
+    isSelf: isSelfClient,
+    auditor,
+    now,
+    tap,
+    ...(serverAudit ? { serverAudit } : {}),
+    // Sampled, counts are scaled by how much of each client's life MONITOR watched, and rates run
+    // on MONITOR's own on-time (they hold between windows instead of decaying to 0).
+    ...(sampled ? { monitorClock: () => ({ at: now(), on: gate.onClock() }), rateClock: () => gate.onClock() } : {}),
+  });
+  const courier = new Courier(send, now);
+  /** MONITOR commands this collector had run (each start, reconnects included), for the command mix to leave out. */
+  let monitorOpens = 0;
   const rtt = new RttTracker();
-  const blindAfterMs = Math.max(2 * config.pollIntervalMs, 5000);
+  const hiddenDuty = init.tuning?.hiddenDuty ?? HIDDEN_DUTY;
+  const backlogHoldLines = init.tuning?.backlogHoldLines ?? BACKLOG_HOLD_LINES;
+  /**
+   * No CLIENT LIST answer for this long means the guard is blind. It follows the interval in force:
+   * polls spaced out for a large server (30 s at most) are not silence.
+   */
+  const blindAfterMs = (): number => Math.max(2 * intervalMs, 5000);
   let poll: PollState = { polls: 0, intervalMs: config.pollIntervalMs };
   let intervalMs = config.pollIntervalMs;
   let lastStat: CommandStat | undefined;
@@ -103,8 +134,14 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
   const monitor: MonitorConnection = monitorConnection(config, {
     onLine(line) {
       linesSinceWatch++;
-      if (!core.pushLine(line) || core.backlog > BACKLOG_HOLD_LINES) {
+      if (!core.pushLine(line) || core.backlog > backlogHoldLines) {
         gate.hold('backlog', `redis-recon fell behind (${core.backlog.toLocaleString('en')} lines waiting): MONITOR closed so the server buffers nothing`, true);
+        reconcile();
+      } else if (sampled && ++windowLines >= SAMPLED_MONITOR.linesPerWindow) {
+        // A burst: this window has read its share; the next one starts on time.
+        windowLines = 0;
+        cappedWindows++;
+        gate.cutDutyWindow();
         reconcile();
       }
     },
@@ -117,8 +154,11 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
       }
       if (phase === 'error') failed = true;
       if (phase === 'on') {
+        // The server has run MONITOR (and the connection's CLIENT ID, SETNAME, SETINFO) by now.
+        monitorOpens++;
         monitorOnAt = now();
         unseenPolls = 0;
+        windowLines = 0;
         unwatchedMs = 0;
         // Poll now, so the guard sees the new connection at once. Not pollSoon: its one early poll
         // per interval is what an address MONITOR shows before any poll listed it needs (a cluster
@@ -167,17 +207,23 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
         omem = mine.omem;
         if (guard !== 'watching') {
           guard = 'watching';
-          gate.setDuty(undefined);
+          gate.setDuty(sampled, SAMPLED_WHY, true);
         }
         if (mine.omem > init.monitorMaxOmem) {
           gate.hold('guard', `buffer guard: the server held ${mb(mine.omem)} for our MONITOR connection (limit ${mb(init.monitorMaxOmem)})`, true);
         }
       } else if (++unseenPolls >= 2) {
         omem = undefined;
-        if (init.unguarded) guard = 'unguarded';
-        else if (guard !== 'hidden') {
+        if (init.unguarded) {
+          // Accepted by the user, but never silently: a notice on the status bar and in the summary.
+          if (guard !== 'unguarded') core.notice(UNGUARDED_NOTICE);
+          guard = 'unguarded';
+        } else if (guard !== 'hidden') {
           guard = 'hidden';
-          gate.setDuty(HIDDEN_DUTY, 'buffer guard cannot see our MONITOR connection in CLIENT LIST (a proxy hides it)');
+          // Sampled already at most this often: the sample stays (its counts are scaled).
+          if (!sampled || sampled.onMs / (sampled.onMs + sampled.offMs) > hiddenDuty.onMs / (hiddenDuty.onMs + hiddenDuty.offMs)) {
+            gate.setDuty(hiddenDuty, 'buffer guard cannot see our MONITOR connection in CLIENT LIST (a proxy hides it)');
+          }
         }
       }
     }
@@ -266,6 +312,9 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
       else admit(p);
       afterPoll(p);
     },
+    // Our MONITOR connections' commands join the poller's own, so the command mix leaves them out.
+    ownCalls: (): Record<string, number> =>
+      monitorOpens > 0 ? { monitor: monitorOpens, 'client|id': monitorOpens, 'client|setname': monitorOpens, 'client|setinfo': 2 * monitorOpens } : {},
     onError(message, fatal, answered) {
       poll = { ...poll, lastError: message, lastErrorAt: now(), gaveUp: fatal };
       if (answered) pollRefusedAt = now();
@@ -308,7 +357,10 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
     addr: config.endpoint,
     ...(core.server ? { server: core.server } : {}),
     poll,
-    monitor: gate.status({ guard, ...(omem !== undefined ? { omem } : {}) }),
+    monitor: {
+      ...gate.status({ guard, ...(omem !== undefined ? { omem } : {}) }),
+      ...(init.sample ? { sample: { onMs: init.sample.onMs, periodMs: init.sample.periodMs, linesPerWindow: SAMPLED_MONITOR.linesPerWindow, cappedWindows } } : {}),
+    },
     stream: core.stream,
     commandTable: core.commandTable,
     notices: [...core.notices],
@@ -333,7 +385,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
       // The blind clock runs only while the server is seen serving (see the top of this file).
       const serving = linesSinceWatch > 0 || (pollRefusedAt !== undefined && pollRefusedAt >= since);
       if (serving) unwatchedMs += dt;
-      if (unwatchedMs > blindAfterMs) {
+      if (unwatchedMs > blindAfterMs()) {
         gate.hold('blind', `buffer guard: no CLIENT LIST answer for ${Math.round((t - since) / 1000)}s while the server kept serving (${poll.lastError ?? 'no answer'}), so the server's buffer for MONITOR cannot be watched`);
       }
     }
@@ -347,9 +399,9 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
    * The node's delta, with the keyspace sampler's report when it has news (all of it when `force`).
    * A retiring seed sends its state only: it counted nothing, and its node is watched by another collector.
    */
-  const delta = (force = false): NodeDelta => {
+  const delta = (force = false, paced = false): NodeDelta => {
     if (retiring) return { status: status(), totals: { events: 0, reads: 0, writes: 0, keyed: 0, eventsPerSec: 0 } };
-    const d = core.delta(status());
+    const d = core.delta(status(), force, paced);
     const report = sampler.report(force);
     return report ? { ...d, keyspace: report } : d;
   };
@@ -366,7 +418,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
       if (syncWanted) {
         syncWanted = false;
         courier.deliver([delta(true)], false, true);
-      } else if (courier.ready()) courier.deliver([delta()]);
+      } else if (courier.ready()) courier.deliver([delta(false, true)]);
     } finally {
       flushing = false;
     }

@@ -6,7 +6,7 @@
 import type { ClientView, KeyCount, PrefixTreeReader, SessionView } from '../analysis/session.ts';
 import { mergeSnapshots, PatternTree, type PatternSnapshot } from '../analysis/keyPatterns.ts';
 import { buildKeyspaceView, type KeyspaceReport, type KeyspaceView } from '../analysis/keyspaceEstimate.ts';
-import type { NodeDelta, NodeStatus } from './protocol.ts';
+import type { NodeDelta, NodeLenses, NodeStatus } from './protocol.ts';
 
 /** Top keys in the merged view (each node sends its own top few hundred). */
 const MERGED_TOP_KEYS = 200;
@@ -28,6 +28,8 @@ class NodeState {
   /** The partitions reporting under this node id (one for a live node). */
   readonly parts = new Map<number, Part>();
   status: NodeStatus;
+  /** The latest lenses a delta carried (they come with polls, not with every delta). */
+  lenses: NodeLenses | undefined;
   constructor(status: NodeStatus) {
     this.status = status;
   }
@@ -77,6 +79,7 @@ export class Merger {
       }
       this.keyspaceChanged = true;
     }
+    if (delta.lenses) n.lenses = delta.lenses;
     if (delta.clients) {
       for (const key of delta.clients.remove) n.clients.delete(key);
       for (const v of delta.clients.upsert) n.clients.set(v.key, v);
@@ -134,7 +137,7 @@ export class Merger {
 
   /** The nodes' states, in the order they first reported. */
   statuses(): NodeStatus[] {
-    return [...this.nodes.values()].map((n) => n.status);
+    return [...this.nodes.values()].map((n) => (n.lenses ? { ...n.status, lenses: n.lenses } : n.status));
   }
 
   /** The merged view; the same client array (and tree) as last time when nothing in them changed. */

@@ -34,6 +34,7 @@ export class MonitorGate {
   private readonly trips = new Map<HoldKind, { count: number; last: number }>();
   private duty: DutyCycle | undefined;
   private dutyReason = '';
+  private dutyChosen = false;
   private dutyOnUntil = 0;
   private dutyOffUntil = 0;
   /** What the connection reports: connecting, on, reconnecting, error. */
@@ -104,8 +105,13 @@ export class MonitorGate {
     this.note();
   }
 
-  /** Runs MONITOR in a duty cycle (on for `onMs`, off for `offMs`), or stops cycling (undefined). */
-  setDuty(duty: DutyCycle | undefined, reason = ''): void {
+  /**
+   * Runs MONITOR in a duty cycle (on for `onMs`, off for `offMs`), or stops cycling (undefined).
+   * `chosen`: the user asked for it (`--monitor sampled`), so its off windows are the plan, not
+   * gaps: like a pause, they are not off periods (the counts say they are samples instead).
+   */
+  setDuty(duty: DutyCycle | undefined, reason = '', chosen = false): void {
+    this.dutyChosen = duty !== undefined && chosen;
     if (duty === undefined) {
       this.duty = undefined;
       this.holds.delete('duty');
@@ -132,6 +138,18 @@ export class MonitorGate {
     if (reason === this.standbyReason) return;
     this.standbyReason = reason;
     this.note();
+  }
+
+  /** Ends the duty cycle's current on-window now (sampled MONITOR read its line cap for the window). */
+  cutDutyWindow(): void {
+    if (!this.duty || this.holds.has('duty')) return;
+    this.dutyOnUntil = this.now();
+    this.advanceDuty();
+  }
+
+  /** Time MONITOR has been on so far, over every period, the current one included (ms). */
+  onClock(): number {
+    return this.onMs + (this.onSince !== undefined ? this.now() - this.onSince : 0);
   }
 
   /** Whether MONITOR should be open now. Advances cool-downs and the duty cycle. */
@@ -227,6 +245,8 @@ export class MonitorGate {
     // Off by policy (a cluster replica) is no gap: nothing was meant to be seen there.
     if (this.desired !== 'on' || this.standbyReason !== undefined) return undefined;
     const { hold, reason } = this.describe();
+    // The user's sampled windows: MONITOR is off by plan (duty is the last hold: no other holds it).
+    if (hold === 'duty' && this.dutyChosen) return undefined;
     if (hold) return { cause: hold, why: reason ?? hold };
     switch (this.connPhase) {
       case 'on':

@@ -8,7 +8,9 @@ import { parseMonitorLine } from '../parse/monitorLine.ts';
 import { clientListFeatures } from '../parse/clientList.ts';
 import { loadFallbackCommandTable } from '../commands/commandTable.ts';
 import type { ClientInfo, CommandClassifier, PollResult, ServerIdentity } from '../types.ts';
-import type { NodeDelta, NodeStatus, StreamState } from './protocol.ts';
+import type { LogFigure, NodeDelta, NodeLenses, NodeStatus, StreamState } from './protocol.ts';
+import { ServerLenses } from '../analysis/serverLenses.ts';
+import type { ServerAuditor } from '../audit/auditor.ts';
 import type { PatternSnapshot } from '../analysis/keyPatterns.ts';
 import type { RecordTap } from './tap.ts';
 import type { RecordedNode } from '../record/format.ts';
@@ -31,6 +33,14 @@ export interface NodeCoreOptions {
    * aggregated at its last event's time, and `now` is not consulted for it.
    */
   readonly eventClock?: boolean;
+  /** Wall time for pacing client views (performance.now by default; tests pass their own). */
+  readonly wall?: () => number;
+  /** Judges the server's command mix (INFO commandstats) against the target. */
+  readonly serverAudit?: ServerAuditor;
+  /** Sampled MONITOR: the node's cumulative MONITOR on-time now (see SessionOptions.monitorClock). */
+  readonly monitorClock?: () => { readonly at: number; readonly on: number };
+  /** Sampled MONITOR: the on-time clock rates run on (see SessionOptions.rateClock). */
+  readonly rateClock?: () => number;
 }
 
 /** How long one slice of a flush may run before the worker lets its sockets and messages in. */
@@ -42,6 +52,12 @@ const SLICE_MS = 12;
 const SUB_BATCH = 256;
 /** The tree and top keys are re-sent at least this often while rates decay, even without traffic. */
 const TREE_REFRESH_MS = 1000;
+/**
+ * A paced delta (live, between syncs) carries client views at most every this many ms per client
+ * in the session: each change of the client list costs the screen a pass and a sort over all of
+ * them (30,000 clients: about every 6 s; below 1,250 clients, every delta).
+ */
+export const CLIENTS_PACE_MS_PER_CLIENT = 0.2;
 
 /** A view as sent to the main thread: tagged with its node, keyed uniquely across nodes. */
 export type NodeClientView = ClientView & { readonly node: string };
@@ -84,9 +100,22 @@ export class NodeCore {
   private readonly shipped = new WeakMap<ClientView, NodeClientView>();
   private sentKeyed = -1;
   private sentTreeAt = -Infinity;
+  /** Wall time (opts.wall) client views were last sent. */
+  private clientsSentAt = -Infinity;
+  /** Server-wide lenses (commandstats, errorstats, which lenses answer). */
+  readonly lenses = new ServerLenses();
+  private sentLenses = -1;
+  private sentLog = -1;
 
   constructor(private readonly opts: NodeCoreOptions) {
-    this.session = new Session({ delimiter: opts.delimiter, classifier: this.classifier, isSelf: opts.isSelf, audit: opts.auditor });
+    this.session = new Session({
+      delimiter: opts.delimiter,
+      classifier: this.classifier,
+      isSelf: opts.isSelf,
+      audit: opts.auditor,
+      ...(opts.monitorClock ? { monitorClock: opts.monitorClock } : {}),
+      ...(opts.rateClock ? { rateClock: opts.rateClock } : {}),
+    });
   }
 
   /** Queues a MONITOR line. False when the queue is full (the line is dropped and counted). */
@@ -235,6 +264,8 @@ export class NodeCore {
     this.lastPollAt = poll.at;
     this.opts.tap?.poll(poll, this.cluster);
     this.session.applyPoll(poll);
+    if (poll.logs) this.session.applyLog(poll.logs.entries, poll.logs.commandlog === 'on' ? 'commandlog' : 'slowlog');
+    this.lenses.applyPoll(poll);
     this.server = poll.server;
     if (poll.clients.length > 0 && !clientListFeatures(poll.clients).libInfo) {
       this.notice(
@@ -268,25 +299,31 @@ export class NodeCore {
   /**
    * What changed since the last delta: client views by identity (the session keeps the same view
    * object for a client that did not change), the tree when it did or when its rates need a refresh.
+   * `paced`: client views wait while the last ones are younger than CLIENTS_PACE_MS_PER_CLIENT per
+   * client (never for a sync or the final delta, which must carry everything).
    */
-  delta(status: NodeStatus, force = false): NodeDelta {
+  delta(status: NodeStatus, force = false, paced = false): NodeDelta {
     const now = this.clock;
     this.session.tick(now);
     const view = this.session.view();
     this.rate = view.totals.eventsPerSec;
     const upsert: NodeClientView[] = [];
-    const seen = new Set<string>();
-    for (const v of view.clients) {
-      seen.add(v.key);
-      if (this.sent.get(v.key) === v && !force) continue;
-      this.sent.set(v.key, v);
-      upsert.push(this.ship(v));
-    }
     const remove: string[] = [];
-    for (const key of this.sent.keys()) {
-      if (seen.has(key)) continue;
-      this.sent.delete(key);
-      remove.push(this.globalKey(key));
+    const wall = this.opts.wall ? this.opts.wall() : performance.now();
+    if (force || !paced || wall - this.clientsSentAt >= view.clients.length * CLIENTS_PACE_MS_PER_CLIENT) {
+      const seen = new Set<string>();
+      for (const v of view.clients) {
+        seen.add(v.key);
+        if (this.sent.get(v.key) === v && !force) continue;
+        this.sent.set(v.key, v);
+        upsert.push(this.ship(v));
+      }
+      for (const key of this.sent.keys()) {
+        if (seen.has(key)) continue;
+        this.sent.delete(key);
+        remove.push(this.globalKey(key));
+      }
+      if (upsert.length > 0 || remove.length > 0) this.clientsSentAt = wall;
     }
     const treeDue = force || view.totals.keyed !== this.sentKeyed || now - this.sentTreeAt >= TREE_REFRESH_MS;
     let tree: PatternSnapshot | undefined;
@@ -297,11 +334,52 @@ export class NodeCore {
       tree = view.tree.snapshot();
       topKeys = view.topKeys;
     }
+    const lensesDue = force || this.lenses.version !== this.sentLenses || this.session.logVersion !== this.sentLog;
+    if (lensesDue) {
+      this.sentLenses = this.lenses.version;
+      this.sentLog = this.session.logVersion;
+    }
     return {
       status: { ...status, stream: this.stream },
       ...(upsert.length > 0 || remove.length > 0 ? { clients: { upsert, remove } } : {}),
       ...(tree ? { tree, topKeys } : {}),
       totals: view.totals,
+      ...(lensesDue && this.lenses.version > 0 ? { lenses: this.lensView() } : {}),
+    };
+  }
+
+  /** The node's lenses as plain data: states, the command mix, errors, log entries joined to clients. */
+  lensView(): NodeLenses {
+    const l = this.lenses;
+    const log: LogFigure[] = this.session.logEntries.map((r) => {
+      const rec = r.rec;
+      return {
+        lens: r.lens,
+        kind: r.entry.kind,
+        id: r.entry.id,
+        at: r.entry.at,
+        value: r.entry.value,
+        command: r.entry.command,
+        keys: r.entry.keys,
+        addr: r.addr,
+        name: r.name,
+        ...(rec ? { client: this.globalKey(rec.key), ...(rec.info?.id !== undefined ? { clientId: rec.info.id } : {}) } : {}),
+        self: Session.logIsSelf(r),
+      };
+    });
+    return {
+      counters: l.counters,
+      lastCommand: l.lastCommand,
+      commandstats: l.commandstats,
+      errorstats: l.errorstats,
+      slowlog: l.slowlog,
+      commandlog: l.commandlog,
+      ...(l.since !== undefined ? { since: l.since } : {}),
+      commands: l.commands,
+      errors: l.errors,
+      log,
+      logMissed: l.logMissed,
+      findings: this.opts.serverAudit?.(l.commands) ?? [],
     };
   }
 

@@ -6,7 +6,12 @@
 // so a slow consumer never makes anything queue: the collector keeps aggregating and its next delta
 // simply covers more. The main thread's heartbeats let a collector see that the screen has stalled.
 import type { ClientView, KeyCount, SessionView } from '../analysis/session.ts';
-import type { ServerIdentity } from '../types.ts';
+import type { LensState, ServerIdentity } from '../types.ts';
+import type { CommandFigure, ErrorFigure } from '../analysis/serverLenses.ts';
+import type { LogKind } from '../parse/commandLog.ts';
+import type { ServerFinding } from '../audit/findings.ts';
+
+export type { CommandFigure, ErrorFigure, LensState, ServerFinding };
 import type { PatternSnapshot } from '../analysis/keyPatterns.ts';
 import type { Config } from '../config.ts';
 import type { HeaderRecord } from '../record/format.ts';
@@ -39,6 +44,11 @@ export interface NodeMonitor {
    * 'unguarded' (hidden, and the user accepted running it anyway).
    */
   readonly guard: 'watching' | 'hidden' | 'unguarded' | 'idle';
+  /**
+   * Sampled MONITOR (`--monitor sampled`): the duty cycle, and the windows cut short by the line
+   * cap. Counts seen are scaled by each client's watched share of its life (src/analysis/lenses.ts).
+   */
+  readonly sample?: { readonly onMs: number; readonly periodMs: number; readonly linesPerWindow: number; readonly cappedWindows: number };
 }
 
 export interface OffPeriod {
@@ -73,6 +83,48 @@ export interface StreamState {
   readonly eventsPerSec: number;
 }
 
+/** One command-log entry as the node reports it, joined to a client when one fits. */
+export interface LogFigure {
+  readonly lens: 'slowlog' | 'commandlog';
+  readonly kind: LogKind;
+  readonly id: number;
+  /** Ms, the server's clock. */
+  readonly at: number;
+  /** µs for `slow`, bytes for `large-request`/`large-reply`. */
+  readonly value: number;
+  readonly command: string;
+  readonly keys: readonly string[];
+  readonly addr: string;
+  readonly name: string;
+  /** The client's key in the merged view, its server id, when the entry was joined to one. */
+  readonly client?: string;
+  readonly clientId?: string;
+  /** A redis-recon connection's entry. */
+  readonly self: boolean;
+}
+
+/** The cheaper lenses of one node: which answer, and the server-wide figures they give. */
+export interface NodeLenses {
+  /** CLIENT LIST prints `tot-cmds`/`tot-net-in`/`tot-net-out` (Valkey 8+). */
+  readonly counters: LensState;
+  /** CLIENT LIST prints `cmd=`. */
+  readonly lastCommand: LensState;
+  readonly commandstats: LensState;
+  readonly errorstats: LensState;
+  readonly slowlog: LensState;
+  readonly commandlog: LensState;
+  /** When the window's first INFO commandstats reading was taken (ms, ours). */
+  readonly since?: number;
+  readonly commands: readonly CommandFigure[];
+  readonly errors: readonly ErrorFigure[];
+  /** The newest command-log entries, oldest first (bounded). */
+  readonly log: readonly LogFigure[];
+  /** Entries that came and went between reads (a short log, or someone reset it). */
+  readonly logMissed: number;
+  /** Commands the target lacks, from INFO commandstats (MONITOR or not). */
+  readonly findings: readonly ServerFinding[];
+}
+
 /** One node's state, small enough to send with every delta. */
 export interface NodeStatus {
   readonly id: string;
@@ -92,6 +144,8 @@ export interface NodeStatus {
   readonly cluster?: NodeCluster;
   /** Set (by the main thread) once the node left the cluster: its collector stopped, its data kept. */
   readonly gone?: string;
+  /** The cheaper lenses (live nodes); the merger keeps the latest a delta carried. */
+  readonly lenses?: NodeLenses;
 }
 
 /**
@@ -139,6 +193,8 @@ export interface NodeDelta {
   readonly totals: SessionView['totals'];
   /** The keyspace sampler's report (live nodes), when it changed. */
   readonly keyspace?: KeyspaceReport;
+  /** The node's lenses, when they changed (a poll). */
+  readonly lenses?: NodeLenses;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -189,6 +245,18 @@ export interface CollectorInit {
   readonly desired: MonitorDesire;
   /** Live only: the keyspace sampler's budget and sample size, and whether it starts at once (--keyspace). */
   readonly keyspace?: { readonly rate: number; readonly sample: number; readonly run: boolean };
+  /** Tests only: shorter safety timings and smaller bounds than the defaults in live.ts. */
+  readonly tuning?: CollectorTuning;
+  /** Live only: MONITOR runs in this duty cycle (`--monitor sampled`); absent: continuously. */
+  readonly sample?: { readonly onMs: number; readonly periodMs: number };
+}
+
+/** What a test may shorten so a fail-closed path is seen in seconds (the engine never sets it). */
+export interface CollectorTuning {
+  /** The duty cycle where the buffer guard cannot see our MONITOR connection (default 10 s on, 50 s off). */
+  readonly hiddenDuty?: { readonly onMs: number; readonly offMs: number };
+  /** MONITOR lines waiting in the collector that trip the backlog hold (default 500,000). */
+  readonly backlogHoldLines?: number;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 // one giant string.
 import { extname } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import type { ExportClient, Inventory } from './inventory.ts';
+import type { ExportClient, ExportServerFinding, Inventory } from './inventory.ts';
 import type { Finding } from '../audit/findings.ts';
 import { escapeControls } from '../escape.ts';
 import { keyspaceMarkdown } from './keyspace.ts';
@@ -140,6 +140,15 @@ function csvRow(c: ExportClient) {
     prefixes_read: c.prefixes.filter((p) => p.reads > 0).slice(0, CSV_LIST_MAX).map((p) => `${p.prefix}(${p.reads})`).join(' '),
     prefixes_written: c.prefixes.filter((p) => p.writes > 0).slice(0, CSV_LIST_MAX).map((p) => `${p.prefix}(${p.writes})`).join(' '),
     top_keys: c.topKeys.slice(0, CSV_LIST_MAX).map((k) => `${k.key}(${k.count})`).join(' '),
+    // The cheaper lenses: empty where the server does not give them.
+    counters_commands: c.counters?.commands ?? '',
+    counters_net_in: c.counters?.netIn ?? '',
+    counters_net_out: c.counters?.netOut ?? '',
+    sampled_commands: Object.entries(c.sampledCommands ?? {}).slice(0, CSV_LIST_MAX).map(([k, v]) => `${k}:${v}`).join(' '),
+    logged_commands: Object.entries(c.loggedCommands ?? {}).slice(0, CSV_LIST_MAX).map(([k, v]) => `${k}:${v}`).join(' '),
+    // Estimates (MONITOR sampled), apart from the counts above.
+    estimated_events: c.estimate?.events ?? '',
+    estimate_scale: c.estimate?.scale ?? '',
   };
 }
 
@@ -203,6 +212,26 @@ function clusterLine(inv: Inventory): string {
   return `${p} primaries, ${r} replicas${gone > 0 ? ` (+${gone} gone)` : ''}; ${how}; MONITOR ran on ${monitored} of ${live.length} nodes`;
 }
 
+/** Rows of the command mix and of the command log in the summary. */
+const COMMANDS_SHOWN = 30;
+const LOG_SHOWN = 20;
+
+/** Which lenses ran, in words: `MONITOR sampled 10s/60s (on 60s of 6m, ×6.0) · counters · slowlog`. */
+function lensLine(inv: Inventory): string {
+  const l = inv.lenses!;
+  const m = l.monitor;
+  const monitor =
+    m.mode === 'off'
+      ? 'MONITOR off'
+      : m.mode === 'sampled' && m.sample
+        ? `MONITOR sampled ${m.sample.onSeconds}s/${m.sample.periodSeconds}s (on ${m.onSeconds}s of ${m.windowSeconds}s${m.scale !== null ? `; estimates scale by about ×${m.scale}` : ''})`
+        : `MONITOR on (${m.onSeconds}s of ${m.windowSeconds}s)`;
+  const on = (['counters', 'lastCommand', 'slowlog', 'commandlog', 'commandstats', 'errorstats'] as const)
+    .filter((k) => l[k] === 'on')
+    .map((k) => (k === 'lastCommand' ? 'cmd=' : k));
+  return [monitor, ...on].join(' · ');
+}
+
 /** Findings that say what will fail on the target (the others are about who the client is). */
 const FAILING: ReadonlySet<string> = new Set(['unsupported-command', 'cross-slot', 'cross-slot-transaction', 'cross-slot-script', 'select-db']);
 
@@ -226,6 +255,7 @@ function* markdownChunks(inv: Inventory): Generator<string> {
     for (const p of w.monitorOff.slice(0, OFF_PERIODS_LISTED)) yield `  - ${p.from} to ${p.to}${p.seconds > 0 ? ` (off ${p.seconds}s)` : ''}: ${md(p.why)}\n`;
     if (w.monitorOff.length > OFF_PERIODS_LISTED) yield `  - and ${w.monitorOff.length - OFF_PERIODS_LISTED} more (see the JSON export)\n`;
   }
+  if (inv.lenses) yield `- Lenses: ${lensLine(inv)}\n`;
   yield `- Target: ${inv.target ? `${md(inv.target.title)} (\`${md(inv.target.id)}\`)` : 'none'}\n`;
   const self = s.selfLeftOut ? `; ${s.selfLeftOut} redis-recon connection(s) left out` : '';
   yield `- Clients: ${s.clients} (${s.connected} still connected${self}), ${s.services} named services, ${s.unnamed} unnamed\n`;
@@ -324,26 +354,69 @@ function* markdownChunks(inv: Inventory): Generator<string> {
     yield 'This server predates CLIENT SETINFO (7.2): client libraries cannot be read from it.\n';
   }
 
-  const failing = new Map<string, { finding: Finding; clients: Map<string, number>; count: number }>();
+  const failing = new Map<string, { finding: Finding; clients: Map<string, number>; count: number; server?: ExportServerFinding }>();
   for (const c of inv.clients) {
     for (const f of c.findings) {
       if (!FAILING.has(f.code)) continue;
       const key = `${f.code}:${f.example ?? ''}`;
       let e = failing.get(key);
       if (!e) failing.set(key, (e = { finding: f, clients: new Map(), count: 0 }));
-      const service = who(c);
-      e.clients.set(service, (e.clients.get(service) ?? 0) + 1);
+      // By service, and by lens where MONITOR was not the one that saw it.
+      const name = f.lens && f.lens !== 'monitor' ? `${who(c)} (${f.lens})` : who(c);
+      e.clients.set(name, (e.clients.get(name) ?? 0) + 1);
       e.count += f.count;
+    }
+  }
+  // INFO commandstats' findings: the server ran the command, MONITOR or not; the clients each lens saw.
+  for (const f of inv.serverFindings ?? []) {
+    const key = `unsupported-command:${f.command}`;
+    const clients = new Map<string, number>();
+    for (const c of f.clients) {
+      const name = `${c.name !== '' ? serviceKey(c) : `(unnamed) ${c.addr}`}${c.lens !== 'monitor' ? ` (${c.lens})` : ''}`;
+      clients.set(name, (clients.get(name) ?? 0) + 1);
+    }
+    const e = failing.get(key);
+    // The clients' own findings already name who ran it (through every lens); commandstats adds the counts.
+    if (e) e.server = f;
+    else {
+      failing.set(key, { finding: { code: f.code, severity: f.severity, message: f.message, count: f.calls, example: f.command }, clients, count: f.calls, server: f });
     }
   }
   yield `\n## What will fail on ${md(inv.target?.title ?? 'the target')}\n\n`;
   const whyFailing = new Notes();
   yield* table(
     ['finding', 'severity', 'calls', 'services', 'why'],
-    // The count leading a message is the first client's; the calls column has the total.
-    [...failing.values()].map((e) => [`${e.finding.code}${e.finding.example ? ` ${e.finding.example}` : ''}`, e.finding.severity, e.count, tally(e.clients), whyFailing.ref(e.finding.message.replace(/^\d+ /, ''))]),
+    [...failing.values()].map((e) => [
+      `${e.finding.code}${e.finding.example ? ` ${e.finding.example}` : ''}`,
+      e.finding.severity,
+      e.server ? `${e.server.calls} in the window, ${e.server.callsSinceStart} since the server's start (commandstats)` : e.count,
+      tally(e.clients) || (e.server ? 'not seen by any lens that names clients' : ''),
+      // The count leading a message is the first client's; the calls column has the total. Each explanation once.
+      whyFailing.ref(e.finding.message.replace(/^\d+ /, '')),
+    ]),
   );
   yield* whyFailing.list();
+
+  const commands = (inv.commands ?? []).filter((c) => c.calls > 0 || (c.callsSinceStart ?? 0) > 0).slice(0, COMMANDS_SHOWN);
+  if (commands.length > 0) {
+    const source = inv.commands![0]!.source === 'commandstats' ? 'INFO commandstats, redis-recon\'s own calls left out' : 'MONITOR, the calls it saw';
+    yield `\n## Command mix (${source})\n\n`;
+    yield* table(
+      ['command', 'calls in the window', 'since the server\'s start', 'µs per call', 'failed', 'rejected'],
+      commands.map((c) => [c.name, c.calls, c.callsSinceStart ?? '-', c.usecPerCall ?? '-', c.failedCalls ?? '-', c.rejectedCalls ?? '-']),
+    );
+    const errors = (inv.errors ?? []).filter((e) => e.countSinceStart > 0);
+    if (errors.length > 0) yield `\nErrors (INFO errorstats, in the window / since the start): ${errors.map((e) => `${md(e.name)} ${e.count}/${e.countSinceStart}`).join(', ')}\n`;
+  }
+
+  const log = (inv.slowlog ?? []).slice(-LOG_SHOWN).reverse();
+  if (log.length > 0) {
+    yield `\n## Command log (${log[0]!.lens === 'commandlog' ? 'COMMANDLOG' : 'SLOWLOG'}, newest first)\n\n`;
+    yield* table(
+      ['at', 'log', 'µs / bytes', 'command', 'keys', 'client'],
+      log.map((e) => [e.at, e.kind, e.durationUs ?? e.bytes ?? '-', e.command, e.keys.join(' ') || '-', e.name !== '' ? e.name : `(unnamed) ${e.addr}`]),
+    );
+  }
 
   yield '\n## Key patterns by readers and writers\n\n';
   yield 'Each key is counted under one pattern (ids became `*`).\n\n';

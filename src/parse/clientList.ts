@@ -80,6 +80,7 @@ export function clientInfoFromFields(fields: Readonly<Record<string, string>>): 
   const cmd = own(fields, 'cmd');
   const libName = own(fields, 'lib-name');
   const libVer = own(fields, 'lib-ver');
+  const totCmds = own(fields, 'tot-cmds');
   // Optional properties are left out, not set to undefined, when the server did not print them.
   return {
     id: own(fields, 'id') ?? '',
@@ -97,6 +98,7 @@ export function clientInfoFromFields(fields: Readonly<Record<string, string>>): 
     ...(libName !== undefined && { libName }),
     ...(libVer !== undefined && { libVer }),
     omem: intOf(own(fields, 'omem')),
+    ...(totCmds !== undefined && { totCmds, totNetIn: own(fields, 'tot-net-in') ?? '0', totNetOut: own(fields, 'tot-net-out') ?? '0' }),
     fields,
   };
 }

@@ -1,13 +1,17 @@
 // Polls CLIENT LIST and INFO on the tool's own connection, at an interval the collector sets (it
 // grows with what CLIENT LIST costs the server), backing off on errors, and early when MONITOR
 // shows an address no poll has listed yet. Each poll also reads INFO commandstats (what CLIENT LIST
-// costs; tolerated when refused) and times a PING (the health gate's latency probe).
+// costs, and the server's command mix) and INFO errorstats (both tolerated when refused), the new
+// entries of the command logs (SLOWLOG, or COMMANDLOG where it exists), and times a PING (the
+// health gate's latency probe). Every command it sends is counted, so the command mix can leave
+// redis-recon's own calls out.
 import type { Config } from '../config.ts';
-import type { PollResult } from '../types.ts';
+import type { LensState, PollResult } from '../types.ts';
 import { parseClientList } from '../parse/clientList.ts';
 import { parseInfo, serverIdentity } from '../parse/info.ts';
 import { ErrorReply } from 'redis';
 import { backoff, buildClient, describeError, isFatal, type Redis } from './connect.ts';
+import { CommandLogReader } from './logReader.ts';
 
 export type { PollResult };
 
@@ -20,6 +24,11 @@ export interface PollerHandlers {
   onError(message: string, fatal: boolean, answered: boolean): void;
   /** The connection is up (first time or after a reconnect). */
   onReady?(client: Redis): void;
+  /**
+   * Commands redis-recon ran on its other connections of this node (MONITOR), by commandstats
+   * name, as known now: taken with the poller's own when INFO commandstats is read.
+   */
+  ownCalls?(): Readonly<Record<string, number>>;
 }
 
 export interface Poller {
@@ -46,7 +55,11 @@ export function startPoller(config: Config, handlers: PollerHandlers, now: () =>
   let fatal = false;
   let lastEarly = -Infinity;
   let intervalMs = config.pollIntervalMs;
-  let statsRefused = false;
+  let commandstatsState: LensState = 'pending';
+  let errorstatsState: LensState = 'pending';
+  const logs = new CommandLogReader();
+  /** Commands sent by this poller, by their INFO commandstats name. */
+  const own: Record<string, number> = {};
 
   const built = buildClient(config, 'poll', backoff(10_000, () => (fatal = true)));
   if (!built.client) {
@@ -83,21 +96,39 @@ export function startPoller(config: Config, handlers: PollerHandlers, now: () =>
     timer.unref();
   };
 
-  const commandstats = async (): Promise<Record<string, string> | undefined> => {
-    if (statsRefused) return undefined;
+  /** Every command goes through here, so the command mix can tell redis-recon's own calls apart. */
+  const send = (args: string[]): Promise<unknown> => {
+    const name = statName(args);
+    own[name] = (own[name] ?? 0) + 1;
+    return client.sendCommand(args);
+  };
+
+  /** One INFO section, once refused never asked again; the poll goes on without it. */
+  const infoSection = async (section: string, state: () => LensState, set: (s: LensState) => void): Promise<Record<string, string> | undefined> => {
+    if (state() === 'refused') return undefined;
     try {
-      return parseInfo(String(await client.sendCommand(['INFO', 'commandstats'])));
+      const parsed = parseInfo(String(await send(['INFO', section])));
+      set('on');
+      return parsed;
     } catch (err) {
       // A proxy or an ACL may refuse it; the poll interval then follows the connection count.
-      if (/NOPERM|unknown|not supported|ERR/i.test((err as Error).message ?? '')) statsRefused = true;
+      if (/NOPERM|unknown|not supported|ERR/i.test((err as Error).message ?? '')) set('refused');
       return undefined;
     }
   };
+  /** Our own calls as the server had counted them when it answered INFO commandstats (not this INFO itself). */
+  let ownAtStats: Record<string, number> = {};
+  const commandstats = () => {
+    ownAtStats = { ...own };
+    for (const [c, n] of Object.entries(handlers.ownCalls?.() ?? {})) ownAtStats[c] = (ownAtStats[c] ?? 0) + n;
+    return infoSection('commandstats', () => commandstatsState, (s) => (commandstatsState = s));
+  };
+  const errorstats = () => infoSection('errorstats', () => errorstatsState, (s) => (errorstatsState = s));
 
   const ping = async (): Promise<number | undefined> => {
     const t0 = performance.now();
     try {
-      await client.sendCommand(['PING']);
+      await send(['PING']);
       return performance.now() - t0;
     } catch {
       return undefined;
@@ -111,14 +142,17 @@ export function startPoller(config: Config, handlers: PollerHandlers, now: () =>
       lastStart = startedAt;
       try {
         const rtt = await ping();
-        const [listText, infoText, stats] = await Promise.all([
-          client.sendCommand(['CLIENT', 'LIST']),
-          client.sendCommand(['INFO']),
+        const [listText, infoText, stats, errors] = await Promise.all([
+          send(['CLIENT', 'LIST']),
+          send(['INFO']),
           commandstats(),
+          errorstats(),
         ]);
         const rawClientList = String(listText);
         const parsed = parseClientList(rawClientList);
         const info = parseInfo(String(infoText));
+        // After CLIENT LIST, so an entry's connection is in the list that comes with it.
+        const logRead = await logs.read(send, info['run_id'] || undefined);
         failures = 0;
         handlers.onResult({
           startedAt,
@@ -128,6 +162,10 @@ export function startPoller(config: Config, handlers: PollerHandlers, now: () =>
           server: serverIdentity(info),
           info,
           ...(stats ? { commandstats: stats } : {}),
+          ...(errors ? { errorstats: errors } : {}),
+          stats: { commandstats: commandstatsState, errorstats: errorstatsState },
+          logs: logRead,
+          ownCalls: ownAtStats,
           ...(rtt !== undefined ? { rttMs: rtt } : {}),
           rawClientList,
         });
@@ -190,4 +228,14 @@ export function startPoller(config: Config, handlers: PollerHandlers, now: () =>
       }
     },
   };
+}
+
+/** Container commands whose subcommand INFO commandstats counts apart (`client|list`). */
+const CONTAINERS: ReadonlySet<string> = new Set(['client', 'slowlog', 'commandlog', 'command', 'config', 'object', 'memory', 'cluster', 'acl', 'latency']);
+
+/** The INFO commandstats name of a command as sent: `client|list`, `info`, `ping`. */
+export function statName(args: readonly string[]): string {
+  const c = (args[0] ?? '').toLowerCase();
+  const sub = args[1];
+  return CONTAINERS.has(c) && sub !== undefined ? `${c}|${sub.toLowerCase()}` : c;
 }

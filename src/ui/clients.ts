@@ -3,7 +3,7 @@
 import { connectedClients, type ClientView, type LibraryVerdictKind } from '../analysis/session.ts';
 import { activePrefixes, clientPasses, type Filter } from './filters.ts';
 
-export const SORT_COLUMNS = ['ops', 'reads', 'writes', 'idle', 'age', 'name', 'addr', 'lib', 'libVer', 'user', 'cmd'] as const;
+export const SORT_COLUMNS = ['ops', 'reads', 'writes', 'idle', 'age', 'name', 'addr', 'lib', 'libVer', 'user', 'cmd', 'net'] as const;
 export type SortColumn = (typeof SORT_COLUMNS)[number];
 
 export interface SortSpec {
@@ -26,7 +26,7 @@ type Num = (c: ClientView) => number;
 
 /** Each sortable column: its title, how to read it, and the direction it sorts first. */
 export const SORT_KEYS: Readonly<Record<SortColumn, { title: string; text?: Text; num?: Num; desc: boolean }>> = {
-  ops: { title: 'ops/s', num: (c) => c.opsPerSec, desc: true },
+  ops: { title: 'ops/s', num: (c) => opsOf(c), desc: true },
   reads: { title: 'reads', num: (c) => c.reads, desc: true },
   writes: { title: 'writes', num: (c) => c.writes, desc: true },
   // Age and idle order the same at any moment as the times they are derived from: the oldest
@@ -39,7 +39,18 @@ export const SORT_KEYS: Readonly<Record<SortColumn, { title: string; text?: Text
   libVer: { title: 'lib ver', text: (c) => c.libVer ?? '', desc: false },
   user: { title: 'user', text: (c) => c.user ?? '', desc: false },
   cmd: { title: 'last cmd', text: (c) => c.lastCommand ?? '', desc: false },
+  net: { title: 'net/s', num: (c) => bytesOf(c) ?? -1, desc: true },
 };
+
+/**
+ * A client's ops/s: from CLIENT LIST's counters (exact, over its last poll interval) where the
+ * server prints them, else MONITOR's moving average (an estimate when MONITOR is sampled).
+ */
+export const opsOf = (c: Pick<ClientView, 'counterRates' | 'opsPerSec'>): number => c.counterRates?.commands ?? c.opsPerSec;
+
+/** Bytes/s in and out, from the counters; undefined where the server does not print them. */
+export const bytesOf = (c: Pick<ClientView, 'counterRates'>): number | undefined =>
+  c.counterRates ? c.counterRates.netIn + c.counterRates.netOut : undefined;
 
 export const defaultSort = (column: SortColumn = 'ops'): SortSpec => ({ column, desc: SORT_KEYS[column].desc });
 
@@ -200,7 +211,7 @@ export function buildClientRows(input: ClientRowsInput): { rows: ClientRow[]; sh
     const nodes = new Set<string | undefined>();
     for (const c of members) {
       if (c.connected) connected++;
-      ops += c.opsPerSec;
+      ops += opsOf(c);
       if (isFlagged(c)) flagged++;
       nodes.add((c as ClientView & { node?: string }).node);
     }

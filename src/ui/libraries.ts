@@ -38,7 +38,7 @@ export function buildLibraryRows(clients: readonly ClientView[]): LibraryRow[] {
     r.clients++;
     r.members.push(c);
     if (c.connected) r.connected++;
-    r.ops += c.opsPerSec;
+    r.ops += c.counterRates?.commands ?? c.opsPerSec;
     if (c.library && (r.audit === undefined || SEVERITY[c.library.verdict] > SEVERITY[r.audit.verdict])) r.audit = c.library;
   }
   const rows: LibraryRow[] = [...map.entries()].map(([id, r]) => ({
