@@ -9,6 +9,7 @@ import { exportInventory } from '../src/export/exportFile.ts';
 import { exportPlan } from '../src/export/plan.ts';
 import type { AuditSpec } from '../src/collect/protocol.ts';
 import { pacedStore } from './pacedStore.ts';
+import { osc52 } from '../src/ui/copy.ts';
 import { countServices, upgradeSummary, upgradeText } from '../src/ui/services.ts';
 import { enterScreen, forgetCiForInk } from './terminal.ts';
 import { isTerminalGone, listenForStop, signalExitCode, terminalGone } from '../src/signals.ts';
@@ -83,6 +84,14 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
     }).catch(() => {});
   };
   watchEnd(engine);
+  // `y`: the copied value goes to the terminal's clipboard (OSC 52), escaped (src/ui/copy.ts).
+  let copySeq = 0;
+  const stopCopies = store.subscribe((s) => {
+    const c = s.ui.copyRequest;
+    if (!c || c.seq === copySeq) return;
+    copySeq = c.seq;
+    stdout.write(osc52(c.text, Boolean(process.env.TMUX)));
+  });
   let restartSeq = 0;
   const stopRestarts = store.subscribe((s) => {
     if (s.restartRequest === undefined || s.restartRequest === restartSeq) return;
@@ -215,6 +224,7 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
   }
   stopExports();
   stopRestarts();
+  stopCopies();
   process.off('uncaughtException', onFatal);
   process.off('unhandledRejection', onFatal);
   if (failure !== undefined) throw failure;

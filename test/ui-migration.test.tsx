@@ -5,6 +5,7 @@ import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { cleanup } from 'ink-testing-library';
 import { KEY, lineWith, mount } from './helpers/uiMount.tsx';
+import { SORT_COLUMNS } from '../src/ui/clients.ts';
 
 afterEach(() => cleanup());
 
@@ -132,4 +133,23 @@ test('a service’s disconnected connections fold into one row under the live on
   await m.press('g');
   f = await m.waitFor((x) => /by service name/.test(x), 'grouped');
   assert.match(f, /▾ cleanup-cron 12 clients · 0 connected/);
+});
+
+test('y copies the selected value of the focused pane, escaped; < and > pick the sort column', async () => {
+  const m = await mount({ transactions: true });
+  const st = m.fx.store;
+  await m.press('y');
+  await m.waitFor((x) => /copied checkout-7f9c8d6b5-x2x7q 10\.0\.0\.1:5001/.test(x), 'copied the client');
+  assert.equal(st.getState().ui.copyRequest?.text, 'checkout-7f9c8d6b5-x2x7q 10.0.0.1:5001');
+  await m.press(KEY.tab, KEY.tab, KEY.tab, 'y');
+  await m.waitFor((x) => /copied MULTI HSET DEL EXEC: order:1 cart:\{u1\}:items/.test(x), 'copied the finding’s example');
+  await m.press(KEY.tab);
+  // > is the next column, < the previous one; the header marks it.
+  await m.press('>');
+  await m.waitFor((x) => /sort reads ↓/.test(x) && /↓READS/.test(x), 'sorted by reads');
+  await m.press('<');
+  await m.waitFor((x) => /sort ops\/s ↓/.test(x), 'back to ops/s');
+  await m.press('<');
+  await m.waitFor((x) => !/sort ops\/s/.test(x), 'wrapped to the last column');
+  assert.equal(st.getState().ui.sort.column, SORT_COLUMNS.at(-1));
 });

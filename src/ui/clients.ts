@@ -60,6 +60,12 @@ export function nextSort(s: SortSpec): SortSpec {
   return defaultSort(SORT_COLUMNS[(i + 1) % SORT_COLUMNS.length]!);
 }
 
+/** `<`: the previous column, in its natural direction. */
+export function prevSort(s: SortSpec): SortSpec {
+  const i = SORT_COLUMNS.indexOf(s.column);
+  return defaultSort(SORT_COLUMNS[(i - 1 + SORT_COLUMNS.length) % SORT_COLUMNS.length]!);
+}
+
 export function nextGrouping(g: Grouping): Grouping {
   return GROUPINGS[(GROUPINGS.indexOf(g) + 1) % GROUPINGS.length]!;
 }

@@ -114,10 +114,13 @@ export const KEYMAP: readonly Binding[] = [
   { keys: ['x'], label: 'x', help: 'Turn every filter off (show everything)', section: 'Filters', modes: ['normal'], hint: 'all off', run: (c) => c.ui.clearFilters() },
 
   // The clients table.
-  { keys: ['s'], label: 's', help: 'Sort the clients by the next column', section: 'Table', modes: ['normal'], hint: 'sort', run: (c) => c.ui.cycleSort() },
+  { keys: ['>', 's'], label: '> s', help: 'Sort the clients by the next column (the header marks it)', section: 'Table', modes: ['normal'], hint: 'sort', run: (c) => c.ui.cycleSort() },
+  { keys: ['<'], label: '<', help: 'Sort the clients by the previous column', section: 'Table', modes: ['normal'], run: (c) => c.ui.cycleSortBack() },
   { keys: ['S'], label: 'S', help: 'Reverse the sort order', section: 'Table', modes: ['normal'], run: (c) => c.ui.reverseSort() },
   { keys: ['D'], label: 'D', help: 'Fold a service\'s disconnected connections into one row (the default), or list each', section: 'Table', modes: ['normal'], run: (c) => c.ui.toggleFoldGone() },
   { keys: ['g'], label: 'g', help: 'Group clients: service name, IP, library, none', section: 'Table', modes: ['normal'], hint: 'group', run: (c) => c.ui.cycleGrouping() },
+
+  { keys: ['y'], label: 'y', help: 'Copy the selected value (client name and address, prefix, library, a finding\'s example) to the clipboard (OSC 52)', section: 'General', modes: ['normal'], run: (c) => c.ui.copySelected() },
 
   // The inventory.
   { keys: ['e'], label: 'e', help: 'Export the inventory: edit the file name (.json, .csv or .md), Enter writes it', section: 'General', modes: ['normal'], hint: 'export', run: (c) => c.ui.openExport() },

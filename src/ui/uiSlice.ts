@@ -5,7 +5,7 @@ import type { SessionView } from '../analysis/session.ts';
 import type { NodeStatus } from '../collect/protocol.ts';
 import type { ClusterState } from '../collect/cluster.ts';
 import { connectedPerNode, nextNodeFilter, nextShardFilter, nodeRows, type NodeFilter } from './nodes.ts';
-import { defaultSort, nextGrouping, nextSort, type Grouping, type SortSpec } from './clients.ts';
+import { defaultSort, nextGrouping, nextSort, prevSort, type Grouping, type SortSpec } from './clients.ts';
 import { addFilter, deactivateAll, presetFilters, toggleFilter, type Filter } from './filters.ts';
 import { parentPrefix } from './heatmap.ts';
 import { keysInner, keysSplit, layout } from './layout.ts';
@@ -63,6 +63,8 @@ export interface UiState {
   readonly helpScroll: number;
   /** A service's disconnected connections folded into one row (the default; `D` lists them). */
   readonly foldGone: boolean;
+  /** The last value `y` copied; the dashboard's edge writes it to the terminal (OSC 52). */
+  readonly copyRequest?: { readonly text: string; readonly seq: number };
 }
 
 export type PromptKind = 'filter' | 'export' | 'plan';
@@ -100,6 +102,8 @@ export interface UiActions {
   toggleFilter(slot: number): void;
   clearFilters(): void;
   cycleSort(): void;
+  /** `<`: sort by the previous column. */
+  cycleSortBack(): void;
   reverseSort(): void;
   cycleGrouping(): void;
   toggleHelp(): void;
@@ -120,6 +124,8 @@ export interface UiActions {
   scrollHelp(delta: number | 'first' | 'last'): void;
   /** `D`: fold disconnected connections into their service, or list them one by one. */
   toggleFoldGone(): void;
+  /** `y`: copy the selected value of the focused pane (a client's name or address, a prefix, a library, a finding's example). */
+  copySelected(): void;
 }
 
 export interface UiSlice extends UiState {
@@ -328,6 +334,9 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
     cycleSort() {
       patch({ sort: nextSort(get().ui.sort) });
     },
+    cycleSortBack() {
+      patch({ sort: prevSort(get().ui.sort) });
+    },
     reverseSort() {
       const s = get().ui.sort;
       patch({ sort: { ...s, desc: !s.desc } });
@@ -371,6 +380,15 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
     },
     toggleNodesView() {
       patch({ nodesView: !get().ui.nodesView, help: false });
+    },
+    copySelected() {
+      const text = selectedValue(input());
+      if (text === undefined || text === '') {
+        patch({ message: 'nothing selected to copy' });
+        return;
+      }
+      const seq = (get().ui.copyRequest?.seq ?? 0) + 1;
+      patch({ copyRequest: { text, seq }, message: `copied ${clean(text).slice(0, 60)}${text.length > 60 ? '…' : ''} (OSC 52: the terminal must allow clipboard writes)` });
     },
     toggleFoldGone() {
       const fold = !get().ui.foldGone;
@@ -421,4 +439,31 @@ export function defaultPlanName(d: Date): string {
 export function defaultExportName(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `redis-recon-${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}.md`;
+}
+
+/** The value `y` copies from the focused pane. */
+export function selectedValue(s: SelectInput & Host): string | undefined {
+  const ui = s.ui;
+  const pick = <T extends { id: string }>(rows: readonly T[], id: string | undefined): T | undefined => rows[selectedIndex(rows.map((r) => r.id), id)];
+  switch (ui.focus) {
+    case 'clients':
+    case 'detail': {
+      const key = ui.focus === 'detail' ? ui.detail : ui.selection.clients;
+      const rows = selectClientRows(s).rows.filter((r) => r.kind === 'client');
+      const row = key !== undefined ? rows.find((r) => r.id === key) : rows[0];
+      if (!row || row.kind !== 'client') return undefined;
+      return row.client.name !== '' ? `${row.client.name} ${row.client.addr}` : row.client.addr;
+    }
+    case 'keys':
+      return pick(selectHeatRows(s), ui.selection.keys)?.prefix;
+    case 'libraries': {
+      const r = pick(selectLibraryRows(s), ui.selection.libraries);
+      return r ? [r.name, r.version].filter(Boolean).join(' ') : undefined;
+    }
+    case 'findings': {
+      const g = pick(selectFindingGroups(s), ui.selection.findings);
+      return g ? (g.example ?? `${g.label}${g.detail ? ` ${g.detail}` : ''}`) : undefined;
+    }
+  }
+  return undefined;
 }
