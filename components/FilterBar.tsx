@@ -27,6 +27,18 @@ function NodeNarrowing() {
   );
 }
 
+/** The focused pane's search (`/`), until Esc clears it. */
+function SearchShown() {
+  const search = useRecon((s) => (s.ui.prompt === undefined ? s.ui.search : undefined));
+  if (!search || search.text === '') return null;
+  return (
+    <Text>
+      <Text color={theme.focus} bold inverse>{` /${clean(search.text)} `}</Text>
+      <Text dimColor> in {search.pane} · Esc clears · </Text>
+    </Text>
+  );
+}
+
 /** The clients narrowed to a finding's services (Enter in the findings pane), lit like a filter. */
 function ServiceNarrowing() {
   const services = useRecon((s) => s.ui.services);
@@ -46,15 +58,17 @@ export function FilterBar() {
     return (
       <Text wrap="truncate">
         <NodeNarrowing />
+      <SearchShown />
       <ServiceNarrowing />
         <Text bold>Filters</Text>
-        <Text dimColor> none · showing every key · / adds a prefix filter</Text>
+        <Text dimColor> none · showing every key · f adds a prefix filter</Text>
       </Text>
     );
   }
   return (
     <Text wrap="truncate">
       <NodeNarrowing />
+      <SearchShown />
       <ServiceNarrowing />
       <Text bold>Filters</Text>
       {filters.map((f, i) => (
@@ -69,7 +83,7 @@ export function FilterBar() {
           )}
         </Text>
       ))}
-      <Text dimColor>{anyActive ? '  · only keys under the lit prefixes · x turns all off' : '  · none active: showing every key'}</Text>
+      <Text dimColor>{anyActive ? '  · only keys under the lit prefixes · x all off · F list' : '  · none active: showing every key · F list'}</Text>
     </Text>
   );
 }

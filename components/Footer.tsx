@@ -8,8 +8,8 @@ import { useRecon } from './context.tsx';
 import { theme } from './theme.ts';
 
 export function Footer({ keysAvailable }: { readonly keysAvailable: boolean }) {
-  const { prompt, promptKind, message, help, columns } = useRecon(
-    useShallow((s) => ({ prompt: s.ui.prompt, promptKind: s.ui.promptKind, message: s.ui.message, help: s.ui.help, columns: s.ui.viewport.columns })),
+  const { prompt, promptKind, message, help, columns, filterList, searchPane } = useRecon(
+    useShallow((s) => ({ prompt: s.ui.prompt, promptKind: s.ui.promptKind, message: s.ui.message, help: s.ui.help, columns: s.ui.viewport.columns, filterList: s.ui.filterList !== undefined, searchPane: s.ui.search?.pane })),
   );
   if (!keysAvailable) {
     return (
@@ -22,7 +22,9 @@ export function Footer({ keysAvailable }: { readonly keysAvailable: boolean }) {
     return (
       <Text wrap="truncate">
         <Text bold color={theme.focus}>
-          {promptKind === 'export'
+          {promptKind === 'search'
+            ? `Search ${searchPane ?? 'the pane'}:`
+            : promptKind === 'export'
             ? 'Export inventory to (.json, .csv or .md):'
             : promptKind === 'plan'
               ? 'Export the extraction plan to (.md, .json or .toml):'
@@ -58,7 +60,7 @@ export function Footer({ keysAvailable }: { readonly keysAvailable: boolean }) {
       </Text>
     );
   }
-  const hints = fitFooterHints(footerHints(help ? 'help' : 'normal'), Math.max(1, columns - 1));
+  const hints = fitFooterHints(footerHints(help ? 'help' : filterList ? 'filters' : 'normal'), Math.max(1, columns - 1));
   return (
     <Text wrap="truncate">
       {hints.map((h, i) => (

@@ -73,8 +73,8 @@ test('the dashboard in a terminal: keys, filters, grouping, sort, help, quit', {
   keys('Tab');
   s = await waitScreen((x) => /┏━ Keys/.test(x), 'Keys focused');
 
-  // `/` + a prefix + Enter: an active filter; every pane narrows.
-  keys('/');
+  // `f` + a prefix + Enter: an active filter; every pane narrows.
+  keys('f');
   await waitScreen((x) => /Filter keys by prefix:/.test(x), 'prompt');
   literal('cache:');
   await waitScreen((x) => /Filter keys by prefix: cache:/.test(x), 'typed');

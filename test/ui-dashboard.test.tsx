@@ -185,9 +185,9 @@ test('the heatmap drills into a prefix and backs out; top keys follow the prefix
   await m.waitFor((x) => /Keys\s+all keys/.test(x), 'l then h come back');
 });
 
-test('/ adds a typed prefix as an active filter, and every pane narrows to passing keys', async () => {
+test('f adds a typed prefix as an active filter, and every pane narrows to passing keys', async () => {
   const m = await mount();
-  await m.press('/');
+  await m.press('f');
   await m.waitFor((x) => /Filter keys by prefix:/.test(x), 'prompt open');
   await m.press('ordres', KEY.backspace, KEY.backspace, KEY.backspace, KEY.backspace, 'ders:');
   await m.waitFor((x) => /Filter keys by prefix: orders:/.test(x), 'typed');
@@ -215,7 +215,7 @@ test('1..9 toggle filters, x turns them all off, the detail shows passing keys o
   await m.press('2');
   f = await m.waitFor((x) => /2 orders: ✓/.test(x), 'preset 2 on');
   assert.match(f, /Clients\s+3 of 5/);
-  await m.press('/', 'app:user:1', KEY.enter);
+  await m.press('f', 'app:user:1', KEY.enter);
   f = await m.waitFor((x) => /3 app:user:1 ✓/.test(x), 'typed filter 3');
   await m.press('3', '1', '2');
   f = await m.waitFor((x) => /\[3 app:user:1\*\]/.test(x) && /none active/.test(x), 'all toggled off by number');

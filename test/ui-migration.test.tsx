@@ -153,3 +153,52 @@ test('y copies the selected value of the focused pane, escaped; < and > pick the
   await m.waitFor((x) => !/sort ops\/s/.test(x), 'wrapped to the last column');
   assert.equal(st.getState().ui.sort.column, SORT_COLUMNS.at(-1));
 });
+
+test('/ searches the focused pane as you type; Enter keeps it, Esc clears it; other panes stay whole', async () => {
+  const m = await mount();
+  await m.press('/');
+  await m.waitFor((x) => /Search clients:/.test(x), 'search prompt');
+  await m.press('orders');
+  let f = await m.waitFor((x) => /Search clients: orders/.test(x) && !x.includes('x2x7q'), 'clients narrowed while typing');
+  assert.match(f, /orders-writer/);
+  assert.match(f, /│›app:/, 'the keys pane is not searched');
+  await m.press(KEY.enter);
+  f = await m.waitFor((x) => /\/orders  in clients · Esc clears/.test(x), 'the search stays, shown');
+  assert.ok(!f.includes('x2x7q'), 'still searched');
+  await m.press(KEY.esc);
+  await m.waitFor((x) => x.includes('x2x7q') && !/\/orders/.test(x), 'Esc cleared it');
+  // By address and by prefix, in the keys pane too.
+  await m.press('/', '10.0.0.3', KEY.enter);
+  f = await m.waitFor((x) => /\/10\.0\.0\.3 /.test(x), 'by address');
+  assert.ok(f.includes('10.0.0.3:7000') && !f.includes('10.0.0.2:6000'), `by address:\n${f}`);
+  await m.press(KEY.esc, KEY.tab, '/', 'cache', KEY.enter);
+  f = await m.waitFor((x) => /\/cache  in keys/.test(x), 'keys searched');
+  assert.match(f, /┃›cache:/);
+  assert.ok(!/┃ orders:/.test(f), `other prefixes hidden:\n${f}`);
+  assert.ok(f.includes('10.0.0.2:6000') && f.includes('x2x7q'), `the clients pane is whole:\n${f}`);
+});
+
+test('F lists every filter, past the ninth: toggle and remove where it stands; x is not the only way back', async () => {
+  const m = await mount({ presets: Array.from({ length: 11 }, (_, i) => `p${i + 1}:`) });
+  const st = m.fx.store;
+  await m.press('F');
+  let f = await m.waitFor((x) => /┏━ Filters\s+11 · 0 active/.test(x), 'the list');
+  assert.match(f, /p11:/);
+  // The eleventh, which no number key reaches.
+  for (let i = 0; i < 10; i++) await m.press('j');
+  await m.press(' ');
+  f = await m.waitFor((x) => /11 · 1 active/.test(x), 'p11 on');
+  assert.equal(st.getState().ui.filters[10]!.active, true);
+  assert.match(lineWith(f, 'p11:  (--prefix)'), /›\[✓\]/);
+  // x turns all off; the list turns one back on without retyping.
+  await m.press('x');
+  await m.waitFor((x) => /11 · 0 active/.test(x), 'all off');
+  await m.press(KEY.enter);
+  await m.waitFor((x) => /11 · 1 active/.test(x), 'back on');
+  await m.press('d');
+  f = await m.waitFor((x) => /10 · 0 active/.test(x), 'removed');
+  assert.ok(!f.includes('p11:'));
+  assert.match(m.frame().split('\n').at(-1)!, /toggle.*remove.*\? help\s+q quit/);
+  await m.press(KEY.esc);
+  await m.waitFor((x) => !/┏━ Filters/.test(x) && /┏━ Clients/.test(x), 'closed');
+});

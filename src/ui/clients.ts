@@ -2,6 +2,7 @@
 // column set. Pure; the pane and the keyboard actions both read it, so what moves is what shows.
 import { connectedClients, type ClientView, type LibraryVerdictKind } from '../analysis/session.ts';
 import { activePrefixes, clientPasses, type Filter } from './filters.ts';
+import { clientMatches } from './search.ts';
 
 export const SORT_COLUMNS = ['ops', 'reads', 'writes', 'idle', 'age', 'name', 'addr', 'lib', 'libVer', 'user', 'cmd', 'net'] as const;
 export type SortColumn = (typeof SORT_COLUMNS)[number];
@@ -152,6 +153,8 @@ export interface ClientRowsInput {
   readonly services?: readonly string[];
   /** Fold a service's disconnected connections into one row when it has several (the default). */
   readonly foldGone?: boolean;
+  /** `/` in the clients pane: only clients whose name, address, library or prefixes contain it (lowercase). */
+  readonly search?: string;
 }
 
 /**
@@ -197,7 +200,10 @@ export function buildClientRows(input: ClientRowsInput): { rows: ClientRow[]; sh
   const total = input.showSelf ? input.clients.length : input.clients.filter((c) => !c.self).length;
   // The count the status bar and the export give too.
   const { connected } = connectedClients(input.clients, input.showSelf);
-  const list = visibleClients(input.clients, input.filters, input.showSelf, input.delimiter, input.services).sort(compareClients(input.sort));
+  const q = input.search ?? '';
+  const list = visibleClients(input.clients, input.filters, input.showSelf, input.delimiter, input.services)
+    .filter((c) => clientMatches(c, q))
+    .sort(compareClients(input.sort));
   const fold = input.foldGone ?? false;
   if (input.grouping === 'none') {
     return { rows: clientRowsOf(list, fold), shown: list.length, total, connected };

@@ -10,14 +10,14 @@ export type HelpLine = { kind: 'section'; text: string } | { kind: 'binding'; b:
 export function helpLines(notices: readonly string[]): HelpLine[] {
   const out: HelpLine[] = [];
   for (const s of helpSections()) {
-    out.push({ kind: 'section', text: s.section === 'Prompt' ? 'Prompt (after / or e)' : s.section === 'Help' ? 'This help' : s.section });
+    out.push({ kind: 'section', text: s.section === 'Prompt' ? 'Prompt (after /, f, e or E)' : s.section === 'Help' ? 'This help' : s.section });
     for (const b of s.bindings) out.push({ kind: 'binding', b });
   }
   out.push({ kind: 'section', text: 'Legend' });
   out.push({ kind: 'text', text: `${READ_GLYPH} reads  ${WRITE_GLYPH} writes: bar length is the rate against the busiest row` });
   out.push({ kind: 'text', text: '! outdated library   ? no lib-name or unknown library   → ≥ the version to upgrade to', warn: true });
   out.push({ kind: 'text', text: 'dimmed rows with idle "gone": disconnected clients, kept for the record' });
-  out.push({ kind: 'text', text: '[n prefix] inactive filter, lit = active; * typed with /' });
+  out.push({ kind: 'text', text: '[n prefix] inactive filter, lit = active; * typed with f' });
   if (notices.length > 0) {
     out.push({ kind: 'section', text: 'Notes' });
     for (const n of notices) out.push({ kind: 'text', text: clean(n), warn: true });

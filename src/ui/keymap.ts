@@ -66,7 +66,7 @@ const CONTROL_KEYS: Readonly<Record<string, KeyName>> = {
   '\t': 'tab',
 };
 
-export type Mode = 'normal' | 'prompt' | 'help';
+export type Mode = 'normal' | 'prompt' | 'help' | 'filters';
 
 export interface KeyContext {
   readonly ui: UiActions;
@@ -75,7 +75,7 @@ export interface KeyContext {
   readonly key: KeyName;
 }
 
-export type Section = 'Panes' | 'Filters' | 'Table' | 'MONITOR' | 'Keyspace' | 'Cluster' | 'General' | 'Prompt' | 'Help';
+export type Section = 'Panes' | 'Search' | 'Filters' | 'Filter list' | 'Table' | 'MONITOR' | 'Keyspace' | 'Cluster' | 'General' | 'Prompt' | 'Help';
 
 export interface Binding {
   readonly keys: readonly KeyName[];
@@ -109,9 +109,20 @@ export const KEYMAP: readonly Binding[] = [
   { keys: ['esc'], label: 'Esc', help: 'Close the detail pane, the pattern panel or the nodes view, back out of a prefix, or show every service again', section: 'Panes', modes: ['normal'], hint: 'back', run: (c) => c.ui.back() },
 
   // Filters.
-  { keys: ['/'], label: '/', help: 'Type a key prefix; Enter adds it, active', section: 'Filters', modes: ['normal'], hint: 'filter', run: (c) => c.ui.openPrompt() },
-  { keys: DIGITS, label: '1 … 9', help: 'Toggle filter N (presets first, then typed ones)', section: 'Filters', modes: ['normal'], hint: 'toggle', run: (c) => c.ui.toggleFilter(Number(c.key)) },
-  { keys: ['x'], label: 'x', help: 'Turn every filter off (show everything)', section: 'Filters', modes: ['normal'], hint: 'all off', run: (c) => c.ui.clearFilters() },
+  { keys: ['/'], label: '/', help: 'Search the focused pane: names, addresses, libraries, prefixes (Esc clears it)', section: 'Search', modes: ['normal'], hint: 'search', run: (c) => c.ui.openSearch() },
+  { keys: ['f'], label: 'f', help: 'Type a key prefix (or a pattern with *); Enter adds it as an active filter', section: 'Filters', modes: ['normal'], hint: 'filter', run: (c) => c.ui.openPrompt() },
+  { keys: ['F'], label: 'F', help: 'The filters list: toggle or remove any filter, past the ninth too', section: 'Filters', modes: ['normal', 'filters'], hint: 'filters', run: (c) => c.ui.toggleFilterList() },
+  { keys: DIGITS, label: '1 … 9', help: 'Toggle filter N (presets first, then typed ones; F lists them all)', section: 'Filters', modes: ['normal'], hint: 'toggle', run: (c) => c.ui.toggleFilter(Number(c.key)) },
+  { keys: ['x'], label: 'x', help: 'Turn every filter off (show everything; F turns them back on one by one)', section: 'Filters', modes: ['normal'], hint: 'all off', run: (c) => c.ui.clearFilters() },
+
+  // The filters list (F).
+  { keys: ['up', 'k'], label: '↑ k', help: 'Previous filter', section: 'Filter list', modes: ['filters'], run: (c) => c.ui.moveFilterList(-1) },
+  { keys: ['down', 'j'], label: '↓ j', help: 'Next filter', section: 'Filter list', modes: ['filters'], run: (c) => c.ui.moveFilterList(1) },
+  { keys: [' ', 'enter'], label: 'Space Enter', help: 'Turn the selected filter on or off', section: 'Filter list', modes: ['filters'], hint: 'toggle', run: (c) => c.ui.toggleListedFilter() },
+  { keys: ['d', 'backspace'], label: 'd Backspace', help: 'Remove the selected filter', section: 'Filter list', modes: ['filters'], hint: 'remove', run: (c) => c.ui.removeListedFilter() },
+  { keys: ['f'], label: 'f', help: 'Add a filter', section: 'Filter list', modes: ['filters'], hint: 'add', run: (c) => c.ui.openPrompt() },
+  { keys: ['x'], label: 'x', help: 'Turn every filter off', section: 'Filter list', modes: ['filters'], run: (c) => c.ui.clearFilters() },
+  { keys: ['esc'], label: 'Esc', help: 'Close the filters list', section: 'Filter list', modes: ['filters'], hint: 'close', run: (c) => c.ui.toggleFilterList() },
 
   // The clients table.
   { keys: ['>', 's'], label: '> s', help: 'Sort the clients by the next column (the header marks it)', section: 'Table', modes: ['normal'], hint: 'sort', run: (c) => c.ui.cycleSort() },
@@ -140,7 +151,7 @@ export const KEYMAP: readonly Binding[] = [
   { keys: ['c'], label: 'c', help: 'Show or hide the nodes: role, slots, connections, ops/s, MONITOR, what happened', section: 'Cluster', modes: ['normal'], run: (c) => c.ui.toggleNodesView() },
 
   // General.
-  { keys: ['?'], label: '?', help: 'Show or hide this help', section: 'General', modes: ['normal', 'help'], hint: 'help', run: (c) => c.ui.toggleHelp() },
+  { keys: ['?'], label: '?', help: 'Show or hide this help', section: 'General', modes: ['normal', 'help', 'filters'], hint: 'help', run: (c) => c.ui.toggleHelp() },
   { keys: ['esc'], label: 'Esc', help: 'Close the help', section: 'Help', modes: ['help'], run: (c) => c.ui.closeHelp() },
   { keys: ['up', 'k'], label: '↑ k', help: 'Scroll the help up', section: 'Help', modes: ['help'], run: (c) => c.ui.scrollHelp(-1) },
   { keys: ['down', 'j'], label: '↓ j', help: 'Scroll the help down', section: 'Help', modes: ['help'], run: (c) => c.ui.scrollHelp(1) },
@@ -148,14 +159,14 @@ export const KEYMAP: readonly Binding[] = [
   { keys: ['pagedown', ' '], label: 'PgDn Space', help: 'A page of help down', section: 'Help', modes: ['help'], run: (c) => c.ui.scrollHelp(2) },
   { keys: ['home'], label: 'Home', help: 'Top of the help', section: 'Help', modes: ['help'], run: (c) => c.ui.scrollHelp('first') },
   { keys: ['end'], label: 'End', help: 'End of the help', section: 'Help', modes: ['help'], run: (c) => c.ui.scrollHelp('last') },
-  { keys: ['q'], label: 'q', help: 'Quit', section: 'General', modes: ['normal', 'help'], hint: 'quit', run: (c) => c.ui.quit() },
-  { keys: ['ctrl-c'], label: 'Ctrl-C', help: 'Quit (anywhere, also while typing)', section: 'General', modes: ['normal', 'help', 'prompt'], run: (c) => c.ui.quit() },
+  { keys: ['q'], label: 'q', help: 'Quit', section: 'General', modes: ['normal', 'help', 'filters'], hint: 'quit', run: (c) => c.ui.quit() },
+  { keys: ['ctrl-c'], label: 'Ctrl-C', help: 'Quit (anywhere, also while typing)', section: 'General', modes: ['normal', 'help', 'prompt', 'filters'], run: (c) => c.ui.quit() },
 
   // The prefix prompt.
-  { keys: [TEXT], label: 'text', help: 'Type the prefix (or the export or plan file name)', section: 'Prompt', modes: ['prompt'], run: (c) => c.ui.typePrompt(c.key) },
+  { keys: [TEXT], label: 'text', help: 'Type the search, the prefix, or the export or plan file name', section: 'Prompt', modes: ['prompt'], run: (c) => c.ui.typePrompt(c.key) },
   { keys: ['backspace'], label: 'Backspace', help: 'Erase a character', section: 'Prompt', modes: ['prompt'], run: (c) => c.ui.erasePrompt() },
   { keys: ['enter'], label: 'Enter', help: 'Add the prefix as an active filter (or write the export)', section: 'Prompt', modes: ['prompt'], hint: 'ok', run: (c) => c.ui.submitPrompt() },
-  { keys: ['esc'], label: 'Esc', help: 'Cancel', section: 'Prompt', modes: ['prompt'], hint: 'cancel', run: (c) => c.ui.cancelPrompt() },
+  { keys: ['esc'], label: 'Esc', help: 'Cancel (a search: clear it)', section: 'Prompt', modes: ['prompt'], hint: 'cancel', run: (c) => c.ui.cancelPrompt() },
 ];
 
 /** The binding for a key in a mode and pane, or undefined. */
@@ -206,7 +217,7 @@ export function dispatch(
   return ran;
 }
 
-export const SECTION_ORDER: readonly Section[] = ['Panes', 'Filters', 'Table', 'MONITOR', 'Keyspace', 'Cluster', 'General', 'Help', 'Prompt'];
+export const SECTION_ORDER: readonly Section[] = ['Panes', 'Search', 'Filters', 'Filter list', 'Table', 'MONITOR', 'Keyspace', 'Cluster', 'General', 'Help', 'Prompt'];
 
 /** The help overlay's content: sections in order, each with its bindings. */
 export function helpSections(map: readonly Binding[] = KEYMAP): { section: Section; bindings: Binding[] }[] {

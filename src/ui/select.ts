@@ -8,6 +8,7 @@ import { activePrefixes, type Filter } from './filters.ts';
 import { heatRows, topKeysUnder, type HeatRow } from './heatmap.ts';
 import { buildLibraryRows, type LibraryRow } from './libraries.ts';
 import { buildFindingGroups, type FindingGroup } from './services.ts';
+import { findingMatches, heatMatches, libraryMatches, searchFor, type Search } from './search.ts';
 import { accessByPattern, type PatternAccess } from '../analysis/patternAccess.ts';
 import { connectedPerNode, narrowedKeys, nodeRows, type NodeFilter, type NodeRow } from './nodes.ts';
 import type { NodeStatus } from '../collect/protocol.ts';
@@ -28,6 +29,8 @@ export interface SelectInput {
     readonly services?: ServiceNarrowing;
     /** A service's disconnected connections folded into one row (`D` lists them). */
     readonly foldGone?: boolean;
+    /** `/`: the focused pane's search. */
+    readonly search?: Search;
   };
   /** A cluster's nodes, and the view narrowed to some of them (the store's; absent in bare inputs). */
   readonly nodes?: readonly NodeStatus[];
@@ -73,11 +76,11 @@ export function selectView(s: SelectInput): SessionView {
 }
 
 const clientRowsMemo = memoLast(
-  (clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, sort: SortSpec, grouping: Grouping, delimiter: string, services: ServiceNarrowing | undefined, foldGone: boolean) =>
-    buildClientRows({ clients, filters, showSelf, sort, grouping, delimiter, services: services?.services, foldGone }),
+  (clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, sort: SortSpec, grouping: Grouping, delimiter: string, services: ServiceNarrowing | undefined, foldGone: boolean, search: string) =>
+    buildClientRows({ clients, filters, showSelf, sort, grouping, delimiter, services: services?.services, foldGone, search }),
 );
 export const selectClientRows = (s: SelectInput): { rows: ClientRow[]; shown: number; total: number; connected: number } =>
-  clientRowsMemo(selectView(s).clients, s.ui.filters, s.ui.showSelf, s.ui.sort, s.ui.grouping, s.ui.delimiter, s.ui.services, s.ui.foldGone ?? false);
+  clientRowsMemo(selectView(s).clients, s.ui.filters, s.ui.showSelf, s.ui.sort, s.ui.grouping, s.ui.delimiter, s.ui.services, s.ui.foldGone ?? false, searchFor(s.ui.search, 'clients'));
 
 const visibleMemo = memoLast((clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, delimiter: string, services: ServiceNarrowing | undefined) =>
   visibleClients(clients, filters, showSelf, delimiter, services?.services),
@@ -90,25 +93,25 @@ export interface ServiceNarrowing {
   readonly services: readonly string[];
 }
 
-const libraryMemo = memoLast((visible: readonly ClientView[]) => buildLibraryRows(visible));
-export const selectLibraryRows = (s: SelectInput): LibraryRow[] => libraryMemo(selectVisibleClients(s));
+const libraryMemo = memoLast((visible: readonly ClientView[], q: string) => buildLibraryRows(visible).filter((r) => libraryMatches(r, q)));
+export const selectLibraryRows = (s: SelectInput): LibraryRow[] => libraryMemo(selectVisibleClients(s), searchFor(s.ui.search, 'libraries'));
 
 const findingMemo = memoLast((visible: readonly ClientView[]) => buildFindingRows(visible));
 export const selectFindingRows = (s: SelectInput): FindingRow[] => findingMemo(selectVisibleClients(s));
 
-const groupMemo = memoLast((visible: readonly ClientView[]) => buildFindingGroups(visible));
+const groupMemo = memoLast((visible: readonly ClientView[], q: string) => buildFindingGroups(visible).filter((g) => findingMatches(g, q)));
 /** One row per finding kind and command (or library version), by service: the findings pane. */
-export const selectFindingGroups = (s: SelectInput): FindingGroup[] => groupMemo(selectVisibleClients(s));
+export const selectFindingGroups = (s: SelectInput): FindingGroup[] => groupMemo(selectVisibleClients(s), searchFor(s.ui.search, 'findings'));
 
 const activeMemo = memoLast((filters: readonly Filter[]) => activePrefixes(filters));
 export const selectActive = (s: SelectInput): readonly string[] => activeMemo(s.ui.filters);
 
-const heatMemo = memoLast((view: SessionView, _version: number, drill: string, active: readonly string[], delimiter: string) =>
-  heatRows(view.tree, drill, active, delimiter),
+const heatMemo = memoLast((view: SessionView, _version: number, drill: string, active: readonly string[], delimiter: string, q: string) =>
+  heatRows(view.tree, drill, active, delimiter).filter((r) => heatMatches(r, q)),
 );
 export const selectHeatRows = (s: SelectInput): HeatRow[] => {
   const view = selectView(s);
-  return heatMemo(view, view.version, s.ui.drill, selectActive(s), s.ui.delimiter);
+  return heatMemo(view, view.version, s.ui.drill, selectActive(s), s.ui.delimiter, searchFor(s.ui.search, 'keys'));
 };
 
 /** Top keys published per view are at most a few hundred; the pane shows what fits. */

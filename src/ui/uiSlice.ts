@@ -6,7 +6,8 @@ import type { NodeStatus } from '../collect/protocol.ts';
 import type { ClusterState } from '../collect/cluster.ts';
 import { connectedPerNode, nextNodeFilter, nextShardFilter, nodeRows, type NodeFilter } from './nodes.ts';
 import { defaultSort, nextGrouping, nextSort, prevSort, type Grouping, type SortSpec } from './clients.ts';
-import { addFilter, deactivateAll, presetFilters, toggleFilter, type Filter } from './filters.ts';
+import { addFilter, deactivateAll, presetFilters, removeFilter, toggleFilter, type Filter } from './filters.ts';
+import type { Search } from './search.ts';
 import { parentPrefix } from './heatmap.ts';
 import { keysInner, keysSplit, layout } from './layout.ts';
 import { clean } from './text.ts';
@@ -63,11 +64,15 @@ export interface UiState {
   readonly helpScroll: number;
   /** A service's disconnected connections folded into one row (the default; `D` lists them). */
   readonly foldGone: boolean;
+  /** `/`: the search of one pane (rows containing the text stay); Esc clears it. */
+  readonly search?: Search;
+  /** The filters list (`F`) is open, with this row selected. */
+  readonly filterList?: number;
   /** The last value `y` copied; the dashboard's edge writes it to the terminal (OSC 52). */
   readonly copyRequest?: { readonly text: string; readonly seq: number };
 }
 
-export type PromptKind = 'filter' | 'export' | 'plan';
+export type PromptKind = 'filter' | 'export' | 'plan' | 'search';
 
 export interface UiActions {
   focusNext(): void;
@@ -124,6 +129,15 @@ export interface UiActions {
   scrollHelp(delta: number | 'first' | 'last'): void;
   /** `D`: fold disconnected connections into their service, or list them one by one. */
   toggleFoldGone(): void;
+  /** `/`: search the focused pane. */
+  openSearch(): void;
+  /** `F`: open or close the filters list. */
+  toggleFilterList(): void;
+  /** Moves the filters list's selection. */
+  moveFilterList(delta: number): void;
+  /** Toggles or removes the selected filter of the list. */
+  toggleListedFilter(): void;
+  removeListedFilter(): void;
   /** `y`: copy the selected value of the focused pane (a client's name or address, a prefix, a library, a finding's example). */
   copySelected(): void;
 }
@@ -260,6 +274,7 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
       if (ui.nodesView) patch({ nodesView: false });
       else if (ui.detail !== undefined) actions.closeDetail();
       else if (ui.patternPanel) actions.togglePatternPanel();
+      else if (ui.search) patch({ search: undefined });
       else if (ui.focus === 'keys' && ui.drill !== '') actions.drillOut();
       else if (ui.services) actions.narrowServices(undefined);
     },
@@ -277,7 +292,33 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
       patch({ drill: parentPrefix(ui.drill, ui.delimiter), selection: { ...ui.selection, keys: ui.drill } });
     },
     openPrompt() {
-      patch({ prompt: '', promptKind: 'filter', help: false, message: undefined });
+      patch({ prompt: '', promptKind: 'filter', help: false, filterList: undefined, message: undefined });
+    },
+    openSearch() {
+      const ui = get().ui;
+      const pane = ui.focus === 'detail' ? 'clients' : ui.focus;
+      const text = ui.search?.pane === pane ? ui.search.text : '';
+      patch({ prompt: text, promptKind: 'search', search: { pane, text }, help: false, message: undefined });
+    },
+    toggleFilterList() {
+      const ui = get().ui;
+      patch({ filterList: ui.filterList === undefined ? 0 : undefined, help: false, message: undefined });
+    },
+    moveFilterList(delta) {
+      const ui = get().ui;
+      if (ui.filterList === undefined || ui.filters.length === 0) return;
+      patch({ filterList: Math.max(0, Math.min(ui.filters.length - 1, ui.filterList + delta)) });
+    },
+    toggleListedFilter() {
+      const ui = get().ui;
+      if (ui.filterList === undefined) return;
+      patch({ filters: toggleFilter(ui.filters, ui.filterList + 1) });
+    },
+    removeListedFilter() {
+      const ui = get().ui;
+      if (ui.filterList === undefined) return;
+      const filters = removeFilter(ui.filters, ui.filterList);
+      patch({ filters, filterList: Math.max(0, Math.min(ui.filterList, filters.length - 1)) });
     },
     openExport() {
       patch({ prompt: defaultExportName(new Date()), promptKind: 'export', help: false, message: undefined });
@@ -298,17 +339,25 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
       if (ui.prompt === undefined) return;
       // Pasted text arrives whole; a newline in it would end up inside the prefix.
       const t = text.replace(/[\r\n]/g, '');
-      patch({ prompt: (ui.prompt + clean(t)).slice(0, 512) });
+      const prompt = (ui.prompt + clean(t)).slice(0, 512);
+      patch({ prompt, ...(ui.promptKind === 'search' && ui.search ? { search: { ...ui.search, text: prompt } } : {}) });
     },
     erasePrompt() {
       const p = get().ui.prompt;
       if (p === undefined || p === '') return;
-      patch({ prompt: Array.from(p).slice(0, -1).join('') });
+      const prompt = Array.from(p).slice(0, -1).join('');
+      const ui = get().ui;
+      patch({ prompt, ...(ui.promptKind === 'search' && ui.search ? { search: { ...ui.search, text: prompt } } : {}) });
     },
     submitPrompt() {
       const ui = get().ui;
       const p = ui.prompt?.trim();
       patch({ prompt: undefined });
+      if (ui.promptKind === 'search') {
+        // Enter keeps the search (an empty one clears it); Esc clears it later.
+        if (!p) patch({ search: undefined });
+        return;
+      }
       if (!p) return;
       if (ui.promptKind === 'export' || ui.promptKind === 'plan') {
         const kind = ui.promptKind === 'plan' ? 'plan' : 'inventory';
@@ -316,7 +365,8 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
       } else actions.addFilter(p);
     },
     cancelPrompt() {
-      patch({ prompt: undefined });
+      const ui = get().ui;
+      patch({ prompt: undefined, ...(ui.promptKind === 'search' ? { search: undefined } : {}) });
     },
     addFilter(prefix) {
       const { filters, slot } = addFilter(get().ui.filters, prefix);
