@@ -2,7 +2,9 @@
 // writes (only passing ones while filters are active). ↑/↓ step to the previous or next client.
 // Each figure says its lens: CLIENT LIST counters, MONITOR (with its estimate when sampled), the
 // last commands polls caught (`cmd=`), and SLOWLOG/COMMANDLOG entries.
+import type { ReactNode } from 'react';
 import { Box, Text } from 'ink';
+import { clampDetailScroll, detailFindingLines, detailIdWidth } from '../src/ui/detail.ts';
 import { useShallow } from 'zustand/react/shallow';
 import { ageSeconds, idleSeconds, type ClientView } from '../src/analysis/session.ts';
 import { heatBar, splitBar } from '../src/ui/bars.ts';
@@ -29,8 +31,9 @@ export function DetailPane({
   readonly focused: boolean;
   readonly clock?: () => number;
 }) {
-  const { client, active, delimiter, nodes, monitorMode } = useRecon(
+  const { client, active, delimiter, nodes, monitorMode, scroll } = useRecon(
     useShallow((s) => ({
+      scroll: s.ui.detailScroll,
       client: s.view.clients.find((c) => c.key === s.ui.detail),
       active: selectActive(s),
       delimiter: s.ui.delimiter,
@@ -48,15 +51,15 @@ export function DetailPane({
       </Pane>
     );
   }
-  const idW = Math.min(46, Math.max(30, Math.floor(inner * 0.36)));
+  const idW = detailIdWidth(inner);
   const cmdW = Math.min(32, Math.max(26, Math.floor(inner * 0.26)));
   const restW = Math.max(10, inner - idW - cmdW - 2);
   const title = client.name ? `${client.name} (${client.addr})` : client.addr;
   return (
-    <Pane title="Detail" info={`${title} · ↑↓ other clients · Esc closes`} focused={focused} width={width} height={height}>
+    <Pane title="Detail" info={`${title} · ↑↓ other clients · PgUp PgDn scroll · Esc closes`} focused={focused} width={width} height={height}>
       <Box flexDirection="row">
         <Box width={idW} flexDirection="column" marginRight={1}>
-          <Identity client={client} width={idW} lines={lines} now={now} nodes={nodes} monitorOff={monitorMode === 'off'} />
+          <Identity client={client} width={idW} lines={lines} now={now} nodes={nodes} monitorOff={monitorMode === 'off'} scroll={scroll} />
         </Box>
         <Box width={cmdW} flexDirection="column" marginRight={1}>
           <Commands client={client} width={cmdW} lines={lines} />
@@ -85,6 +88,7 @@ function Identity({
   now,
   nodes,
   monitorOff,
+  scroll,
 }: {
   readonly client: ClientView;
   readonly width: number;
@@ -92,6 +96,7 @@ function Identity({
   readonly now: number;
   readonly nodes: readonly NodeStatus[];
   readonly monitorOff: boolean;
+  readonly scroll: number;
 }) {
   const v = verdictMark(c.library?.verdict);
   const lib = c.libName === undefined ? '(server does not report it)' : c.libName === '' ? '(none sent)' : `${c.libName} ${c.libVer ?? ''}`;
@@ -109,37 +114,59 @@ function Identity({
     ['seen', `first ${formatMs(Math.max(0, now - c.firstSeen))} ago${c.listed ? '' : '  (MONITOR only)'}`],
     ['out buf', formatBytes(c.omem)],
   ];
-  // Below the fields: the audit's word on the library (wrapped), then migration findings.
-  const extra: { text: string; color?: string }[] = [];
-  if (c.library) {
-    const text = `${v.mark ? `${v.mark} ` : ''}${v.word}${c.library.reason ? `: ${c.library.reason}` : ''}`;
-    for (const l of wrapText(text, width)) extra.push({ text: l, color: v.color });
+  // What will fail comes first, each message once; then who the client is. The column scrolls.
+  const findings = detailFindingLines(c, width);
+  const all: Array<{ key: string; el: ReactNode }> = [];
+  if (findings.length > 0) {
+    all.push({ key: 'fh', el: <Text bold>Findings</Text> });
+    findings.forEach((l, i) =>
+      all.push({
+        key: `f${i}`,
+        el: (
+          <Text wrap="truncate" color={l.severity === 'error' ? theme.bad : l.severity === 'warning' ? theme.warn : undefined} dimColor={l.severity === 'info'}>
+            {clean(l.text)}
+          </Text>
+        ),
+      }),
+    );
   }
-  for (const f of c.findings ?? []) {
-    const color = f.severity === 'error' ? theme.bad : f.severity === 'warning' ? theme.warn : undefined;
-    const mark = f.severity === 'error' ? '✖' : f.severity === 'warning' ? '!' : '·';
-    for (const l of wrapText(`${mark} ${f.message}${f.count > 1 ? ` (×${formatCount(f.count)})` : ''}`, width)) extra.push({ text: l, color });
+  all.push({ key: 'ch', el: <Text bold>Client</Text> });
+  for (const r of rows) {
+    all.push(
+      r === 'lib'
+        ? {
+            key: 'lib',
+            el: (
+              <Text wrap="truncate">
+                <Text dimColor>{fit('library', 9)}</Text>
+                <Text color={isFlagged(c) ? v.color : undefined}>{fit(lib, Math.max(1, width - 9))}</Text>
+              </Text>
+            ),
+          }
+        : {
+            key: r[0],
+            el: (
+              <Field label={r[0]} width={width}>
+                {r[1]}
+              </Field>
+            ),
+          },
+    );
   }
+  const first = clampDetailScroll(scroll, all.length, lines);
+  const shown = all.slice(first, first + lines);
   return (
     <>
-      <Text bold>Client</Text>
-      {rows.slice(0, Math.max(0, lines - 1)).map((r) =>
-        r === 'lib' ? (
-          <Text key="lib" wrap="truncate">
-            <Text dimColor>{fit('library', 9)}</Text>
-            <Text color={isFlagged(c) ? v.color : undefined}>{fit(lib, Math.max(1, width - 9))}</Text>
+      {shown.map((l, i) =>
+        // The last line says there is more below, where there is.
+        i === shown.length - 1 && first + lines < all.length ? (
+          <Text key="more" dimColor wrap="truncate">
+            {`… ${all.length - first - lines + 1} more lines (PgDn)`}
           </Text>
         ) : (
-          <Field key={r[0]} label={r[0]} width={width}>
-            {r[1]}
-          </Field>
+          <Box key={l.key}>{l.el}</Box>
         ),
       )}
-      {extra.slice(0, Math.max(0, lines - 1 - rows.length)).map((l, i) => (
-        <Text key={`x${i}`} wrap="truncate" color={l.color} dimColor={!l.color}>
-          {clean(l.text)}
-        </Text>
-      ))}
     </>
   );
 }

@@ -151,7 +151,10 @@ test('Enter opens the client detail; ↑↓ step through clients; Esc closes it'
   assert.match(f, /Detail\s+checkout-7f9c8d6b5-x2x7q \(10\.0\.0\.1:5001\)/);
   assert.match(f, /library\s+go-redis\(,go1\.24\.13\) 9\.17\.2/);
   assert.match(f, /! outdated: go-redis 9\.17\.2 is older than/);
-  assert.match(f, /seen\s+first 1h01m ago/, 'from CLIENT LIST age');
+  // Findings first; the rest of the client's fields a page down (the pane scrolls).
+  assert.ok(f.indexOf('! upgrade go-redis') < f.indexOf('name     checkout'), 'findings above the fields');
+  await m.press('\u001b[6~');
+  f = await m.waitFor((x) => /seen\s+first 1h01m ago/.test(x), 'from CLIENT LIST age, a page down');
   assert.match(f, /GET\s+40/);
   assert.match(f, /app:user:\s+40\s+0/);
   assert.ok(!/╭─ Keys/.test(f), 'the detail takes the lower row');

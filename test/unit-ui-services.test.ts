@@ -6,6 +6,7 @@ import { libraryLine, type LibraryRow } from '../src/ui/libraries.ts';
 import { fitFooterHints, footerHints } from '../src/ui/keymap.ts';
 import { osc52 } from '../src/ui/copy.ts';
 import { clampHelpScroll } from '../src/ui/helpLines.ts';
+import { detailFindingLines } from '../src/ui/detail.ts';
 import { displayWidth } from '../src/ui/text.ts';
 
 const tx = (n: number) => ({ code: 'cross-slot-transaction' as const, severity: 'error' as const, message: `${n} transaction(s) across slots`, count: n, example: 'MULTI HSET DEL EXEC: order:1 cart:{u1}:items' });
@@ -76,4 +77,20 @@ test('help scroll stays within its lines', () => {
   assert.equal(clampHelpScroll(-3, 50, 10), 0);
   assert.equal(clampHelpScroll(99, 50, 10), 40);
   assert.equal(clampHelpScroll(5, 8, 10), 0);
+});
+
+test('the detail pane lists what will fail first, each message once', () => {
+  const reason = 'node-redis 1.6.0 is below 5.0.0';
+  const lines = detailFindingLines(
+    {
+      library: { verdict: 'outdated', reason, minimum: '5.0.0' },
+      findings: [
+        { code: 'cross-slot-transaction', severity: 'error', message: '2 transactions across slots', count: 2 },
+        { code: 'library-outdated', severity: 'error', message: reason, count: 1 },
+        { code: 'cross-slot-transaction', severity: 'error', message: '2 transactions across slots', count: 2 },
+      ],
+    },
+    200,
+  );
+  assert.deepEqual(lines.map((l) => l.text), ['✖ 2 transactions across slots (×2)', `✖ ${reason}`]);
 });

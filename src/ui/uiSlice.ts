@@ -12,6 +12,7 @@ import { parentPrefix } from './heatmap.ts';
 import { keysInner, keysSplit, layout } from './layout.ts';
 import { clean } from './text.ts';
 import { clampHelpScroll, helpLines, helpPageLines } from './helpLines.ts';
+import { clampDetailScroll, DETAIL_FIELD_ROWS, detailFindingLines, detailIdWidth } from './detail.ts';
 import {
   selectableIds,
   selectClientRows,
@@ -64,6 +65,8 @@ export interface UiState {
   readonly helpScroll: number;
   /** A service's disconnected connections folded into one row (the default; `D` lists them). */
   readonly foldGone: boolean;
+  /** First line of the detail pane's client column (findings, then fields): PgUp/PgDn scroll it. */
+  readonly detailScroll: number;
   /** `/`: the search of one pane (rows containing the text stay); Esc clears it. */
   readonly search?: Search;
   /** The filters list (`F`) is open, with this row selected. */
@@ -131,6 +134,8 @@ export interface UiActions {
   toggleFoldGone(): void;
   /** `/`: search the focused pane. */
   openSearch(): void;
+  /** The detail pane's client column: a page down (1) or up (-1), or to an end. */
+  scrollDetail(dir: 1 | -1 | 'first' | 'last'): void;
   /** `F`: open or close the filters list. */
   toggleFilterList(): void;
   /** Moves the filters list's selection. */
@@ -196,7 +201,7 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
     const cur = selectedIndex(ids, s.ui.selection[pane]);
     const next = Math.max(0, Math.min(ids.length - 1, index(cur, ids.length)));
     const id = ids[next]!;
-    if (pane === 'clients' && s.ui.detail !== undefined) patch({ selection: { ...s.ui.selection, clients: id }, detail: id });
+    if (pane === 'clients' && s.ui.detail !== undefined) patch({ selection: { ...s.ui.selection, clients: id }, detail: id, detailScroll: 0 });
     else patch({ selection: { ...s.ui.selection, [pane]: id } });
   };
 
@@ -221,10 +226,18 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
       if (pane) moveTo(pane, (cur) => cur + delta);
     },
     page(dir) {
+      if (get().ui.focus === 'detail') {
+        actions.scrollDetail(dir);
+        return;
+      }
       const pane = focusedList();
       if (pane) moveTo(pane, (cur) => cur + dir * Math.max(1, pageLines(input(), pane) - 1));
     },
     edge(which) {
+      if (get().ui.focus === 'detail') {
+        actions.scrollDetail(which);
+        return;
+      }
       const pane = focusedList();
       if (pane) moveTo(pane, (_cur, n) => (which === 'first' ? 0 : n - 1));
     },
@@ -293,6 +306,17 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
     },
     openPrompt() {
       patch({ prompt: '', promptKind: 'filter', help: false, filterList: undefined, message: undefined });
+    },
+    scrollDetail(dir) {
+      const s = get();
+      const client = s.view.clients.find((c) => c.key === s.ui.detail);
+      if (!client) return;
+      const l = layout(s.ui.viewport.columns, s.ui.viewport.rows);
+      const page = Math.max(1, l.detail.height - 3);
+      const total = 1 + detailFindingLines(client, detailIdWidth(Math.max(1, l.detail.width - 2))).length + DETAIL_FIELD_ROWS;
+      const cur = s.ui.detailScroll;
+      const next = dir === 'first' ? 0 : dir === 'last' ? total : cur + dir * Math.max(1, page - 1);
+      patch({ detailScroll: clampDetailScroll(next, total, page) });
     },
     openSearch() {
       const ui = get().ui;
@@ -402,7 +426,7 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
     },
     openDetail(clientKey) {
       const ui = get().ui;
-      patch({ detail: clientKey, focus: 'detail', selection: { ...ui.selection, clients: clientKey } });
+      patch({ detail: clientKey, focus: 'detail', detailScroll: 0, selection: { ...ui.selection, clients: clientKey } });
     },
     closeDetail() {
       const ui = get().ui;
@@ -475,6 +499,7 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
     quit: false,
     nodesView: false,
     helpScroll: 0,
+    detailScroll: 0,
     foldGone: true,
     actions,
   };
