@@ -7,6 +7,7 @@ import { useRef } from 'react';
 import { Text } from 'ink';
 import { useShallow } from 'zustand/react/shallow';
 import { ageSeconds, idleSeconds, type ClientView } from '../src/analysis/session.ts';
+import type { FilteredClient } from '../src/ui/passing.ts';
 import { GROUPING_LABEL, SORT_KEYS, bytesOf, isFlagged, type ClientRow } from '../src/ui/clients.ts';
 import { formatCount, formatDuration, formatRate } from '../src/ui/format.ts';
 import { fitColumns, scrollWindow, type Column, type PlacedColumn } from '../src/ui/layout.ts';
@@ -52,6 +53,7 @@ export function clientCells(c: ClientView, now: number, opts: { readonly sampled
   const flagged = isFlagged(c);
   const age = ageSeconds(c, now);
   const idle = idleSeconds(c, now);
+  const passing = (c as FilteredClient).passing;
   return {
     flag: { text: v.mark, color: v.color, bold: true },
     addr: c.addr || c.ip,
@@ -66,12 +68,14 @@ export function clientCells(c: ClientView, now: number, opts: { readonly sampled
     age: age !== undefined ? formatDuration(age) : '-',
     idle: !c.connected ? { text: 'gone', color: theme.muted } : idle !== undefined ? formatDuration(idle) : '-',
     cmd: c.lastCommand ?? '',
-    ops: c.counterRates
+    // Filters active: ops/s is MONITOR's rate times the passing share (an estimate, marked ~);
+    // CLIENT LIST's counters know nothing of keys.
+    ops: c.counterRates && !passing
       ? { text: formatRate(c.counterRates.commands), bold: c.counterRates.commands > 0 }
-      : { text: `${opts.sampled && c.opsPerSec > 0 ? '~' : ''}${formatRate(c.opsPerSec)}`, bold: c.opsPerSec > 0 },
+      : { text: `${(opts.sampled || passing) && c.opsPerSec > 0 ? '~' : ''}${formatRate(c.opsPerSec)}`, bold: c.opsPerSec > 0 },
     net: bytesOf(c) !== undefined ? formatCount(bytesOf(c)!) : '-',
-    reads: { text: formatCount(c.reads), color: c.reads > 0 ? theme.read : undefined },
-    writes: { text: formatCount(c.writes), color: c.writes > 0 ? theme.write : undefined },
+    reads: { text: `${passing?.atMost ? '≤' : ''}${formatCount(c.reads)}`, color: c.reads > 0 ? theme.read : undefined },
+    writes: { text: `${passing?.atMost ? '≤' : ''}${formatCount(c.writes)}`, color: c.writes > 0 ? theme.write : undefined },
   };
 }
 
@@ -123,6 +127,7 @@ export function ClientsPane({
 
   const info = [
     anyFilter ? `${shown} of ${total} (filtered)` : `${shown}`,
+    anyFilter ? 'R/W on passing keys, ops ~ their share' : '',
     `${connected} connected`,
     `sort ${SORT_KEYS[sort.column].title} ${sort.desc ? '↓' : '↑'}`,
     grouping !== 'none' ? `by ${GROUPING_LABEL[grouping]}` : '',

@@ -202,3 +202,16 @@ test('F lists every filter, past the ninth: toggle and remove where it stands; x
   await m.press(KEY.esc);
   await m.waitFor((x) => !/┏━ Filters/.test(x) && /┏━ Clients/.test(x), 'closed');
 });
+
+test('with filters active, reads and writes are those on passing keys, ops/s their share (an estimate)', async () => {
+  const m = await mount();
+  assert.match(lineWith(m.frame(), '10.0.0.1:5001'), /20\s+40\s+0┃/, 'all of checkout: 20 ops/s, 40 reads');
+  await m.press('f', 'app:user:1', KEY.enter);
+  let f = await m.waitFor((x) => /app:user:1 ✓/.test(x), 'a filter finer than the patterns');
+  // Only an upper bound is known: the pattern app:user:* may hold app:user:1 keys.
+  assert.match(lineWith(f, '10.0.0.1:5001'), /~20\s+≤40\s+≤0┃/);
+  await m.press('x', '1');
+  f = await m.waitFor((x) => /1 app: ✓/.test(x), 'app: on');
+  assert.match(lineWith(f, '10.0.0.1:5001'), /~20\s+40\s+0┃/, 'every command of checkout is on app: keys');
+  assert.match(f, /R\/W on passing keys, ops ~ their share/);
+});

@@ -7,6 +7,7 @@ import { fitFooterHints, footerHints } from '../src/ui/keymap.ts';
 import { osc52 } from '../src/ui/copy.ts';
 import { clampHelpScroll } from '../src/ui/helpLines.ts';
 import { detailFindingLines } from '../src/ui/detail.ts';
+import { passingActivity } from '../src/ui/passing.ts';
 import { displayWidth } from '../src/ui/text.ts';
 
 const tx = (n: number) => ({ code: 'cross-slot-transaction' as const, severity: 'error' as const, message: `${n} transaction(s) across slots`, count: n, example: 'MULTI HSET DEL EXEC: order:1 cart:{u1}:items' });
@@ -93,4 +94,22 @@ test('the detail pane lists what will fail first, each message once', () => {
     200,
   );
   assert.deepEqual(lines.map((l) => l.text), ['✖ 2 transactions across slots (×2)', `✖ ${reason}`]);
+});
+
+test('filtered activity: a reader and a writer of cart: no longer look alike', () => {
+  const reader = { reads: 100, writes: 10, prefixes: [
+    { prefix: 'cart:', reads: 90, writes: 0 }, { prefix: 'cart:{*}:', reads: 90, writes: 0 }, { prefix: 'cart:{*}:items', reads: 90, writes: 0 },
+    { prefix: 'session:', reads: 10, writes: 10 }, { prefix: 'session:*', reads: 10, writes: 10 },
+  ] };
+  const writer = { reads: 100, writes: 10, prefixes: [
+    { prefix: 'cart:', reads: 0, writes: 10 }, { prefix: 'cart:{*}:items', reads: 0, writes: 10 },
+    { prefix: 'session:', reads: 100, writes: 0 },
+  ] };
+  assert.deepEqual(passingActivity(reader, ['cart:']), { reads: 90, writes: 0, share: 90 / 110, atMost: false });
+  assert.deepEqual(passingActivity(writer, ['cart:']), { reads: 0, writes: 10, share: 10 / 110, atMost: false });
+  // Nested patterns are counted once: cart:{*}:items is inside cart:{*}:.
+  assert.equal(passingActivity(reader, ['cart:{*}:']).reads, 90);
+  // Finer than the patterns: an upper bound.
+  assert.deepEqual(passingActivity(reader, ['cart:{u1}:']), { reads: 90, writes: 0, share: 90 / 110, atMost: true });
+  assert.deepEqual(passingActivity(reader, []), { reads: 100, writes: 10, share: 1, atMost: false });
 });

@@ -3,6 +3,7 @@
 import { connectedClients, type ClientView, type LibraryVerdictKind } from '../analysis/session.ts';
 import { activePrefixes, clientPasses, type Filter } from './filters.ts';
 import { clientMatches } from './search.ts';
+import { withPassing } from './passing.ts';
 
 export const SORT_COLUMNS = ['ops', 'reads', 'writes', 'idle', 'age', 'name', 'addr', 'lib', 'libVer', 'user', 'cmd', 'net'] as const;
 export type SortColumn = (typeof SORT_COLUMNS)[number];
@@ -201,8 +202,11 @@ export function buildClientRows(input: ClientRowsInput): { rows: ClientRow[]; sh
   // The count the status bar and the export give too.
   const { connected } = connectedClients(input.clients, input.showSelf);
   const q = input.search ?? '';
+  // With filters active, each client's reads, writes and ops/s are those on passing keys (src/ui/passing.ts).
+  const active = activePrefixes(input.filters);
   const list = visibleClients(input.clients, input.filters, input.showSelf, input.delimiter, input.services)
     .filter((c) => clientMatches(c, q))
+    .map((c) => withPassing(c, active, input.delimiter ?? ':'))
     .sort(compareClients(input.sort));
   const fold = input.foldGone ?? false;
   if (input.grouping === 'none') {
