@@ -11,7 +11,8 @@ import type { FilteredClient } from '../src/ui/passing.ts';
 import { GROUPING_LABEL, SORT_KEYS, bytesOf, isFlagged, type ClientRow } from '../src/ui/clients.ts';
 import { formatCount, formatDuration, formatRate } from '../src/ui/format.ts';
 import { fitColumns, scrollWindow, type Column, type PlacedColumn } from '../src/ui/layout.ts';
-import { memoLast, selectClientRows, selectNodeRows } from '../src/ui/select.ts';
+import { memoLast, selectClientRows, selectNodeRows, selectWindowStart } from '../src/ui/select.ts';
+import { WINDOW_LABEL, WINDOW_MS, windowCovers, type CountSnapshot, type TimeWindow } from '../src/ui/window.ts';
 import type { NodeRow } from '../src/ui/nodes.ts';
 import { clean } from '../src/ui/text.ts';
 import { useRecon } from './context.tsx';
@@ -74,9 +75,16 @@ export function clientCells(c: ClientView, now: number, opts: { readonly sampled
       ? { text: formatRate(c.counterRates.commands), bold: c.counterRates.commands > 0 }
       : { text: `${(opts.sampled || passing) && c.opsPerSec > 0 ? '~' : ''}${formatRate(c.opsPerSec)}`, bold: c.opsPerSec > 0 },
     net: bytesOf(c) !== undefined ? formatCount(bytesOf(c)!) : '-',
-    reads: { text: `${passing?.atMost ? '≤' : ''}${formatCount(c.reads)}`, color: c.reads > 0 ? theme.read : undefined },
-    writes: { text: `${passing?.atMost ? '≤' : ''}${formatCount(c.writes)}`, color: c.writes > 0 ? theme.write : undefined },
+    reads: { text: `${passing?.atMost ? '≤' : passing?.estimate ? '~' : ''}${formatCount(c.reads)}`, color: c.reads > 0 ? theme.read : undefined },
+    writes: { text: `${passing?.atMost ? '≤' : passing?.estimate ? '~' : ''}${formatCount(c.writes)}`, color: c.writes > 0 ? theme.write : undefined },
   };
+}
+
+/** The window in the pane's title: what it is, and how much of it the run covers so far. */
+function windowInfo(w: TimeWindow, start: CountSnapshot | undefined, at: number | undefined): string {
+  if (w === 'all') return '';
+  const covers = at !== undefined ? windowCovers(start, at) : 0;
+  return covers + 5000 < WINDOW_MS[w] ? `${WINDOW_LABEL[w]} (only ${formatDuration(Math.round(covers / 1000))} so far)` : WINDOW_LABEL[w];
 }
 
 /** Node key → its short label, remembered per rows array. */
@@ -94,7 +102,7 @@ export function ClientsPane({
   readonly clock?: () => number;
 }) {
   const now = useNow(1000, clock);
-  const { rows, shown, total, connected, sort, grouping, selected, detail, anyFilter, nodeLabels, counters, sampled } = useRecon(
+  const { rows, shown, total, connected, sort, grouping, selected, detail, anyFilter, nodeLabels, counters, sampled, window } = useRecon(
     useShallow((s) => {
       const r = selectClientRows(s);
       return {
@@ -110,6 +118,7 @@ export function ClientsPane({
         selected: s.ui.selection.clients,
         detail: s.ui.detail,
         anyFilter: s.ui.filters.some((f) => f.active),
+        window: windowInfo(s.ui.window, selectWindowStart(s), s.viewAt),
       };
     }),
   );
@@ -128,6 +137,7 @@ export function ClientsPane({
   const info = [
     anyFilter ? `${shown} of ${total} (filtered)` : `${shown}`,
     anyFilter ? 'R/W on passing keys, ops ~ their share' : '',
+    window,
     `${connected} connected`,
     `sort ${SORT_KEYS[sort.column].title} ${sort.desc ? '↓' : '↑'}`,
     grouping !== 'none' ? `by ${GROUPING_LABEL[grouping]}` : '',

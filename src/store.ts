@@ -8,6 +8,7 @@ import type { ServerIdentity } from './types.ts';
 import type { SessionView } from './analysis/session.ts';
 import { emptyView } from './analysis/session.ts';
 import { createUiSlice, type UiSlice } from './ui/uiSlice.ts';
+import { recordSnapshot, type CountSnapshot } from './ui/window.ts';
 import type { HoldKind, MonitorDesire, MonitorPhase, NodeMonitor, NodeStatus, OffPeriod } from './collect/protocol.ts';
 import type { ClusterState } from './collect/cluster.ts';
 
@@ -79,6 +80,10 @@ export interface ReconState {
   readonly ended?: { readonly summary: string; readonly restartable: boolean };
   /** Asks the dashboard's edge to replay the recording from the start (`r` after it ended). */
   readonly restartRequest?: number;
+  /** The clients' counts every few seconds, for the clients table's time window (`w`; src/ui/window.ts). */
+  readonly history: readonly CountSnapshot[];
+  /** When the view was last published (the source's clock). */
+  readonly viewAt?: number;
   readonly startedAt: number;
   readonly server?: ServerIdentity;
   /** Every node's own state, in the order they first reported. */
@@ -202,6 +207,7 @@ export function createReconStore(opts: StoreOptions): ReconStore {
           startedAt: now(),
           monitor: { ...s.monitor, desired: opts.monitor ? 'on' : 'off', desiredReason: undefined, phase: 'off', onSince: undefined, onBeforeMs: 0, offPeriods: [] },
           ended: undefined,
+          history: [],
         }));
       },
       toggleKeyspace() {
@@ -228,6 +234,9 @@ export function createReconStore(opts: StoreOptions): ReconStore {
           return {
             view,
             nodes,
+            // The collectors' clock (a replay's recorded time), else ours.
+            history: recordSnapshot(s.history, view.clients, viewTime(nodes, now)),
+            viewAt: viewTime(nodes, now),
             ...(narrow ? { narrow } : {}),
             ...(first?.server ? { server: first.server } : {}),
             // A capture's window begins at its first line's time, not when reading began.
@@ -270,6 +279,7 @@ export function createReconStore(opts: StoreOptions): ReconStore {
       stream: { lines: 0, unparsed: 0, unparsedReasons: {}, eventsPerSec: 0, dropped: 0 },
       commandTable: { source: 'pending' },
       view: emptyView(),
+      history: [],
       notices: [],
       actions,
       ui: createUiSlice(set, get, {
@@ -280,6 +290,13 @@ export function createReconStore(opts: StoreOptions): ReconStore {
       }),
     };
   });
+}
+
+/** When a view was taken: its nodes' latest clock (a replay's recorded time), else `now()`. */
+function viewTime(nodes: readonly NodeStatus[], now: () => number): number {
+  let t = -Infinity;
+  for (const n of nodes) if (typeof n.clock === 'number' && n.clock > t) t = n.clock;
+  return t === -Infinity ? now() : t;
 }
 
 /** New notices appended once each, the oldest dropped beyond the bound; the same array when none is new. */

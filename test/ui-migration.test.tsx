@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { cleanup } from 'ink-testing-library';
 import { KEY, lineWith, mount } from './helpers/uiMount.tsx';
 import { SORT_COLUMNS } from '../src/ui/clients.ts';
+import { T0 } from './ui-fixtures.ts';
 
 afterEach(() => cleanup());
 
@@ -214,4 +215,22 @@ test('with filters active, reads and writes are those on passing keys, ops/s the
   f = await m.waitFor((x) => /1 app: ✓/.test(x), 'app: on');
   assert.match(lineWith(f, '10.0.0.1:5001'), /~20\s+40\s+0┃/, 'every command of checkout is on app: keys');
   assert.match(f, /R\/W on passing keys, ops ~ their share/);
+});
+
+test('w picks the clients’ time window: counts over the last minute, and how much of it the run covers', async () => {
+  const m = await mount();
+  const { fx } = m;
+  // A minute later checkout read 6 more keys; the window counts those only.
+  const at = T0 + 62_000;
+  fx.session.ingest(Array.from({ length: 6 }, (_, i) => ({ ts: at / 1000, db: 0, source: '10.0.0.1:5001', args: ['GET', `app:user:${i}`] })), at);
+  fx.setNode({ clock: at }, at);
+  let f = await m.waitFor((x) => /\s46\s/.test(lineWith(x, '10.0.0.1:5001')), 'published');
+  assert.match(lineWith(f, '10.0.0.1:5001'), /\s46\s+0┃/, 'since start: 46 reads');
+  await m.press('w');
+  f = await m.waitFor((x) => /last 5 min \(only 1m\d+s so far\)/.test(x), 'the 5-minute window, shorter so far');
+  await m.press('w');
+  f = await m.waitFor((x) => /Clients .*last 1 min/.test(x), 'the 1-minute window');
+  assert.match(lineWith(f, '10.0.0.1:5001'), /\s6\s+0┃/, 'last minute: 6 reads');
+  await m.press('w');
+  await m.waitFor((x) => /\s46\s+0┃/.test(lineWith(x, '10.0.0.1:5001')) && !/last 1 min/.test(lineWith(x, 'Clients')), 'since start again');
 });

@@ -4,6 +4,7 @@ import { connectedClients, type ClientView, type LibraryVerdictKind } from '../a
 import { activePrefixes, clientPasses, type Filter } from './filters.ts';
 import { clientMatches } from './search.ts';
 import { withPassing } from './passing.ts';
+import { windowed, type CountSnapshot } from './window.ts';
 
 export const SORT_COLUMNS = ['ops', 'reads', 'writes', 'idle', 'age', 'name', 'addr', 'lib', 'libVer', 'user', 'cmd', 'net'] as const;
 export type SortColumn = (typeof SORT_COLUMNS)[number];
@@ -156,6 +157,8 @@ export interface ClientRowsInput {
   readonly foldGone?: boolean;
   /** `/` in the clients pane: only clients whose name, address, library or prefixes contain it (lowercase). */
   readonly search?: string;
+  /** The time window (`w`): counts since this snapshot, at `now`; undefined: since start. */
+  readonly window?: { readonly start: CountSnapshot; readonly now: number };
 }
 
 /**
@@ -206,7 +209,7 @@ export function buildClientRows(input: ClientRowsInput): { rows: ClientRow[]; sh
   const active = activePrefixes(input.filters);
   const list = visibleClients(input.clients, input.filters, input.showSelf, input.delimiter, input.services)
     .filter((c) => clientMatches(c, q))
-    .map((c) => withPassing(c, active, input.delimiter ?? ':'))
+    .map((c) => withPassing(c, active, input.delimiter ?? ':', input.window ? windowed(c, input.window.start, input.window.now) : c))
     .sort(compareClients(input.sort));
   const fold = input.foldGone ?? false;
   if (input.grouping === 'none') {

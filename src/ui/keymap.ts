@@ -128,6 +128,7 @@ export const KEYMAP: readonly Binding[] = [
   { keys: ['>', 's'], label: '> s', help: 'Sort the clients by the next column (the header marks it)', section: 'Table', modes: ['normal'], hint: 'sort', run: (c) => c.ui.cycleSort() },
   { keys: ['<'], label: '<', help: 'Sort the clients by the previous column', section: 'Table', modes: ['normal'], run: (c) => c.ui.cycleSortBack() },
   { keys: ['S'], label: 'S', help: 'Reverse the sort order', section: 'Table', modes: ['normal'], run: (c) => c.ui.reverseSort() },
+  { keys: ['w'], label: 'w', help: 'Clients\' counts and rates: since start, last 5 min, last 1 min (the keys, libraries and findings count since start)', section: 'Table', modes: ['normal'], hint: 'window', run: (c) => c.ui.cycleWindow() },
   { keys: ['D'], label: 'D', help: 'Fold a service\'s disconnected connections into one row (the default), or list each', section: 'Table', modes: ['normal'], run: (c) => c.ui.toggleFoldGone() },
   { keys: ['g'], label: 'g', help: 'Group clients: service name, IP, library, none', section: 'Table', modes: ['normal'], hint: 'group', run: (c) => c.ui.cycleGrouping() },
 

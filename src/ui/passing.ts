@@ -17,6 +17,8 @@ export interface Passing {
   readonly share: number;
   /** The counts are an upper bound (the filter is finer than the client's patterns). */
   readonly atMost: boolean;
+  /** The counts are the passing share of a time window's counts: an estimate. */
+  readonly estimate?: boolean;
 }
 
 /** A pattern `a` holds `b` when `b` continues it past a delimiter (`app:` holds `app:user:*`). */
@@ -43,8 +45,16 @@ export function passingActivity(c: Pick<ClientView, 'prefixes' | 'reads' | 'writ
 /** A client as the clients table shows it with filters active: its activity on passing keys. */
 export type FilteredClient = ClientView & { readonly passing?: Passing };
 
-export function withPassing(c: ClientView, active: readonly string[], delimiter: string): FilteredClient {
-  if (active.length === 0) return c;
+/**
+ * `shown` is the client as the table shows it (counts within a time window, say); the passing
+ * part is measured on `c`'s patterns, which count since the start, and applied to `shown`'s counts
+ * in proportion when they differ (then marked as an estimate).
+ */
+export function withPassing(c: ClientView, active: readonly string[], delimiter: string, shown: ClientView = c): FilteredClient {
+  if (active.length === 0) return shown;
   const p = passingActivity(c, active, delimiter);
-  return { ...c, reads: p.reads, writes: p.writes, opsPerSec: c.opsPerSec * p.share, passing: p };
+  if (shown === c) return { ...c, reads: p.reads, writes: p.writes, opsPerSec: c.opsPerSec * p.share, passing: p };
+  const reads = c.reads > 0 ? Math.round((shown.reads * p.reads) / c.reads) : 0;
+  const writes = c.writes > 0 ? Math.round((shown.writes * p.writes) / c.writes) : 0;
+  return { ...shown, reads, writes, opsPerSec: shown.opsPerSec * p.share, passing: { ...p, reads, writes, estimate: true } };
 }

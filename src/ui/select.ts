@@ -9,6 +9,7 @@ import { heatRows, topKeysUnder, type HeatRow } from './heatmap.ts';
 import { buildLibraryRows, type LibraryRow } from './libraries.ts';
 import { buildFindingGroups, type FindingGroup } from './services.ts';
 import { findingMatches, heatMatches, libraryMatches, searchFor, type Search } from './search.ts';
+import { windowStart, type CountSnapshot, type TimeWindow } from './window.ts';
 import { accessByPattern, type PatternAccess } from '../analysis/patternAccess.ts';
 import { connectedPerNode, narrowedKeys, nodeRows, type NodeFilter, type NodeRow } from './nodes.ts';
 import type { NodeStatus } from '../collect/protocol.ts';
@@ -31,7 +32,12 @@ export interface SelectInput {
     readonly foldGone?: boolean;
     /** `/`: the focused pane's search. */
     readonly search?: Search;
+    /** The clients table's time window (`w`). */
+    readonly window?: TimeWindow;
   };
+  /** Snapshots of the clients' counts, and when the view was published (the store's). */
+  readonly history?: readonly CountSnapshot[];
+  readonly viewAt?: number;
   /** A cluster's nodes, and the view narrowed to some of them (the store's; absent in bare inputs). */
   readonly nodes?: readonly NodeStatus[];
   readonly cluster?: ClusterState;
@@ -76,11 +82,15 @@ export function selectView(s: SelectInput): SessionView {
 }
 
 const clientRowsMemo = memoLast(
-  (clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, sort: SortSpec, grouping: Grouping, delimiter: string, services: ServiceNarrowing | undefined, foldGone: boolean, search: string) =>
-    buildClientRows({ clients, filters, showSelf, sort, grouping, delimiter, services: services?.services, foldGone, search }),
+  (clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, sort: SortSpec, grouping: Grouping, delimiter: string, services: ServiceNarrowing | undefined, foldGone: boolean, search: string, start: CountSnapshot | undefined, at: number) =>
+    buildClientRows({ clients, filters, showSelf, sort, grouping, delimiter, services: services?.services, foldGone, search, ...(start ? { window: { start, now: at } } : {}) }),
 );
 export const selectClientRows = (s: SelectInput): { rows: ClientRow[]; shown: number; total: number; connected: number } =>
-  clientRowsMemo(selectView(s).clients, s.ui.filters, s.ui.showSelf, s.ui.sort, s.ui.grouping, s.ui.delimiter, s.ui.services, s.ui.foldGone ?? false, searchFor(s.ui.search, 'clients'));
+  clientRowsMemo(selectView(s).clients, s.ui.filters, s.ui.showSelf, s.ui.sort, s.ui.grouping, s.ui.delimiter, s.ui.services, s.ui.foldGone ?? false, searchFor(s.ui.search, 'clients'), selectWindowStart(s), s.viewAt ?? 0);
+
+/** The snapshot the clients table's window starts from; undefined: since start. */
+export const selectWindowStart = (s: SelectInput): CountSnapshot | undefined =>
+  s.ui.window && s.ui.window !== 'all' && s.viewAt !== undefined ? windowStart(s.history ?? [], s.ui.window, s.viewAt) : undefined;
 
 const visibleMemo = memoLast((clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, delimiter: string, services: ServiceNarrowing | undefined) =>
   visibleClients(clients, filters, showSelf, delimiter, services?.services),

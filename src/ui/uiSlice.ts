@@ -8,6 +8,7 @@ import { connectedPerNode, nextNodeFilter, nextShardFilter, nodeRows, type NodeF
 import { defaultSort, nextGrouping, nextSort, prevSort, type Grouping, type SortSpec } from './clients.ts';
 import { addFilter, deactivateAll, presetFilters, removeFilter, toggleFilter, type Filter } from './filters.ts';
 import type { Search } from './search.ts';
+import { nextWindow, WINDOW_LABEL, type TimeWindow } from './window.ts';
 import { parentPrefix } from './heatmap.ts';
 import { keysInner, keysSplit, layout } from './layout.ts';
 import { clean } from './text.ts';
@@ -69,6 +70,8 @@ export interface UiState {
   readonly detailScroll: number;
   /** `/`: the search of one pane (rows containing the text stay); Esc clears it. */
   readonly search?: Search;
+  /** The clients table's counts and rates: since start, or the last 5 or 1 minutes (`w`). */
+  readonly window: TimeWindow;
   /** The filters list (`F`) is open, with this row selected. */
   readonly filterList?: number;
   /** The last value `y` copied; the dashboard's edge writes it to the terminal (OSC 52). */
@@ -134,6 +137,8 @@ export interface UiActions {
   toggleFoldGone(): void;
   /** `/`: search the focused pane. */
   openSearch(): void;
+  /** `w`: the next time window for the clients table's counts and rates. */
+  cycleWindow(): void;
   /** The detail pane's client column: a page down (1) or up (-1), or to an end. */
   scrollDetail(dir: 1 | -1 | 'first' | 'last'): void;
   /** `F`: open or close the filters list. */
@@ -318,6 +323,10 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
       const next = dir === 'first' ? 0 : dir === 'last' ? total : cur + dir * Math.max(1, page - 1);
       patch({ detailScroll: clampDetailScroll(next, total, page) });
     },
+    cycleWindow() {
+      const w = nextWindow(get().ui.window);
+      patch({ window: w, message: w === 'all' ? 'counts and rates since the start' : `clients: counts and rates over the ${WINDOW_LABEL[w]}; the keys, libraries and findings count since the start` });
+    },
     openSearch() {
       const ui = get().ui;
       const pane = ui.focus === 'detail' ? 'clients' : ui.focus;
@@ -500,6 +509,7 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
     nodesView: false,
     helpScroll: 0,
     detailScroll: 0,
+    window: 'all',
     foldGone: true,
     actions,
   };
