@@ -130,6 +130,22 @@ function Identity({
       }),
     );
   }
+  // A live tail of its last commands, from MONITOR when it runs (names and first keys, no values).
+  const recent = c.recent ?? [];
+  if (recent.length > 0) {
+    all.push({ key: 'th', el: <Text bold>Last commands <Text dimColor>(MONITOR, newest first)</Text></Text> });
+    recent.forEach((r, i) =>
+      all.push({
+        key: `t${i}`,
+        el: (
+          <Text wrap="truncate">
+            <Text dimColor>{fit(`${formatMs(Math.max(0, now - r.at))}`, 6, 'right')} </Text>
+            <Text bold>{clean(r.command)}</Text> {clean(r.key)}
+          </Text>
+        ),
+      }),
+    );
+  }
   all.push({ key: 'ch', el: <Text bold>Client</Text> });
   for (const r of rows) {
     all.push(

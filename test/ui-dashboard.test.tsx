@@ -149,12 +149,15 @@ test('Enter opens the client detail; ↑↓ step through clients; Esc closes it'
   await m.press(KEY.enter);
   let f = await m.waitFor((x) => /┏━ Detail/.test(x), 'detail open');
   assert.match(f, /Detail\s+checkout-7f9c8d6b5-x2x7q \(10\.0\.0\.1:5001\)/);
-  assert.match(f, /library\s+go-redis\(,go1\.24\.13\) 9\.17\.2/);
   assert.match(f, /! outdated: go-redis 9\.17\.2 is older than/);
-  // Findings first; the rest of the client's fields a page down (the pane scrolls).
-  assert.ok(f.indexOf('! upgrade go-redis') < f.indexOf('name     checkout'), 'findings above the fields');
-  await m.press('\u001b[6~');
-  f = await m.waitFor((x) => /seen\s+first 1h01m ago/.test(x), 'from CLIENT LIST age, a page down');
+  // Findings first, then the live tail of its last commands (MONITOR); the client's fields below (the pane scrolls).
+  assert.ok(f.indexOf('! upgrade go-redis') < f.indexOf('Last commands (MONITOR, newest first)'), 'findings above the tail');
+  assert.match(f, /┃\s+3s GET app:user:9 /, 'the newest command first, with its key');
+  await m.press('\u001b[F');
+  f = await m.waitFor((x) => /seen\s+first 1h01m ago/.test(x), 'from CLIENT LIST age, at the end');
+  assert.match(f, /library\s+go-redis\(,go1\.24\.13\) 9\.17\.2/);
+  await m.press('\u001b[H');
+  await m.waitFor((x) => /┃Findings/.test(x), 'back at the top');
   assert.match(f, /GET\s+40/);
   assert.match(f, /app:user:\s+40\s+0/);
   assert.ok(!/╭─ Keys/.test(f), 'the detail takes the lower row');

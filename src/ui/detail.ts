@@ -3,6 +3,7 @@
 // draws them and the scroll keys know how far there is to go.
 import type { ClientView } from '../analysis/session.ts';
 import { wrapText } from './text.ts';
+import { BOUNDS } from '../bounds.ts';
 
 export interface DetailLine {
   readonly text: string;
@@ -29,8 +30,8 @@ export function detailFindingLines(c: Pick<ClientView, 'findings' | 'library'>, 
   return out;
 }
 
-/** The most field rows the identity column has (name, address, library, lenses…), for the scroll's end. */
-export const DETAIL_FIELD_ROWS = 14;
+/** The most field rows the identity column has (name, address, library, lenses…, and the last commands' heading and rows), for the scroll's end. */
+export const DETAIL_FIELD_ROWS = 14 + 1 + BOUNDS.recentCommandsPerClient;
 
 /** The identity column's width for a pane of `inner` columns (the pane draws with the same). */
 export const detailIdWidth = (inner: number): number => Math.min(46, Math.max(30, Math.floor(inner * 0.36)));
