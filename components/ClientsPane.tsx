@@ -8,10 +8,11 @@ import { Text } from 'ink';
 import { useShallow } from 'zustand/react/shallow';
 import { ageSeconds, idleSeconds, type ClientView } from '../src/analysis/session.ts';
 import type { FilteredClient } from '../src/ui/passing.ts';
-import { GROUPING_LABEL, SORT_KEYS, bytesOf, isFlagged, type ClientRow } from '../src/ui/clients.ts';
+import { GROUPING_LABEL, SORT_KEYS, attributionText, bytesOf, isFlagged, type ClientRow } from '../src/ui/clients.ts';
+import type { ClientAttribution } from '../src/owners/attribute.ts';
 import { formatCount, formatDuration, formatRate } from '../src/ui/format.ts';
 import { fitColumns, scrollWindow, type Column, type PlacedColumn } from '../src/ui/layout.ts';
-import { memoLast, selectClientRows, selectNodeRows, selectWindowStart } from '../src/ui/select.ts';
+import { memoLast, selectAttribution, selectClientRows, selectNodeRows, selectWindowStart } from '../src/ui/select.ts';
 import { WINDOW_LABEL, WINDOW_MS, windowCovers, type CountSnapshot, type TimeWindow } from '../src/ui/window.ts';
 import type { NodeRow } from '../src/ui/nodes.ts';
 import { clean } from '../src/ui/text.ts';
@@ -47,9 +48,16 @@ const CLUSTER_COLUMNS: readonly Column<ColId>[] = [...COLUMNS.slice(0, 2), NODE_
 
 /**
  * The cells of one client's row; age and idle at `now` (views carry times, not ages). `sampled`:
- * MONITOR runs in a duty cycle, so its rate is an estimate (marked `~`); counters never are.
+ * MONITOR runs in a duty cycle, so its rate is an estimate (marked `~`); counters never are. An
+ * unnamed connection's NAME says, dimmed, who is likely behind it (`attribution`): its owner,
+ * `likely <service> (score)`, its unknown service, a reverse-DNS hint; never as if it were a name.
  */
-export function clientCells(c: ClientView, now: number, opts: { readonly sampled?: boolean } = {}): Partial<Record<ColId, Cell | string>> {
+export function clientCells(
+  c: ClientView,
+  now: number,
+  opts: { readonly sampled?: boolean; readonly attribution?: ClientAttribution | undefined } = {},
+): Partial<Record<ColId, Cell | string>> {
+  const attribution = opts.attribution;
   const v = verdictMark(c.library?.verdict);
   const flagged = isFlagged(c);
   const age = ageSeconds(c, now);
@@ -61,7 +69,7 @@ export function clientCells(c: ClientView, now: number, opts: { readonly sampled
     name: c.sharedBy
       ? { text: `(${c.sharedBy} connections share this address)`, dim: true }
       : c.name === ''
-        ? { text: '-', dim: true }
+        ? { text: attributionText(attribution) || '-', dim: true }
         : c.name,
     lib: flagged ? { text: c.libName || '(none)', color: v.color } : (c.libName ?? ''),
     libVer: flagged ? { text: c.libVer ?? '', color: v.color } : (c.libVer ?? ''),
@@ -102,10 +110,11 @@ export function ClientsPane({
   readonly clock?: () => number;
 }) {
   const now = useNow(1000, clock);
-  const { rows, shown, total, connected, sort, grouping, selected, detail, anyFilter, nodeLabels, counters, sampled, window } = useRecon(
+  const { rows, shown, total, connected, sort, grouping, selected, detail, anyFilter, nodeLabels, counters, sampled, window, attribution } = useRecon(
     useShallow((s) => {
       const r = selectClientRows(s);
       return {
+        attribution: selectAttribution(s).byKey,
         nodeLabels: s.nodes.length > 1 ? labelsMemo(selectNodeRows(s)) : undefined,
         counters: s.nodes.some((n) => n.lenses?.counters === 'on'),
         sampled: s.monitor.mode === 'sampled',
@@ -160,7 +169,18 @@ export function ClientsPane({
         </Text>
       ) : (
         visible.map((r) => (
-          <ClientLine key={r.id} row={r} cols={cols} selected={r.id === rows[sel]?.id} focused={focused} open={r.id === detail} now={now} sampled={sampled} nodeLabels={nodeLabels} />
+          <ClientLine
+            key={r.id}
+            row={r}
+            cols={cols}
+            selected={r.id === rows[sel]?.id}
+            focused={focused}
+            open={r.id === detail}
+            now={now}
+            sampled={sampled}
+            nodeLabels={nodeLabels}
+            attribution={r.kind === 'client' ? attribution.get(r.id) : undefined}
+          />
         ))
       )}
     </Pane>
@@ -176,9 +196,11 @@ function ClientLine({
   now,
   nodeLabels,
   sampled,
+  attribution,
 }: {
   readonly nodeLabels?: ReadonlyMap<string, string>;
   readonly row: ClientRow;
+  readonly attribution?: ClientAttribution;
   readonly now: number;
   readonly sampled: boolean;
   readonly cols: readonly PlacedColumn<ColId>[];
@@ -216,7 +238,7 @@ function ClientLine({
   return (
     <Line
       columns={cols}
-      cells={nodeLabels ? { ...clientCells(c, now, { sampled }), node: nodeLabels.get((c as ClientView & { node?: string }).node ?? '') ?? '' } : clientCells(c, now, { sampled })}
+      cells={nodeLabels ? { ...clientCells(c, now, { sampled, attribution }), node: nodeLabels.get((c as ClientView & { node?: string }).node ?? '') ?? '' } : clientCells(c, now, { sampled, attribution })}
       pointer={selected ? (open ? '▶' : '›') : ' '}
       inverse={selected && focused}
       bold={selected && !focused}

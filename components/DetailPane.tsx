@@ -3,6 +3,7 @@
 // Each figure says its lens: CLIENT LIST counters, MONITOR (with its estimate when sampled), the
 // last commands polls caught (`cmd=`), and SLOWLOG/COMMANDLOG entries.
 import type { ReactNode } from 'react';
+import { basename } from 'node:path';
 import { Box, Text } from 'ink';
 import { clampDetailScroll, detailFindingLines, detailIdWidth } from '../src/ui/detail.ts';
 import { useShallow } from 'zustand/react/shallow';
@@ -11,9 +12,11 @@ import { heatBar, splitBar } from '../src/ui/bars.ts';
 import { isFlagged } from '../src/ui/clients.ts';
 import { keyPasses, patternMayPassAny } from '../src/ui/filters.ts';
 import { formatBytes, formatCount, formatDuration, formatMs, formatRate } from '../src/ui/format.ts';
-import { selectActive } from '../src/ui/select.ts';
+import { selectActive, selectAttribution } from '../src/ui/select.ts';
 import { clientEstimate, clientScale } from '../src/analysis/lenses.ts';
 import type { NodeStatus } from '../src/collect/protocol.ts';
+import type { ClientAttribution } from '../src/owners/attribute.ts';
+import { candidatesText, ownerText } from '../src/owners/ownerMap.ts';
 import { clean, fit, wrapText } from '../src/ui/text.ts';
 import { useRecon } from './context.tsx';
 import { useNow } from './hooks.ts';
@@ -31,7 +34,7 @@ export function DetailPane({
   readonly focused: boolean;
   readonly clock?: () => number;
 }) {
-  const { client, active, delimiter, nodes, monitorMode, scroll } = useRecon(
+  const { client, active, delimiter, nodes, monitorMode, scroll, attribution } = useRecon(
     useShallow((s) => ({
       scroll: s.ui.detailScroll,
       client: s.view.clients.find((c) => c.key === s.ui.detail),
@@ -39,6 +42,7 @@ export function DetailPane({
       delimiter: s.ui.delimiter,
       nodes: s.nodes,
       monitorMode: s.monitor.mode,
+      attribution: s.ui.detail !== undefined ? selectAttribution(s).byKey.get(s.ui.detail) : undefined,
     })),
   );
   const now = useNow(1000, clock);
@@ -59,7 +63,7 @@ export function DetailPane({
     <Pane title="Detail" info={`${title} · ↑↓ other clients · PgUp PgDn scroll · Esc closes`} focused={focused} width={width} height={height}>
       <Box flexDirection="row">
         <Box width={idW} flexDirection="column" marginRight={1}>
-          <Identity client={client} width={idW} lines={lines} now={now} nodes={nodes} monitorOff={monitorMode === 'off'} scroll={scroll} />
+          <Identity client={client} width={idW} lines={lines} now={now} nodes={nodes} monitorOff={monitorMode === 'off'} scroll={scroll} attribution={attribution} />
         </Box>
         <Box width={cmdW} flexDirection="column" marginRight={1}>
           <Commands client={client} width={cmdW} lines={lines} />
@@ -81,6 +85,44 @@ function Field({ label, children, width }: { readonly label: string; readonly ch
   );
 }
 
+/**
+ * Who is behind the connection, with the evidence: its owner's pods on a node, the service it
+ * behaves like and why (each feature's similarity and what agreed), or why there is no verdict,
+ * and a reverse-DNS hint, which is never a name.
+ */
+export function attributionLines(c: ClientView, a: ClientAttribution | undefined, width: number): { text: string; color?: string; bold?: boolean }[] {
+  if (!a) return [];
+  const out: { text: string; color?: string; bold?: boolean }[] = [];
+  const push = (text: string, style: { color?: string; bold?: boolean } = {}): void => {
+    for (const l of wrapText(text, width)) out.push({ text: l, ...style });
+  };
+  if (c.name === '') {
+    if (a.likely) {
+      const l = a.likely;
+      push(`likely ${l.service} (${l.score.toFixed(2)})${l.runnerUp ? `; next ${l.runnerUp.service} ${l.runnerUp.score.toFixed(2)}` : ''}`, { bold: true });
+      // The behaviour, feature by feature; then the context, which only ever takes the score down.
+      const minor: string[] = [];
+      const agreed: string[] = [];
+      for (const f of l.evidence) {
+        if (f.factor !== undefined) {
+          if (f.factor < 1) push(`${f.feature.padEnd(8)} ×${f.factor.toFixed(2)} ${f.detail}`);
+          else agreed.push(f.detail);
+        } else if (f.weight < 0.1) minor.push(`${f.feature} ${f.similarity.toFixed(2)}`);
+        else push(`${f.feature.padEnd(8)} ${f.similarity.toFixed(2)} ${f.detail}`);
+      }
+      if (minor.length > 0) push(minor.join(' · '));
+      if (agreed.length > 0) push(agreed.join('; '));
+      if (l.owner) push(l.owner);
+    } else if (a.unknownService) {
+      push(`${a.unknownService}: like no named service`, { bold: true });
+      if (a.note) push(a.note);
+    } else if (a.note) push(a.note);
+  }
+  if (a.owner?.kind === 'node' && a.owner.candidates) push(`${a.owner.name} runs ${candidatesText(a.owner)}`);
+  if (a.dns) push('name' in a.dns ? `≈ ${a.dns.name} (reverse DNS: a hint, not a name)` : `reverse DNS: ${a.dns.none}`);
+  return out;
+}
+
 function Identity({
   client: c,
   width,
@@ -89,6 +131,7 @@ function Identity({
   nodes,
   monitorOff,
   scroll,
+  attribution,
 }: {
   readonly client: ClientView;
   readonly width: number;
@@ -97,13 +140,16 @@ function Identity({
   readonly nodes: readonly NodeStatus[];
   readonly monitorOff: boolean;
   readonly scroll: number;
+  readonly attribution?: ClientAttribution;
 }) {
   const v = verdictMark(c.library?.verdict);
   const lib = c.libName === undefined ? '(server does not report it)' : c.libName === '' ? '(none sent)' : `${c.libName} ${c.libVer ?? ''}`;
   const age = ageSeconds(c, now);
   const idle = idleSeconds(c, now);
+  const owner = attribution?.owner;
   const rows: Array<[string, string] | 'lib'> = [
     ['name', c.name || '(unnamed)'],
+    ...(owner ? [['owner', `${ownerText(owner)}${owner.team ? `  team ${owner.team}` : ''}  (${basename(owner.source)})`] as [string, string]] : []),
     ['address', `${c.addr}${c.id ? `  id ${c.id}` : ''}`],
     'lib',
     ['user', `${c.user ?? '-'}  db ${c.db}`],
@@ -130,22 +176,17 @@ function Identity({
       }),
     );
   }
-  // A live tail of its last commands, from MONITOR when it runs (names and first keys, no values).
-  const recent = c.recent ?? [];
-  if (recent.length > 0) {
-    all.push({ key: 'th', el: <Text bold>Last commands <Text dimColor>(MONITOR, newest first)</Text></Text> });
-    recent.forEach((r, i) =>
-      all.push({
-        key: `t${i}`,
-        el: (
-          <Text wrap="truncate">
-            <Text dimColor>{fit(`${formatMs(Math.max(0, now - r.at))}`, 6, 'right')} </Text>
-            <Text bold>{clean(r.command)}</Text> {clean(r.key)}
-          </Text>
-        ),
-      }),
-    );
-  }
+  // Who is behind it (owner files, the service it behaves like, reverse DNS), with the evidence.
+  attributionLines(c, attribution, width).forEach((l, i) =>
+    all.push({
+      key: `w${i}`,
+      el: (
+        <Text wrap="truncate" color={l.color} dimColor={!l.color && !l.bold} bold={l.bold}>
+          {clean(l.text)}
+        </Text>
+      ),
+    }),
+  );
   all.push({ key: 'ch', el: <Text bold>Client</Text> });
   for (const r of rows) {
     all.push(
@@ -167,6 +208,22 @@ function Identity({
               </Field>
             ),
           },
+    );
+  }
+  // A live tail of its last commands, from MONITOR when it runs (names and first keys, no values).
+  const recent = c.recent ?? [];
+  if (recent.length > 0) {
+    all.push({ key: 'th', el: <Text bold>Last commands <Text dimColor>(MONITOR, newest first)</Text></Text> });
+    recent.forEach((r, i) =>
+      all.push({
+        key: `t${i}`,
+        el: (
+          <Text wrap="truncate">
+            <Text dimColor>{fit(`${formatMs(Math.max(0, now - r.at))}`, 6, 'right')} </Text>
+            <Text bold>{clean(r.command)}</Text> {clean(r.key)}
+          </Text>
+        ),
+      }),
     );
   }
   const first = clampDetailScroll(scroll, all.length, lines);

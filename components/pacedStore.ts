@@ -17,7 +17,7 @@ export interface PacedStore {
  * Fields whose changes wait for the next paced slot: what the collectors report. Every other change
  * (the UI's own state, the MONITOR intent a key press sets) is passed on at once.
  */
-const PACED: ReadonlyArray<keyof ReconState> = ['view', 'stream', 'nodes', 'poll', 'server', 'commandTable', 'notices', 'startedAt'];
+const PACED: ReadonlyArray<keyof ReconState> = ['view', 'stream', 'nodes', 'poll', 'server', 'commandTable', 'notices', 'startedAt', 'owners'];
 
 /** A change of `monitor` is data unless the intent changed (the `p` key). */
 const dataOnly = (s: ReconState, prev: ReconState, k: keyof ReconState): boolean =>

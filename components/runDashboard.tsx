@@ -13,6 +13,8 @@ import { osc52 } from '../src/ui/copy.ts';
 import { countServices, upgradeSummary, upgradeText } from '../src/ui/services.ts';
 import { enterScreen, forgetCiForInk } from './terminal.ts';
 import { isTerminalGone, listenForStop, signalExitCode, terminalGone } from '../src/signals.ts';
+import type { OwnerMap } from '../src/owners/ownerMap.ts';
+import { startReverseDns } from '../src/owners/reverseDns.ts';
 
 export interface DashboardOptions {
   readonly stdin?: NodeJS.ReadStream;
@@ -30,6 +32,8 @@ export interface DashboardOptions {
   readonly audit?: AuditSpec;
   /** The target those findings are for, named in exports. */
   readonly target?: { id: string; title: string };
+  /** Owners of client addresses, from the `--hosts` files. */
+  readonly owners?: OwnerMap;
 }
 
 /** Ink's throttle: a key press waits at most 1000/maxFps ms behind the previous frame. */
@@ -74,6 +78,7 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
     viewport: { columns: stdout.columns || 80, rows: stdout.rows || 24 },
     keyspace: source.kind !== 'live' ? 'unavailable' : config.keyspace ? 'on' : 'off',
     ...(opts.target ? { target: opts.target } : {}),
+    owners: opts.owners ?? null,
   });
   opts.onStore?.(store);
   let { engine } = source.start(store, { audit: opts.audit ?? null });
@@ -84,6 +89,7 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
     }).catch(() => {});
   };
   watchEnd(engine);
+  const dns = config.resolve ? startReverseDns(store) : undefined;
   // `y`: the copied value goes to the terminal's clipboard (OSC 52), escaped (src/ui/copy.ts).
   let copySeq = 0;
   const stopCopies = store.subscribe((s) => {
@@ -211,6 +217,7 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
   }
   // The terminal is the user's again; now finish an export under way and close our connections and
   // the recording (bounded: a dead server must not hold the shell).
+  dns?.stop();
   await Promise.race([
     exporting.then(() => engine.stop()).catch(() => {}),
     new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS).unref()),

@@ -1,4 +1,4 @@
-// npm run traffic -- --url redis://127.0.0.1:6379 [--duration 60s] [--rate 1]
+// npm run traffic -- --url redis://127.0.0.1:6379 [--duration 60s] [--rate 1] [--unnamed SERVICE]
 //
 // Demo traffic for the dashboard: real client libraries of several ages and languages, each as its
 // own service with its own name, key prefixes and habits, against a server on this machine, until
@@ -27,7 +27,7 @@ const RESTART_DELAY_MS = 2000;
 
 const SERVICES: readonly Service[] = [checkout, billing, catalog, searchCache, featureFlags, rateLimiter, idle, cron];
 
-const USAGE = `Usage: npm run traffic -- --url redis://127.0.0.1:6379 [--duration 60s] [--rate 1]
+const USAGE = `Usage: npm run traffic -- --url redis://127.0.0.1:6379 [--duration 60s] [--rate 1] [--unnamed SERVICE]
 
 Runs demo traffic from real client libraries (node-redis 6 and 4, ioredis 6 and 5.3, iovalkey,
 redis-py, redis-rb, Redis.pm, phpredis) against a server on this machine, until --duration ends
@@ -37,6 +37,9 @@ redis-py, redis-rb, Redis.pm, phpredis) against a server on this machine, until 
                    loopback (127.0.0.1, ::1, localhost). Default redis://127.0.0.1:6379.
   --duration TIME  how long to run: 30s, 5m, 1h (a bare number is seconds).
   --rate N         speed multiplier, 0.1 to 10 (default 1: tens to hundreds of commands/s).
+  --unnamed NAME   also run NAME's workload (a Node service: checkout-api, legacy-billing, …)
+                   on a connection without a name, as a service not yet instrumented would;
+                   the dashboard should find it \`likely NAME\`. Repeatable.
 
 Password: REDIS_PASSWORD (and REDIS_USERNAME for an ACL user) in the environment, never a flag.
 Python/Ruby/Perl/PHP services need Debian's python3-redis, ruby-redis, libredis-perl,
@@ -54,14 +57,22 @@ interface Options {
   shown: string;
   durationMs: number;
   rate: number;
+  /** Services whose workload also runs unnamed. */
+  unnamed: readonly Service[];
 }
 
 function parseOptions(argv: string[]): Options {
-  let values: { url?: string; duration?: string; rate?: string; help?: boolean };
+  let values: { url?: string; duration?: string; rate?: string; unnamed?: string[]; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { url: { type: 'string' }, duration: { type: 'string' }, rate: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        url: { type: 'string' },
+        duration: { type: 'string' },
+        rate: { type: 'string' },
+        unnamed: { type: 'string', multiple: true },
+        help: { type: 'boolean', short: 'h' },
+      },
     }));
   } catch (err) {
     usageError(errorText(err).split('\n')[0] ?? 'bad arguments');
@@ -92,7 +103,12 @@ function parseOptions(argv: string[]): Options {
     ...(username ? { username } : {}),
     ...(password ? { password } : {}),
   };
-  return { endpoint, shown: target.endpoint, durationMs, rate };
+  const unnamed = (values.unnamed ?? []).map((name) => {
+    const s = SERVICES.find((x) => x.name === name && name !== '');
+    if (!s) usageError(`--unnamed "${name}" is not one of ${SERVICES.map((x) => x.name).filter(Boolean).join(', ')}`);
+    return s;
+  });
+  return { endpoint, shown: target.endpoint, durationMs, rate, unnamed };
 }
 
 function isLoopback(host: string): boolean {
@@ -101,7 +117,7 @@ function isLoopback(host: string): boolean {
 }
 
 async function main(): Promise<number> {
-  const { endpoint, shown, durationMs, rate } = parseOptions(process.argv.slice(2));
+  const { endpoint, shown, durationMs, rate, unnamed } = parseOptions(process.argv.slice(2));
   const [problem, ...found] = await Promise.all([seed(endpoint), ...WORKERS.map(probe)]);
   if (problem) {
     say(`traffic: cannot use ${shown}: ${problem}`);
@@ -112,6 +128,7 @@ async function main(): Promise<number> {
   say(`traffic: ${shown} for ${ms(durationMs, { long: true })} (until ${new Date(deadline).toLocaleTimeString()}); Ctrl-C stops it sooner`);
   const line = (name: string, library: string, keys: string): void => say(`  ${name.padEnd(28)} ${library.padEnd(42)} ${keys}`);
   for (const s of SERVICES) line(s.label ?? s.name, `${s.library} ${s.version}`, s.keys);
+  for (const s of unnamed) line(`(unnamed) like ${s.name}`, `${s.library} ${s.version}`, s.keys);
 
   const runnable: Array<[Worker, Found]> = [];
   WORKERS.forEach((w, i) => {
@@ -129,10 +146,10 @@ async function main(): Promise<number> {
   const controller = new AbortController();
   let stopping = false;
   let failures = 0;
-  const ctxFor = (label: string): Ctx => {
+  const ctxFor = (label: string, anonymous = false): Ctx => {
     const seen = new Set<string>();
     return {
-      endpoint,
+      endpoint: anonymous ? { ...endpoint, unnamed: true } : endpoint,
       signal: controller.signal,
       rate,
       warn(message) {
@@ -145,8 +162,8 @@ async function main(): Promise<number> {
 
   // A service that fails (its server restarted while it connected, say) is started again after a
   // pause, as a supervisor would: one flaky moment must not end a demo that runs for minutes.
-  const supervise = async (s: (typeof SERVICES)[number]): Promise<void> => {
-    const ctx = ctxFor(s.label ?? s.name);
+  const supervise = async (s: (typeof SERVICES)[number], anonymous = false): Promise<void> => {
+    const ctx = ctxFor(anonymous ? `(unnamed) like ${s.name}` : (s.label ?? s.name), anonymous);
     while (!ctx.signal.aborted) {
       try {
         await s.run(ctx);
@@ -158,7 +175,7 @@ async function main(): Promise<number> {
       }
     }
   };
-  const runs = SERVICES.map(supervise);
+  const runs = [...SERVICES.map((s) => supervise(s)), ...unnamed.map((s) => supervise(s, true))];
 
   const children = new Set<ChildProcess>();
   const env = workerEnv(endpoint, deadline, rate);

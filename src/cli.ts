@@ -10,6 +10,7 @@ import { TOOL_VERSION } from './version.ts';
 import { fileErrorText } from './fileErrors.ts';
 import { unwritablePath } from './paths.ts';
 import { isTerminalGone, listenForStop, releaseTerminal } from './signals.ts';
+import { loadOwnerFiles } from './owners/ownerMap.ts';
 
 function loadEnv(): Record<string, string | undefined> {
   const file = process.env.RECON_ENV_FILE ?? '.env';
@@ -46,6 +47,13 @@ async function main(): Promise<number> {
     process.stderr.write(`redis-recon: ${audit.error}\n`);
     return 1;
   }
+  // Owner files are read now: a wrong path or a file that is not what it should be ends it here.
+  const owners = config.hostsFiles.length > 0 ? loadOwnerFiles(config.hostsFiles) : undefined;
+  if (owners && !owners.ok) {
+    process.stderr.write(`redis-recon: ${owners.error}\n`);
+    return 1;
+  }
+  const ownerMap = owners?.map;
   // Output files are checked now, not when a long run ends (or a recording's first flush fails).
   const recordProblem = config.recordFile !== undefined ? unwritablePath(config.recordFile) : undefined;
   if (recordProblem) {
@@ -68,6 +76,7 @@ async function main(): Promise<number> {
     return runHeadless(config, { stderr: (l) => process.stderr.write(`${l}\n`), interrupted: stop.first,
       audit: { target: config.target, ...(config.librariesFile ? { librariesFile: config.librariesFile } : {}) },
       target: { id: audit.target.id, title: audit.target.title },
+      ...(ownerMap ? { owners: ownerMap } : {}),
     });
   }
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
@@ -78,6 +87,7 @@ async function main(): Promise<number> {
   return runDashboard(config, {
     audit: { target: config.target, ...(config.librariesFile ? { librariesFile: config.librariesFile } : {}) },
     target: { id: audit.target.id, title: audit.target.title },
+    ...(ownerMap ? { owners: ownerMap } : {}),
   });
 }
 

@@ -72,6 +72,10 @@ export interface Config {
   readonly monitorLog?: string;
   /** CLIENT LIST output that names the capture's addresses. */
   readonly clientListFile?: string;
+  /** Files that map client addresses to owners: kubectl pods/nodes -o wide, a CSV, /etc/hosts lines. */
+  readonly hostsFiles: readonly string[];
+  /** Ask the resolver for the PTR name of addresses no --hosts file names (a hint, never a name). */
+  readonly resolve: boolean;
   readonly headless: boolean;
   readonly durationMs?: number;
   readonly exportFile?: string;
@@ -133,6 +137,8 @@ export const SETTINGS = [
   { flag: 'speed', env: 'RECON_SPEED', arg: 'N|max', help: 'Replay pace: 1 as recorded (default), N times faster, or max.' },
   { flag: 'monitor-log', env: 'RECON_MONITOR_LOG', arg: 'FILE|-', help: 'Analyse a redis-cli/valkey-cli monitor capture (- for stdin) instead of connecting.' },
   { flag: 'client-list', env: 'RECON_CLIENT_LIST', arg: 'FILE', help: 'CLIENT LIST output that names the addresses in --monitor-log.' },
+  { flag: 'hosts', env: 'RECON_HOSTS', arg: 'FILE', multiple: true, help: 'Who owns client addresses (repeatable; the variable takes a comma-separated list): `kubectl get pods -A -o wide` or `kubectl get nodes -o wide` output, a CSV of cidr_or_ip,owner[,team], or /etc/hosts lines. The most specific match wins.' },
+  { flag: 'resolve', env: 'RECON_RESOLVE', arg: null, help: 'Reverse DNS for client addresses no --hosts file names, shown as a hint (≈ name). Off by default: it sends a PTR query per address to your resolver.' },
   { flag: 'headless', env: null, arg: null, help: 'No UI: run for --duration, write --export, print a summary to stderr.' },
   { flag: 'duration', env: 'RECON_DURATION', arg: 'DURATION', help: 'How long a headless run lasts (e.g. 60s); a replay or capture runs to its end unless given.' },
   { flag: 'export', env: 'RECON_EXPORT', arg: 'FILE', help: 'Write the inventory to FILE when the run ends: .json (the contract), .csv (a row per client) or .md (the summary).' },
@@ -257,6 +263,11 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
     ? values.prefix.map(String)
     : (env.RECON_PREFIXES ?? '').split(',').map((p) => p.trim()).filter(Boolean);
 
+  const hostsFiles = (Array.isArray(values.hosts)
+    ? values.hosts.map(String)
+    : (env.RECON_HOSTS ?? '').split(',').map((p) => p.trim()).filter(Boolean)
+  ).map((p) => expandHome(p));
+
   const delimiter = str('delimiter', 'RECON_DELIMITER') ?? ':';
   if (delimiter.length === 0) errors.push('--delimiter must not be empty');
 
@@ -305,6 +316,8 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
     speed: parseSpeed(str('speed', 'RECON_SPEED') ?? '1', errors),
     monitorLog: path('monitor-log', 'RECON_MONITOR_LOG'),
     clientListFile: path('client-list', 'RECON_CLIENT_LIST'),
+    hostsFiles,
+    resolve: bool('resolve', 'RECON_RESOLVE'),
     headless: bool('headless', null),
     durationMs: duration('duration', 'RECON_DURATION'),
     exportFile: path('export', 'RECON_EXPORT'),

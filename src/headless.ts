@@ -10,6 +10,8 @@ import type { Inventory } from './export/inventory.ts';
 import { exportInventory, inventoryOf } from './export/exportFile.ts';
 import { signalExitCode, type StopSignal } from './signals.ts';
 import { escapeControls as clean } from './escape.ts';
+import type { OwnerMap } from './owners/ownerMap.ts';
+import { startReverseDns } from './owners/reverseDns.ts';
 
 /**
  * The run finished, but its counts are short: MONITOR was off for part of the window although it
@@ -30,6 +32,8 @@ export interface HeadlessIo {
   /** Resolves with the signal when the user asks to stop early: the run still exports, then exits 128+n. */
   readonly interrupted?: Promise<StopSignal>;
   readonly now?: () => number;
+  /** Owners of client addresses, from the `--hosts` files. */
+  readonly owners?: OwnerMap;
 }
 
 export async function runHeadless(config: Config, io: HeadlessIo): Promise<number> {
@@ -49,12 +53,15 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
     monitorMaxOmemBytes: config.monitorMaxOmemBytes,
     now,
     keyspace: source.kind !== 'live' ? 'unavailable' : config.keyspace ? 'on' : 'off',
+    owners: io.owners ?? null,
   });
   const { engine, done, recorder } = source.start(store, { audit: io.audit ?? null });
+  const dns = config.resolve ? startReverseDns(store) : undefined;
 
   if (source.kind === 'live') {
     const failed = await firstConnect(engine.ready, store, config.connectTimeoutMs, config.tls.enabled);
     if (failed !== undefined) {
+      dns?.stop();
       await engine.stop().catch(() => {});
       io.stderr(`redis-recon: ${failed}`);
       return 2;
@@ -72,6 +79,11 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
   ]);
   store.getState().actions.stopKeyspace('the run ended');
   await engine.stop();
+  // Lookups under way finish (each within its timeout), so the export has their answers.
+  if (dns) {
+    await dns.settle();
+    dns.stop();
+  }
   const state = store.getState();
   const ctx = { includeSelf: config.showSelf, target: io.target, now };
   let inventory = inventoryOf(state, ctx);

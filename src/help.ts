@@ -7,12 +7,13 @@ const EXAMPLES: ReadonlyArray<readonly [command: string, what: string]> = [
   ['redis-recon --url redis://10.0.0.5:6379 --headless --duration 10m --export inventory.md', 'No screen: ten minutes of traffic, then the summary for the migration ticket.'],
   ['redis-recon --url redis://10.0.0.5:6379 --record session.jsonl.gz', 'Watch and record the session (keys, not values) to replay later.'],
   ['redis-recon --replay session.jsonl.gz --speed 10', 'Replay a recording ten times faster.'],
+  ['redis-recon --url redis://10.0.0.5:6379 --hosts pods.txt --hosts nodes.txt', 'Name the pods and nodes behind client addresses (files saved from `kubectl get pods -A -o wide` and `kubectl get nodes -o wide`).'],
   ['redis-recon --monitor-log capture.txt --client-list clients.txt --headless --export inventory.json', 'Read a `redis-cli monitor > capture.txt` capture without a server.'],
 ];
 
 const EXIT_CODES: ReadonlyArray<readonly [code: string, meaning: string]> = [
   ['0', 'done'],
-  ['1', 'bad flags or settings (a --target or --libraries file, a --record path that cannot be written)'],
+  ['1', 'bad flags or settings (a --target, --libraries or --hosts file, a --record path that cannot be written)'],
   ['2', 'cannot connect, authenticate, or read the source (server, recording, capture, TLS files)'],
   ['3', 'an output cannot be written: the --export file (checked before the run, and when writing it), or the --record file stopped (a full disk)'],
   ['4', 'done, but incomplete: MONITOR was off for part of the window although wanted (its connection lost, a safety hold), or lines were dropped; the export and stderr say when and why'],

@@ -11,6 +11,8 @@ import { createUiSlice, type UiSlice } from './ui/uiSlice.ts';
 import { recordSnapshot, type CountSnapshot } from './ui/window.ts';
 import type { HoldKind, MonitorDesire, MonitorPhase, NodeMonitor, NodeStatus, OffPeriod } from './collect/protocol.ts';
 import type { ClusterState } from './collect/cluster.ts';
+import type { OwnerMap } from './owners/ownerMap.ts';
+import type { DnsHint } from './owners/reverseDns.ts';
 
 export type { ClusterState, MonitorDesire, MonitorPhase, NodeStatus };
 
@@ -72,6 +74,16 @@ export interface KeyspaceIntent {
   readonly available: boolean;
 }
 
+/** Who is behind the addresses: the `--hosts` files, and reverse-DNS hints with `--resolve` (src/owners). */
+export interface OwnersState {
+  readonly map: OwnerMap | null;
+  /** Answers by client address; a new map on every batch, so selectors see the change. */
+  readonly dns: ReadonlyMap<string, DnsHint>;
+}
+
+/** Reverse-DNS answers the store keeps (the resolver's own cache is as large). */
+const DNS_KEPT = 4096;
+
 export interface ReconState {
   readonly endpoint: string;
   /** The migration target the findings are for (--target), always named in the header. */
@@ -100,6 +112,7 @@ export interface ReconState {
   readonly view: SessionView;
   /** Messages worth saying once (e.g. that the server predates lib-name). */
   readonly notices: readonly string[];
+  readonly owners: OwnersState;
   readonly actions: ReconActions;
   /** The dashboard's own state and the actions its keymap calls (see src/ui/uiSlice.ts). */
   readonly ui: UiSlice;
@@ -127,6 +140,8 @@ export interface ReconActions {
   restart(): void;
   /** Forgets what was read, before a recording is replayed again (the UI's own state stays). */
   resetData(): void;
+  /** Reverse-DNS answers for client addresses, in one commit. */
+  dnsResolved(answers: ReadonlyArray<readonly [string, DnsHint]>): void;
 }
 
 export interface StoreOptions {
@@ -149,6 +164,8 @@ export interface StoreOptions {
   target?: { id: string; title: string };
   /** The keyspace sampler: running from the start (--keyspace), off, or unavailable (not a live server). */
   keyspace?: 'on' | 'off' | 'unavailable';
+  /** Owners of client addresses, from the `--hosts` files. */
+  owners?: OwnerMap | null;
 }
 
 export type ReconStore = StoreApi<ReconState>;
@@ -255,6 +272,21 @@ export function createReconStore(opts: StoreOptions): ReconStore {
       notice(message) {
         if (!get().notices.includes(message)) set((s) => ({ notices: [...s.notices, message].slice(-BOUNDS.notices) }));
       },
+      dnsResolved(answers) {
+        if (answers.length === 0) return;
+        set((s) => {
+          const dns = new Map(s.owners.dns);
+          for (const [ip, hint] of answers) {
+            dns.delete(ip);
+            dns.set(ip, hint);
+          }
+          for (const ip of dns.keys()) {
+            if (dns.size <= DNS_KEPT) break;
+            dns.delete(ip);
+          }
+          return { owners: { ...s.owners, dns } };
+        });
+      },
     };
 
     return {
@@ -281,6 +313,7 @@ export function createReconStore(opts: StoreOptions): ReconStore {
       view: emptyView(),
       history: [],
       notices: [],
+      owners: { map: opts.owners ?? null, dns: new Map() },
       actions,
       ui: createUiSlice(set, get, {
         presets: opts.presets,

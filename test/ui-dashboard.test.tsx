@@ -150,12 +150,13 @@ test('Enter opens the client detail; ↑↓ step through clients; Esc closes it'
   let f = await m.waitFor((x) => /┏━ Detail/.test(x), 'detail open');
   assert.match(f, /Detail\s+checkout-7f9c8d6b5-x2x7q \(10\.0\.0\.1:5001\)/);
   assert.match(f, /! outdated: go-redis 9\.17\.2 is older than/);
-  // Findings first, then the live tail of its last commands (MONITOR); the client's fields below (the pane scrolls).
-  assert.ok(f.indexOf('! upgrade go-redis') < f.indexOf('Last commands (MONITOR, newest first)'), 'findings above the tail');
-  assert.match(f, /┃\s+3s GET app:user:9 /, 'the newest command first, with its key');
-  await m.press('\u001b[F');
-  f = await m.waitFor((x) => /seen\s+first 1h01m ago/.test(x), 'from CLIENT LIST age, at the end');
+  // Findings first, then who it is, then the live tail of its last commands (MONITOR); the pane scrolls.
+  assert.ok(f.indexOf('! upgrade go-redis') < f.indexOf('name     checkout'), 'findings above the fields');
   assert.match(f, /library\s+go-redis\(,go1\.24\.13\) 9\.17\.2/);
+  await m.press('\u001b[F');
+  f = await m.waitFor((x) => /Last commands \(MONITOR, newest first\)/.test(x), 'the tail, at the end');
+  assert.match(f, /seen\s+first 1h01m ago/, 'from CLIENT LIST age');
+  assert.match(f, /┃\s+3s GET app:user:9 /, 'the newest command first, with its key');
   await m.press('\u001b[H');
   await m.waitFor((x) => /┃Findings/.test(x), 'back at the top');
   assert.match(f, /GET\s+40/);
@@ -252,13 +253,17 @@ test('s cycles the sort column, S reverses it', async () => {
   assert.ok(f.indexOf('batch-job') < f.indexOf('k2x9z') && f.indexOf('k2x9z') < f.indexOf('orders-writer'));
 });
 
-test('g cycles the grouping: service name, IP, library, none', async () => {
+test('g cycles the grouping: service name, owner, IP, library, none', async () => {
   const m = await mount();
   await m.press('g');
   let f = await m.waitFor((x) => /by service name/.test(x), 'service');
   assert.match(f, /▾ checkout 2 clients/);
   assert.match(f, /▾ \(unnamed\) 1 client/);
   assert.match(f, /▾ batch-job 1 client · 0 connected/);
+  await m.press('g');
+  f = await m.waitFor((x) => /by owner/.test(x), 'owner');
+  assert.match(f, /▾ checkout 2 clients/, 'a named connection is owned by its service');
+  assert.match(f, /▾ \(unknown\) 1 client/, 'ten commands: too little to tell who it is');
   await m.press('g');
   f = await m.waitFor((x) => /by IP/.test(x), 'ip');
   assert.match(f, /▾ 10\.0\.0\.1 2 clients/);

@@ -143,7 +143,7 @@ test('--help: every option, then examples, then the exit codes; no secret in any
   assert.deepEqual(codes, ['0', '1', '2', '3', '4', '70', '128+n']);
   // Every example parses as it stands (a typo in one would teach the user a wrong flag).
   const commands = help.slice(examples, exits).split('\n').filter((l) => l.startsWith('  redis-recon '));
-  assert.equal(commands.length, 5);
+  assert.equal(commands.length, 6);
   for (const c of commands) assert.ok(resolveConfig(c.trim().split(/\s+/).slice(1), {}).ok, c);
   assert.doesNotMatch(help, /\/\/[^/\s]*:[^/\s]*@/, 'no user:password@ in a URL');
   assert.doesNotMatch(help, /REDIS_PASSWORD=\S/, 'no password value');

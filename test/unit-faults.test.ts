@@ -215,3 +215,37 @@ test('signals end a run with 128+n; an export never replaces a device', () => {
   assert.match(unwritablePath('/dev/null', { replaces: true }) ?? '', /^is not a regular file/);
   assert.equal(unwritablePath('/dev/null'), undefined, 'a recording may go to a device');
 });
+
+test('MONITOR off: a lost connection back within the same millisecond is still a gap', () => {
+  const { gate, at } = gateAt();
+  gate.connection('connecting');
+  at(100);
+  gate.connection('on');
+  at(1000);
+  gate.connection('reconnecting', 'connection to x lost (closed by the server or the network); reconnecting');
+  gate.connection('on');
+  assert.deepEqual(gate.status({ guard: 'idle' }).offPeriods, [{ from: 1000, to: 1000, why: 'connection to x lost (closed by the server or the network); reconnecting' }]);
+});
+
+test('MONITOR off: the windows of --monitor sampled are the plan, not gaps; a hidden connection\'s duty cycle is a gap', () => {
+  const sampled = gateAt();
+  sampled.gate.setDuty({ onMs: 1000, offMs: 4000 }, 'sampled (--monitor sampled)', true);
+  sampled.gate.connection('on');
+  for (const t of [500, 1000, 1001, 3000, 5000, 5001, 6500]) {
+    sampled.at(t);
+    sampled.gate.connection(sampled.gate.shouldRun() ? 'on' : 'off');
+  }
+  assert.deepEqual(sampled.gate.status({ guard: 'watching' }).offPeriods, [], 'sampled windows leave no off period');
+
+  const hidden = gateAt();
+  hidden.gate.setDuty({ onMs: 1000, offMs: 4000 }, 'buffer guard cannot see our MONITOR connection');
+  hidden.gate.connection('on');
+  for (const t of [500, 1000, 1001, 3000, 5000, 5001, 6500]) {
+    hidden.at(t);
+    hidden.gate.connection(hidden.gate.shouldRun() ? 'on' : 'off');
+  }
+  const off = hidden.gate.status({ guard: 'hidden' }).offPeriods;
+  // Off from 1000 to 5000, on again, and off again from the next window's end (still open at 6500).
+  assert.deepEqual(off.map((p) => [p.from, p.to]), [[1000, 5000], [6500, undefined]], JSON.stringify(off));
+  assert.match(off[0]!.why, /buffer guard cannot see/);
+});

@@ -12,6 +12,11 @@ export interface Endpoint {
   readonly username?: string;
   /** From REDIS_PASSWORD only; never printed. */
   readonly password?: string;
+  /**
+   * Connect without the service's client name: the same workload, anonymous (`--unnamed`, and the
+   * fingerprint test, which needs a named service and its unnamed twin).
+   */
+  readonly unnamed?: boolean;
 }
 
 export interface Ctx {
@@ -114,7 +119,7 @@ export function nodeRedisOptions(e: Endpoint, name?: string, socket: { reconnect
     database: e.db,
     ...(e.username ? { username: e.username } : {}),
     ...(e.password ? { password: e.password } : {}),
-    ...(name ? { name } : {}),
+    ...(name && !e.unnamed ? { name } : {}),
   };
 }
 
@@ -125,6 +130,6 @@ export function ioredisOptions(e: Endpoint, connectionName?: string) {
     db: e.db,
     ...(e.username ? { username: e.username } : {}),
     ...(e.password ? { password: e.password } : {}),
-    ...(connectionName ? { connectionName } : {}),
+    ...(connectionName && !e.unnamed ? { connectionName } : {}),
   };
 }

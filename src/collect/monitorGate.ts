@@ -271,7 +271,8 @@ export class MonitorGate {
     const off = this.offCause();
     if (off === undefined) {
       if (this.openOff) {
-        if (t > this.openOff.from) this.offPeriods.push({ from: this.openOff.from, to: t, why: this.openOff.why });
+        // Even a gap within one millisecond is a gap: MONITOR was closed, a command may have slipped by.
+        if (t >= this.openOff.from) this.offPeriods.push({ from: this.openOff.from, to: t, why: this.openOff.why });
         this.openOff = undefined;
       }
     } else if (!this.openOff) {

@@ -149,7 +149,42 @@ function csvRow(c: ExportClient) {
     // Estimates (MONITOR sampled), apart from the counts above.
     estimated_events: c.estimate?.events ?? '',
     estimate_scale: c.estimate?.scale ?? '',
+    owner: c.owner?.name ?? '',
+    owner_kind: c.owner?.kind ?? '',
+    owner_namespace: c.owner?.namespace ?? '',
+    owner_team: c.owner?.team ?? '',
+    owner_match: c.owner?.match ?? '',
+    owner_source: c.owner?.source ?? '',
+    likely_service: c.likely?.service ?? '',
+    likely_score: c.likely?.score ?? '',
+    unknown_service: c.unknownService ?? '',
+    reverse_dns: c.reverseDns ?? '',
   };
+}
+
+/** An owner in one line: `shop/checkout-api`, `a pod on node-a`, `payments (10.1.0.0/16)`. */
+function ownerWords(o: NonNullable<ExportClient['owner']>): string {
+  if (o.kind === 'pod') return o.namespace ? `${o.namespace}/${o.name}` : o.name;
+  if (o.kind === 'node') return `a pod on ${o.name}`;
+  if (o.kind === 'network') return `${o.name} (${o.match})`;
+  return o.name;
+}
+
+/** An unnamed client's best guess: `likely checkout-api (0.92)`, `unknown service 2`, its owner, `≈ host`. */
+function guess(c: ExportClient): string {
+  return [
+    c.owner ? ownerWords(c.owner) : '',
+    c.likely ? `likely ${c.likely.service} (${c.likely.score.toFixed(2)})` : (c.unknownService ?? ''),
+    c.reverseDns ? `≈ ${c.reverseDns}` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+}
+
+/** A few items, then how many more: `10.0.0.1, 10.0.0.2 and 5 more`. */
+function few(items: Iterable<string>, max = 5): string {
+  const all = [...items];
+  return all.length === 0 ? '-' : `${all.slice(0, max).join(', ')}${all.length > max ? ` and ${all.length - max} more` : ''}`;
 }
 
 /** `a, b ×12`: one name per service, however many connections it opened. */
@@ -259,6 +294,26 @@ function* markdownChunks(inv: Inventory): Generator<string> {
   yield `- Target: ${inv.target ? `${md(inv.target.title)} (\`${md(inv.target.id)}\`)` : 'none'}\n`;
   const self = s.selfLeftOut ? `; ${s.selfLeftOut} redis-recon connection(s) left out` : '';
   yield `- Clients: ${s.clients} (${s.connected} still connected${self}), ${s.services} named services, ${s.unnamed} unnamed\n`;
+  // Who is behind the unnamed ones, in one line: what the fingerprints and owner files could tell.
+  let likelyN = 0;
+  let unknownN = 0;
+  let quiet = 0;
+  for (const c of inv.clients) {
+    if (c.name !== '') continue;
+    if (c.likely) likelyN++;
+    else if (c.unknownService) unknownN++;
+    else if (c.likelyNote?.startsWith('too little traffic')) quiet++;
+  }
+  const groups = inv.unknownServices?.length ?? 0;
+  if (s.unnamed > 0 && (likelyN > 0 || groups > 0)) {
+    const parts = [
+      likelyN > 0 ? `${likelyN} behave${likelyN === 1 ? 's' : ''} like a named service` : '',
+      groups > 0 ? `${unknownN} form${unknownN === 1 ? 's' : ''} ${groups} unknown service${groups === 1 ? '' : 's'}` : '',
+      quiet > 0 ? `${quiet} too quiet to tell` : '',
+    ];
+    yield `- Unnamed: ${parts.filter(Boolean).join(', ')}\n`;
+  }
+  if (s.owned) yield `- Owner files name ${s.owned} of the ${s.clients} clients\n`;
   yield `- Libraries: ${Object.entries(s.libraries).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') || 'none judged'}\n`;
   const nodes = inv.nodes ?? [];
   const several = nodes.length > 1;
@@ -320,12 +375,59 @@ function* markdownChunks(inv: Inventory): Generator<string> {
     for (const e of inv.cluster.events) yield `- ${e.at} ${cell(e.text)}\n`;
   }
 
+  // Owners from the --hosts files: one row per owner, however many connections.
+  interface Owned { words: string; kind: string; team: string; connections: number; names: Set<string>; ips: Set<string>; source: string }
+  const owned = new Map<string, Owned>();
+  for (const c of inv.clients) {
+    if (!c.owner) continue;
+    const words = ownerWords(c.owner);
+    const key = `${c.owner.kind}\u0000${words}`;
+    let e = owned.get(key);
+    if (!e) owned.set(key, (e = { words, kind: c.owner.kind, team: c.owner.team ?? '-', connections: 0, names: new Set(), ips: new Set(), source: c.owner.source }));
+    e.connections++;
+    e.names.add(c.name !== '' ? c.name : c.likely ? `likely ${c.likely.service}` : '(unnamed)');
+    e.ips.add(c.ip);
+  }
+  if (owned.size > 0) {
+    yield '\n## Owners\n\nFrom the owner files (`--hosts`): the most specific match for each address. A node stands for one of its pods.\n\n';
+    yield* table(
+      ['owner', 'kind', 'team', 'connections', 'names', 'addresses', 'from'],
+      [...owned.values()].sort((a, b) => b.connections - a.connections || a.words.localeCompare(b.words)).map((e) => [e.words, e.kind, e.team, e.connections, few(e.names), few(e.ips), e.source]),
+    );
+  }
+
+  // Unnamed connections that behave like a named service, one row per service.
+  const alike = new Map<string, { connections: number; ips: Set<string>; min: number; max: number }>();
+  for (const c of inv.clients) {
+    if (!c.likely) continue;
+    let e = alike.get(c.likely.service);
+    if (!e) alike.set(c.likely.service, (e = { connections: 0, ips: new Set(), min: 1, max: 0 }));
+    e.connections++;
+    e.ips.add(c.ip);
+    e.min = Math.min(e.min, c.likely.score);
+    e.max = Math.max(e.max, c.likely.score);
+  }
+  if (alike.size > 0) {
+    yield '\n## Unnamed connections that behave like a named service\n\nTheir commands, key patterns and read/write mix match the service\'s closely (scores 0 to 1; the JSON export has the evidence). Likely, not certain: confirm, then name them.\n\n';
+    yield* table(
+      ['likely service', 'connections', 'addresses', 'score'],
+      [...alike].sort((a, b) => a[0].localeCompare(b[0])).map(([service, e]) => [service, e.connections, few(e.ips), e.min === e.max ? e.min.toFixed(2) : `${e.min.toFixed(2)}–${e.max.toFixed(2)}`]),
+    );
+  }
+  if (groups > 0) {
+    yield '\n## Unknown services\n\nUnnamed connections that behave alike, and like no named service: each row is one service to find.\n\n';
+    yield* table(
+      ['unknown service', 'connections', 'addresses', 'library', 'key patterns', 'commands'],
+      inv.unknownServices!.map((u) => [u.label, u.connections, few(u.ips), few(u.libraries, 2), u.patterns.join(' ') || '-', u.commands.join(' ') || '-']),
+    );
+  }
+
   yield '\n## Unnamed clients\n\nNobody can tell which service these are: set a client name (CLIENT SETNAME) in each.\n\n';
   yield* table(
-    ['addr', 'ip', 'library', 'user', 'events', 'prefixes'],
+    ['addr', 'ip', 'library', 'user', 'events', 'prefixes', 'best guess'],
     (function* () {
       for (const c of inv.clients) {
-        if (c.name === '') yield [c.addr, c.ip, lib(c) || '-', c.user ?? '-', c.events, c.prefixes.slice(0, 5).map((p) => p.prefix).join(' ') || '-'];
+        if (c.name === '') yield [c.addr, c.ip, lib(c) || '-', c.user ?? '-', c.events, c.prefixes.slice(0, 5).map((p) => p.prefix).join(' ') || '-', guess(c) || '-'];
       }
     })(),
   );

@@ -8,6 +8,9 @@ import { offDuration } from '../collect/monitorGate.ts';
 import type { LensState, NodeStatus, OffPeriod } from '../collect/protocol.ts';
 import type { ClusterState } from '../collect/cluster.ts';
 import { exportKeyspace, type ExportKeyspace } from './keyspace.ts';
+import { attributionOf, type ClientAttribution } from '../owners/attribute.ts';
+import type { PodCandidate } from '../owners/ownerMap.ts';
+import type { FeatureScore } from '../owners/fingerprint.ts';
 
 export const EXPORT_FORMAT_VERSION = 1;
 
@@ -68,6 +71,18 @@ export interface ExportClient {
    * MONITOR watched (`scale`). Estimates: the counts above stay what MONITOR saw. Null otherwise.
    */
   estimate?: { events: number; reads: number; writes: number; scale: number } | null;
+  // Who is behind the connection (issue 17). Always written; optional here only so that code
+  // building an ExportClient by hand (tests, tools) need not name them.
+  /** From the --hosts files: the most specific match for its address; null when none. */
+  owner?: ExportOwner | null;
+  /** An unnamed connection that behaves like a named service; null otherwise. */
+  likely?: ExportLikely | null;
+  /** `unknown service N`: an unnamed connection like no named service, with its look-alikes; null otherwise. */
+  unknownService?: string | null;
+  /** Why an unnamed connection got no `likely`, in words; null otherwise. */
+  likelyNote?: string | null;
+  /** With --resolve, for an address no --hosts file names: the PTR name (a hint, never a name); null otherwise. */
+  reverseDns?: string | null;
 }
 
 /** One server the session watched (every node of a cluster; the one server otherwise). */
@@ -179,6 +194,44 @@ export interface ExportServerFinding {
   clients: Array<{ id: string | null; name: string; addr: string; lens: FindingClient['lens']; count: number }>;
 }
 
+export interface ExportOwner {
+  name: string;
+  team?: string;
+  /** `file:line` it was read from. */
+  source: string;
+  /** What matched: the address itself, or the range (`10.0.0.0/16`). */
+  match: string;
+  /** pod: a pod's address; node: a node's (one of its pods); host: one address; network: a range. */
+  kind: 'pod' | 'node' | 'host' | 'network';
+  namespace?: string;
+  pod?: string;
+  node?: string;
+  /** A node's address: the workloads with pods on it (from the pods file). */
+  candidates?: readonly PodCandidate[];
+  moreCandidates?: number;
+}
+
+export interface ExportLikely {
+  service: string;
+  /** 0 … 1: the weighted similarity of the features below. */
+  score: number;
+  evidence: FeatureScore[];
+  /** The next closest service, which it beat by the margin; null when there was none. */
+  runnerUp: { service: string; score: number } | null;
+  /** What the owner files say about it (the node runs that service's pods, or not); null when nothing. */
+  owner: string | null;
+}
+
+export interface ExportUnknownService {
+  label: string;
+  connections: number;
+  ips: string[];
+  libraries: string[];
+  patterns: string[];
+  commands: string[];
+  events: number;
+}
+
 export interface InventorySummary {
   clients: number;
   connected: number;
@@ -190,6 +243,12 @@ export interface InventorySummary {
   findings: Partial<Record<FindingCode, number>>;
   /** Connected redis-recon connections (this run's and other instances') left out of `clients` and `connected`. */
   selfLeftOut: number;
+  /** Clients an owner file names. */
+  owned?: number;
+  /** Unnamed clients that behave like a named service. */
+  likely?: number;
+  /** Groups of unnamed clients alike each other and no named service. */
+  unknownServices?: number;
 }
 
 export interface Inventory {
@@ -234,6 +293,8 @@ export interface Inventory {
   slowlog?: ExportLogEntry[];
   /** Findings about the whole server (commands the target lacks, from INFO commandstats). */
   serverFindings?: ExportServerFinding[];
+  /** Unnamed connections grouped by how alike they behave, when they behave like no named service. */
+  unknownServices?: ExportUnknownService[];
 }
 
 export interface MonitorOffPeriod {
@@ -258,8 +319,9 @@ export function buildInventory(state: ReconState, opts: InventoryOptions): Inven
   // absolute times, so that a poll that only advances ages changes nothing.
   const at = { endMs: opts.endMs, polledAt: state.poll.lastAt, nodes: state.nodes };
   const nodeIds = new Map(state.nodes.map((n) => [n.id, exportNodeId(n, state.cluster)]));
+  const who = attributionOf(state);
   const shown = state.view.clients.filter((c) => opts.includeSelf || !c.self);
-  const clients = shown.map((c) => exportClient(c, at, nodeOf(c, nodeIds)));
+  const clients = shown.map((c) => exportClient(c, at, nodeOf(c, nodeIds), who.byKey.get(c.key)));
   const nodes = exportNodes(state, opts);
   const { connected, selfLeftOut } = connectedClients(state.view.clients, opts.includeSelf === true);
   const idOf = new Map(shown.map((c) => [c.key, c.id ?? null]));
@@ -285,7 +347,16 @@ export function buildInventory(state: ReconState, opts: InventoryOptions): Inven
     // Traffic only: patterns the keyspace sampler found but nobody touched are in `keyspace`.
     prefixes: state.view.tree.all().flatMap(({ prefix, kind, reads, writes, count }) => (count > 0 ? [{ prefix, kind, reads, writes, count }] : [])),
     topKeys: state.view.topKeys.map(({ key, count }) => ({ key, count })),
-    summary: summarize(clients, connected, selfLeftOut),
+    summary: { ...summarize(clients, connected, selfLeftOut), unknownServices: who.unknownServices.length },
+    unknownServices: who.unknownServices.map((u) => ({
+      label: u.label,
+      connections: u.clients.length,
+      ips: [...u.ips],
+      libraries: [...u.libraries],
+      patterns: [...u.patterns],
+      commands: [...u.commands],
+      events: u.events,
+    })),
     keyspace: exportKeyspace(state.view, { includeSelf: opts.includeSelf, monitorOnMs: opts.monitorOnMs }),
     nodes,
     cluster: state.cluster
@@ -529,10 +600,12 @@ function summarize(clients: readonly ExportClient[], connected: number, selfLeft
     libraries,
     findings,
     selfLeftOut,
+    owned: clients.filter((c) => c.owner).length,
+    likely: clients.filter((c) => c.likely).length,
   };
 }
 
-function exportClient(c: ClientView, at: { endMs: number; polledAt: number | undefined; nodes: readonly NodeStatus[] }, node: string | null): ExportClient {
+function exportClient(c: ClientView, at: { endMs: number; polledAt: number | undefined; nodes: readonly NodeStatus[] }, node: string | null, who: ClientAttribution | undefined): ExportClient {
   // A connected client was there at the last poll that listed it: the last poll.
   const lastSeen = c.connected && c.listed && at.polledAt !== undefined ? Math.max(c.lastSeen, at.polledAt) : c.lastSeen;
   const age = ageSeconds(c, at.endMs);
@@ -570,6 +643,19 @@ function exportClient(c: ClientView, at: { endMs: number; polledAt: number | und
     sampledCommands: Object.fromEntries(c.sampledCommands ?? []),
     loggedCommands: Object.fromEntries(c.logged?.commands ?? []),
     estimate: estimateOf(c, at),
+    owner: who?.owner ? { ...who.owner, ...(who.owner.candidates ? { candidates: [...who.owner.candidates] } : {}) } : null,
+    likely: who?.likely
+      ? {
+          service: who.likely.service,
+          score: who.likely.score,
+          evidence: who.likely.evidence.map((e) => ({ ...e })),
+          runnerUp: who.likely.runnerUp ? { ...who.likely.runnerUp } : null,
+          owner: who.likely.owner ?? null,
+        }
+      : null,
+    unknownService: who?.unknownService ?? null,
+    likelyNote: who?.note ?? null,
+    reverseDns: who?.dns && 'name' in who.dns ? who.dns.name : null,
   };
 }
 

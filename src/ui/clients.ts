@@ -5,6 +5,8 @@ import { activePrefixes, clientPasses, type Filter } from './filters.ts';
 import { clientMatches } from './search.ts';
 import { withPassing } from './passing.ts';
 import { windowed, type CountSnapshot } from './window.ts';
+import type { Attributions, ClientAttribution } from '../owners/attribute.ts';
+import { ownerText } from '../owners/ownerMap.ts';
 
 export const SORT_COLUMNS = ['ops', 'reads', 'writes', 'idle', 'age', 'name', 'addr', 'lib', 'libVer', 'user', 'cmd', 'net'] as const;
 export type SortColumn = (typeof SORT_COLUMNS)[number];
@@ -14,12 +16,13 @@ export interface SortSpec {
   readonly desc: boolean;
 }
 
-export const GROUPINGS = ['none', 'service', 'ip', 'library'] as const;
+export const GROUPINGS = ['none', 'service', 'owner', 'ip', 'library'] as const;
 export type Grouping = (typeof GROUPINGS)[number];
 
 export const GROUPING_LABEL: Readonly<Record<Grouping, string>> = {
   none: 'none',
   service: 'service name',
+  owner: 'owner',
   ip: 'IP',
   library: 'library',
 };
@@ -110,10 +113,45 @@ export function serviceOf(name: string): string {
   return s === '' ? name : s;
 }
 
-export function groupLabel(c: ClientView, g: Grouping): string {
+/**
+ * Who is behind a connection, best knowledge first: its own name (what the code says), an owner
+ * file's exact answer (a pod, a host), a behavioural match, the unknown service it shares with
+ * look-alikes, a node's or a range's owner, a reverse-DNS hint. An unknown service comes before a
+ * node: behind a node's address every pod looks the same, and "3 unknown services" is the answer
+ * the owner needs, not "40 connections from node-a".
+ */
+export function ownerLabel(c: ClientView, a: ClientAttribution | undefined): string {
+  if (c.name !== '') return serviceOf(c.name);
+  const o = a?.owner;
+  // A pod's workload without its namespace, so it groups with the named connections of the service.
+  if (o && (o.kind === 'pod' || o.kind === 'host')) return o.name;
+  if (a?.likely) return `likely ${a.likely.service}`;
+  if (a?.unknownService) return a.unknownService;
+  if (o) return ownerText(o);
+  if (a?.dns && 'name' in a.dns) return `≈ ${a.dns.name}`;
+  return '(unknown)';
+}
+
+/** What an unnamed connection's NAME cell says instead of a name: owner, likely service, hint. */
+export function attributionText(a: ClientAttribution | undefined): string {
+  if (!a) return '';
+  const o = a.owner;
+  const exact = o && (o.kind === 'pod' || o.kind === 'host');
+  const parts = [
+    exact ? ownerText(o) : '',
+    a.likely ? `likely ${a.likely.service} (${a.likely.score.toFixed(2)})` : (a.unknownService ?? ''),
+    o && !exact ? ownerText(o) : '',
+    a.dns && 'name' in a.dns ? `≈ ${a.dns.name}` : '',
+  ];
+  return parts.filter(Boolean).join(' · ');
+}
+
+export function groupLabel(c: ClientView, g: Grouping, a?: ClientAttribution): string {
   switch (g) {
     case 'service':
       return c.name === '' ? '(unnamed)' : serviceOf(c.name);
+    case 'owner':
+      return ownerLabel(c, a);
     case 'ip':
       return c.ip || '(no address)';
     case 'library':
@@ -159,6 +197,8 @@ export interface ClientRowsInput {
   readonly search?: string;
   /** The time window (`w`): counts since this snapshot, at `now`; undefined: since start. */
   readonly window?: { readonly start: CountSnapshot; readonly now: number };
+  /** Owners and behavioural matches, for grouping by owner. */
+  readonly attribution?: Attributions;
 }
 
 /**
@@ -217,7 +257,7 @@ export function buildClientRows(input: ClientRowsInput): { rows: ClientRow[]; sh
   }
   const groups = new Map<string, ClientView[]>();
   for (const c of list) {
-    const label = groupLabel(c, input.grouping);
+    const label = groupLabel(c, input.grouping, input.attribution?.byKey.get(c.key));
     let g = groups.get(label);
     if (!g) groups.set(label, (g = []));
     g.push(c);

@@ -130,7 +130,7 @@ export const KEYMAP: readonly Binding[] = [
   { keys: ['S'], label: 'S', help: 'Reverse the sort order', section: 'Table', modes: ['normal'], run: (c) => c.ui.reverseSort() },
   { keys: ['w'], label: 'w', help: 'Clients\' counts and rates: since start, last 5 min, last 1 min (the keys, libraries and findings count since start)', section: 'Table', modes: ['normal'], hint: 'window', run: (c) => c.ui.cycleWindow() },
   { keys: ['D'], label: 'D', help: 'Fold a service\'s disconnected connections into one row (the default), or list each', section: 'Table', modes: ['normal'], run: (c) => c.ui.toggleFoldGone() },
-  { keys: ['g'], label: 'g', help: 'Group clients: service name, IP, library, none', section: 'Table', modes: ['normal'], hint: 'group', run: (c) => c.ui.cycleGrouping() },
+  { keys: ['g'], label: 'g', help: 'Group clients: service name, owner, IP, library, none', section: 'Table', modes: ['normal'], hint: 'group', run: (c) => c.ui.cycleGrouping() },
 
   { keys: ['y'], label: 'y', help: 'Copy the selected value (client name and address, prefix, library, a finding\'s example) to the clipboard (OSC 52)', section: 'General', modes: ['normal'], run: (c) => c.ui.copySelected() },
 

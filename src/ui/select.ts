@@ -14,6 +14,9 @@ import { accessByPattern, type PatternAccess } from '../analysis/patternAccess.t
 import { connectedPerNode, narrowedKeys, nodeRows, type NodeFilter, type NodeRow } from './nodes.ts';
 import type { NodeStatus } from '../collect/protocol.ts';
 import type { ClusterState } from '../collect/cluster.ts';
+import { attributionOf, EMPTY_ATTRIBUTIONS, type Attributions } from '../owners/attribute.ts';
+import type { OwnerMap } from '../owners/ownerMap.ts';
+import type { DnsHint } from '../owners/reverseDns.ts';
 
 /** What the selectors read: the view and the UI's own state. */
 export interface SelectInput {
@@ -42,7 +45,12 @@ export interface SelectInput {
   readonly nodes?: readonly NodeStatus[];
   readonly cluster?: ClusterState;
   readonly narrow?: (keys: readonly string[]) => SessionView;
+  /** The owner files and reverse-DNS answers (the store always has them; absent: nothing known). */
+  readonly owners?: { readonly map: OwnerMap | null; readonly dns: ReadonlyMap<string, DnsHint> };
 }
+
+/** Owners, behavioural matches and unknown services of every client (memoised on its inputs). */
+export const selectAttribution = (s: SelectInput): Attributions => (s.owners ? attributionOf({ view: s.view, owners: s.owners }) : EMPTY_ATTRIBUTIONS);
 
 /** Remembers the last result per argument list (compared with ===). */
 export function memoLast<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
@@ -82,11 +90,12 @@ export function selectView(s: SelectInput): SessionView {
 }
 
 const clientRowsMemo = memoLast(
-  (clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, sort: SortSpec, grouping: Grouping, delimiter: string, services: ServiceNarrowing | undefined, foldGone: boolean, search: string, start: CountSnapshot | undefined, at: number) =>
-    buildClientRows({ clients, filters, showSelf, sort, grouping, delimiter, services: services?.services, foldGone, search, ...(start ? { window: { start, now: at } } : {}) }),
+  (clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, sort: SortSpec, grouping: Grouping, delimiter: string, attribution: Attributions | undefined, services: ServiceNarrowing | undefined, foldGone: boolean, search: string, start: CountSnapshot | undefined, at: number) =>
+    buildClientRows({ clients, filters, showSelf, sort, grouping, delimiter, ...(attribution ? { attribution } : {}), services: services?.services, foldGone, search, ...(start ? { window: { start, now: at } } : {}) }),
 );
 export const selectClientRows = (s: SelectInput): { rows: ClientRow[]; shown: number; total: number; connected: number } =>
-  clientRowsMemo(selectView(s).clients, s.ui.filters, s.ui.showSelf, s.ui.sort, s.ui.grouping, s.ui.delimiter, s.ui.services, s.ui.foldGone ?? false, searchFor(s.ui.search, 'clients'), selectWindowStart(s), s.viewAt ?? 0);
+  // Only grouping by owner needs the attribution: the other groupings do not wait for it.
+  clientRowsMemo(selectView(s).clients, s.ui.filters, s.ui.showSelf, s.ui.sort, s.ui.grouping, s.ui.delimiter, s.ui.grouping === 'owner' ? selectAttribution(s) : undefined, s.ui.services, s.ui.foldGone ?? false, searchFor(s.ui.search, 'clients'), selectWindowStart(s), s.viewAt ?? 0);
 
 /** The snapshot the clients table's window starts from; undefined: since start. */
 export const selectWindowStart = (s: SelectInput): CountSnapshot | undefined =>
