@@ -7,7 +7,7 @@
 // with copies of the real idle lines through a proxy, so the dashboard sees 30,000 connections while
 // the server's cost follows the real ones.
 //
-//   node --import tsx bench/idle-connections.ts [--real 19800] [--total 30000] [--seconds 60] [--sort-seconds 20] [--root DIR]
+//   node --import tsx bench/idle-connections.ts [--real 19800] [--total 30000] [--seconds 60] [--sort-seconds 20] [--root DIR] [--node-arg=--cpu-prof …]
 import { parseArgs } from 'node:util';
 import { manyClients, percentile } from '../test/helpers/manyClients.ts';
 
@@ -18,6 +18,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '60' },
     'sort-seconds': { type: 'string', default: '20' },
     root: { type: 'string' },
+    // Node flags for the dashboard, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes.
+    'node-arg': { type: 'string', multiple: true },
   },
 });
 
@@ -27,6 +29,7 @@ const r = await manyClients({
   pressSeconds: Number(values.seconds),
   sortSeconds: Number(values['sort-seconds']),
   ...(values.root ? { root: values.root } : {}),
+  ...(values['node-arg'] ? { nodeArgs: values['node-arg'] } : {}),
   log: (l) => console.error(l),
 });
 const lat = (xs: number[]) => ({

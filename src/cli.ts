@@ -83,6 +83,10 @@ async function main(): Promise<number> {
     process.stderr.write('redis-recon: the dashboard needs a terminal; without one use --headless --export out.json (with --duration 60s for a live server)\n');
     return 1;
   }
+  // React's development build checks every render and keeps what it needs to warn: at 30,000
+  // connections it took most of the main thread (a CPU profile of bench/idle-connections.ts).
+  // React picks its build when first loaded, so this goes before the dashboard's import.
+  process.env.NODE_ENV ??= 'production';
   const { runDashboard } = await import('../components/runDashboard.tsx');
   return runDashboard(config, {
     audit: { target: config.target, ...(config.librariesFile ? { librariesFile: config.librariesFile } : {}) },

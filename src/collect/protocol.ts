@@ -8,7 +8,7 @@
 import type { ClientView, KeyCount, SessionView } from '../analysis/session.ts';
 import type { LensState, ServerIdentity } from '../types.ts';
 import type { CommandFigure, ErrorFigure } from '../analysis/serverLenses.ts';
-import type { LogKind } from '../parse/commandLog.ts';
+import type { LoggedEntry } from '../analysis/ledger.ts';
 import type { ServerFinding } from '../audit/findings.ts';
 
 export type { CommandFigure, ErrorFigure, LensState, ServerFinding };
@@ -84,16 +84,8 @@ export interface StreamState {
 }
 
 /** One command-log entry as the node reports it, joined to a client when one fits. */
-export interface LogFigure {
+export interface LogFigure extends LoggedEntry {
   readonly lens: 'slowlog' | 'commandlog';
-  readonly kind: LogKind;
-  readonly id: number;
-  /** Ms, the server's clock. */
-  readonly at: number;
-  /** µs for `slow`, bytes for `large-request`/`large-reply`. */
-  readonly value: number;
-  readonly command: string;
-  readonly keys: readonly string[];
   readonly addr: string;
   readonly name: string;
   /** The client's key in the merged view, its server id, when the entry was joined to one. */

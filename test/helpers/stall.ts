@@ -5,6 +5,8 @@
 // what the screen said, press a key and quit.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { createClient } from 'redis';
 import { ptyEnv, runInPty, type PtyProgram } from './pty.ts';
 
@@ -59,7 +61,9 @@ export async function stalledTerminal(o: StallOptions): Promise<StallResult> {
   const log = o.log ?? (() => {});
   const valueBytes = o.valueBytes ?? 8192;
   const env = ptyEnv();
-  const argv = [process.execPath, '--import', 'tsx', 'src/cli.ts', '--url', o.url, '--monitor', 'on', ...(o.args ?? [])];
+  // MONITOR continuously (sampled is the default): a checkout from before `--monitor` ran it so anyway.
+  const continuous = o.root === undefined || existsSync(join(root, 'src/analysis/lenses.ts')) ? ['--monitor', 'on'] : [];
+  const argv = [process.execPath, '--import', 'tsx', 'src/cli.ts', '--url', o.url, ...continuous, ...(o.args ?? [])];
   const probe = createClient({ url: o.url, RESP: 2 });
   const loader = createClient({ url: o.url, RESP: 2 });
   await Promise.all([probe.connect(), loader.connect()]);
