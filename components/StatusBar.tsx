@@ -31,8 +31,10 @@ const LENS_LABELS: ReadonlyArray<readonly [LensName, string]> = [
 
 export function StatusBar({ clock }: { readonly clock?: () => number }) {
   const now = useNow(1000, clock);
-  const { endpoint, server, poll, monitor, stream, notices, count, nodes, columns, narrowed, lenses } = useRecon(
+  const { endpoint, server, poll, monitor, stream, notices, count, nodes, columns, narrowed, lenses, target, ended } = useRecon(
     useShallow((s) => ({
+      target: s.target,
+      ended: s.ended,
       lenses: lensMemo(s.nodes),
       // A cluster (or a recording of one): one row per node, for the per-node summary.
       nodes: s.nodes.length > 1 || s.cluster ? selectNodeRows(s) : undefined,
@@ -84,6 +86,7 @@ export function StatusBar({ clock }: { readonly clock?: () => number }) {
             {serverText}
           </Text>
           {nodes ? <NodeDots rows={nodes} columns={columns} narrowed={narrowKeys} /> : null}
+          {target ? <TargetLabel target={target} /> : null}
           <Text dimColor>{nodes ? ' via ' : ' at '}</Text>
           <Text bold>{clean(endpoint)}</Text>
           {'  '}
@@ -98,7 +101,16 @@ export function StatusBar({ clock }: { readonly clock?: () => number }) {
         </Text>
       )}
       <Text wrap="truncate">
-        <MonitorState monitor={monitor} now={now} />
+        {ended ? (
+          <Text>
+            <Text color={theme.warn} bold>
+              ■ {clean(ended.summary)}
+            </Text>
+            <Text dimColor>{ended.restartable ? ' · r replays it from the start' : ' · the run is over: q quits'}</Text>
+          </Text>
+        ) : (
+          <MonitorState monitor={monitor} now={now} />
+        )}
         {nodes ? <MonitorCount rows={nodes} /> : null}
         {LENS_LABELS.some(([k]) => lenses[k] === 'on') ? (
           <Text dimColor>
@@ -107,7 +119,8 @@ export function StatusBar({ clock }: { readonly clock?: () => number }) {
           </Text>
         ) : null}
         {'  '}
-        <Text bold>{formatRate(stream.eventsPerSec)}</Text>
+        {/* Paused, stopped or ended, nothing flows: a rate would read as live. */}
+        <Text bold>{monitor.phase === 'on' && monitor.desired === 'on' && !ended ? formatRate(stream.eventsPerSec) : '–'}</Text>
         <Text dimColor> events/s</Text>
         {'  '}
         <Text dimColor>{formatCount(stream.lines)} lines</Text>
@@ -117,7 +130,7 @@ export function StatusBar({ clock }: { readonly clock?: () => number }) {
             {' '}
             · server buffer {formatBytes(monitor.omem)}/{formatBytes(monitor.maxOmem)}
           </Text>
-        ) : monitor.phase === 'on' && poll.polls > 1 ? (
+        ) : monitor.phase === 'on' && poll.polls > 1 && !ended ? (
           // A proxy (Redis Enterprise, say) may not list our MONITOR connection: the guard cannot see it.
           <Text color={theme.warn}> · server buffer unknown (our MONITOR connection is not in CLIENT LIST)</Text>
         ) : null}
@@ -129,6 +142,18 @@ export function StatusBar({ clock }: { readonly clock?: () => number }) {
         ) : null}
       </Text>
     </Box>
+  );
+}
+
+/** The migration target the findings are for, right after the server: it must never be cut off. */
+function TargetLabel({ target }: { readonly target: { readonly id: string; readonly title: string } }) {
+  return (
+    <Text>
+      <Text dimColor> → target </Text>
+      <Text bold color={theme.warn}>
+        {clean(target.id)}
+      </Text>
+    </Text>
   );
 }
 

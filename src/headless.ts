@@ -22,6 +22,7 @@ import { startReverseDns } from './owners/reverseDns.ts';
 export const EXIT_INCOMPLETE = 4;
 import { exportPlan } from './export/plan.ts';
 import { countText } from './export/keyspace.ts';
+import { upgradeSummary, upgradeText } from './ui/services.ts';
 
 export interface HeadlessIo {
   /** The migration target and library knowledge base each collector judges clients against. */
@@ -237,7 +238,8 @@ function summary(inv: Inventory, store: ReconStore, wrote: string): string {
   return (
     `redis-recon: ${clean(where)}${cluster}: ${inv.clients.length} clients (${unnamed} unnamed), ` +
     `${w.monitorEvents} MONITOR events${off}, ${w.unparsedLines} unparsed, ${inv.prefixes.length} prefixes, ` +
-    `${inv.summary.libraries.outdated + inv.summary.libraries.missing} libraries to upgrade` +
+    // Counted as people count: library versions, in how many services (src/ui/services.ts).
+    `${upgradeText(upgradeSummary(inv.clients))}` +
     `${keyspaceNote}${clean(monitorNote)}${wrote}`
   );
 }

@@ -8,6 +8,7 @@ import type { ServerIdentity } from './types.ts';
 import type { SessionView } from './analysis/session.ts';
 import { emptyView } from './analysis/session.ts';
 import { createUiSlice, type UiSlice } from './ui/uiSlice.ts';
+import { recordSnapshot, type CountSnapshot } from './ui/window.ts';
 import type { HoldKind, MonitorDesire, MonitorPhase, NodeMonitor, NodeStatus, OffPeriod } from './collect/protocol.ts';
 import type { ClusterState } from './collect/cluster.ts';
 import type { OwnerMap } from './owners/ownerMap.ts';
@@ -85,6 +86,16 @@ const DNS_KEPT = 4096;
 
 export interface ReconState {
   readonly endpoint: string;
+  /** The migration target the findings are for (--target), always named in the header. */
+  readonly target?: { readonly id: string; readonly title: string };
+  /** Set when a recording or capture has been read to its end: what it said, and how to see it again. */
+  readonly ended?: { readonly summary: string; readonly restartable: boolean };
+  /** Asks the dashboard's edge to replay the recording from the start (`r` after it ended). */
+  readonly restartRequest?: number;
+  /** The clients' counts every few seconds, for the clients table's time window (`w`; src/ui/window.ts). */
+  readonly history: readonly CountSnapshot[];
+  /** When the view was last published (the source's clock). */
+  readonly viewAt?: number;
   readonly startedAt: number;
   readonly server?: ServerIdentity;
   /** Every node's own state, in the order they first reported. */
@@ -123,6 +134,12 @@ export interface ReconActions {
   clusterChanged(cluster: ClusterState): void;
   /** A message from the main thread itself (an export, the recorder). */
   notice(message: string): void;
+  /** The recording or capture has been read to its end. */
+  sourceEnded(summary: string, restartable: boolean): void;
+  /** `r`: replay the recording again from the start (only once it has ended). */
+  restart(): void;
+  /** Forgets what was read, before a recording is replayed again (the UI's own state stays). */
+  resetData(): void;
   /** Reverse-DNS answers for client addresses, in one commit. */
   dnsResolved(answers: ReadonlyArray<readonly [string, DnsHint]>): void;
 }
@@ -143,6 +160,8 @@ export interface StoreOptions {
   delimiter?: string;
   /** Terminal size at start (the dashboard updates it on resize). */
   viewport?: { columns: number; rows: number };
+  /** The migration target (--target), for the header. */
+  target?: { id: string; title: string };
   /** The keyspace sampler: running from the start (--keyspace), off, or unavailable (not a live server). */
   keyspace?: 'on' | 'off' | 'unavailable';
   /** Owners of client addresses, from the `--hosts` files. */
@@ -162,6 +181,12 @@ export function createReconStore(opts: StoreOptions): ReconStore {
 
     const actions: ReconActions = {
       toggleMonitor() {
+        const ended = get().ended;
+        if (ended) {
+          // Nothing is left to pause or resume: say so rather than show MONITOR connecting.
+          get().ui.actions.notify(`${ended.summary}: nothing to pause${ended.restartable ? ' · r replays it from the start' : ''}`);
+          return;
+        }
         if (get().monitor.desired === 'on') actions.pauseMonitor('paused by you');
         else actions.resumeMonitor();
       },
@@ -177,6 +202,30 @@ export function createReconStore(opts: StoreOptions): ReconStore {
         const m = get().monitor;
         if (m.desired === 'off' && m.desiredReason === reason) return;
         setDesired('off', reason);
+      },
+      sourceEnded(summary, restartable) {
+        set({ ended: { summary, restartable } });
+      },
+      restart() {
+        const s = get();
+        if (!s.ended?.restartable) {
+          s.ui.actions.notify(s.ended ? 'this source cannot be read again' : 'r replays a recording once it has ended');
+          return;
+        }
+        set({ restartRequest: (s.restartRequest ?? 0) + 1, ended: undefined });
+        s.ui.actions.notify('replaying from the start…');
+      },
+      resetData() {
+        set((s) => ({
+          nodes: [],
+          view: emptyView(),
+          stream: { lines: 0, unparsed: 0, unparsedReasons: {}, eventsPerSec: 0, dropped: 0 },
+          poll: { polls: 0 },
+          startedAt: now(),
+          monitor: { ...s.monitor, desired: opts.monitor ? 'on' : 'off', desiredReason: undefined, phase: 'off', onSince: undefined, onBeforeMs: 0, offPeriods: [] },
+          ended: undefined,
+          history: [],
+        }));
       },
       toggleKeyspace() {
         const k = get().keyspace;
@@ -202,6 +251,9 @@ export function createReconStore(opts: StoreOptions): ReconStore {
           return {
             view,
             nodes,
+            // The collectors' clock (a replay's recorded time), else ours.
+            history: recordSnapshot(s.history, view.clients, viewTime(nodes, now)),
+            viewAt: viewTime(nodes, now),
             ...(narrow ? { narrow } : {}),
             ...(first?.server ? { server: first.server } : {}),
             // A capture's window begins at its first line's time, not when reading began.
@@ -239,6 +291,7 @@ export function createReconStore(opts: StoreOptions): ReconStore {
 
     return {
       endpoint: opts.endpoint,
+      ...(opts.target ? { target: opts.target } : {}),
       startedAt: now(),
       nodes: [],
       poll: { polls: 0 },
@@ -258,6 +311,7 @@ export function createReconStore(opts: StoreOptions): ReconStore {
       stream: { lines: 0, unparsed: 0, unparsedReasons: {}, eventsPerSec: 0, dropped: 0 },
       commandTable: { source: 'pending' },
       view: emptyView(),
+      history: [],
       notices: [],
       owners: { map: opts.owners ?? null, dns: new Map() },
       actions,
@@ -269,6 +323,13 @@ export function createReconStore(opts: StoreOptions): ReconStore {
       }),
     };
   });
+}
+
+/** When a view was taken: its nodes' latest clock (a replay's recorded time), else `now()`. */
+function viewTime(nodes: readonly NodeStatus[], now: () => number): number {
+  let t = -Infinity;
+  for (const n of nodes) if (typeof n.clock === 'number' && n.clock > t) t = n.clock;
+  return t === -Infinity ? now() : t;
 }
 
 /** New notices appended once each, the oldest dropped beyond the bound; the same array when none is new. */
