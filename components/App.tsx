@@ -17,12 +17,15 @@ import { HeatmapPane } from './HeatmapPane.tsx';
 import { LibrariesPane } from './LibrariesPane.tsx';
 import { DetailPane } from './DetailPane.tsx';
 import { PatternPane } from './PatternPane.tsx';
+import { FindingsPane } from './FindingsPane.tsx';
+import { FilterList } from './FilterList.tsx';
 import { HelpOverlay } from './HelpOverlay.tsx';
 import { NodesPane } from './NodesPane.tsx';
 import { CutoverPane } from './CutoverPane.tsx';
 import { theme } from './theme.ts';
 
-export const modeOf = (s: ReconState): Mode => (s.ui.prompt !== undefined ? 'prompt' : s.ui.help ? 'help' : 'normal');
+export const modeOf = (s: ReconState): Mode =>
+  s.ui.prompt !== undefined ? 'prompt' : s.ui.help ? 'help' : s.ui.filterList !== undefined ? 'filters' : 'normal';
 
 export interface DashboardProps {
   /** Clock for ages in the status bar (tests pass a fixed one). */
@@ -34,8 +37,8 @@ export function Dashboard({ clock }: DashboardProps) {
   const { exit } = useApp();
   const { isRawModeSupported } = useStdin();
   const size = useTerminalSize();
-  const { focus, help, detail, quit, patternPanel, nodesView, cutoverView } = useRecon(
-    useShallow((s) => ({ focus: s.ui.focus, help: s.ui.help, detail: s.ui.detail, quit: s.ui.quit, patternPanel: s.ui.patternPanel, nodesView: s.ui.nodesView, cutoverView: s.ui.cutoverView })),
+  const { focus, help, detail, quit, patternPanel, nodesView, filterList, cutoverView } = useRecon(
+    useShallow((s) => ({ focus: s.ui.focus, help: s.ui.help, detail: s.ui.detail, quit: s.ui.quit, patternPanel: s.ui.patternPanel, nodesView: s.ui.nodesView, filterList: s.ui.filterList !== undefined, cutoverView: s.ui.cutoverView })),
   );
 
   useEffect(() => {
@@ -81,6 +84,8 @@ export function Dashboard({ clock }: DashboardProps) {
         <HelpOverlay width={size.columns} height={bodyH} />
       ) : cutoverView ? (
         <CutoverPane width={size.columns} height={bodyH} clock={clock} />
+      ) : filterList ? (
+        <FilterList width={size.columns} height={bodyH} />
       ) : nodesView ? (
         <NodesPane width={size.columns} height={bodyH} />
       ) : (
@@ -89,6 +94,8 @@ export function Dashboard({ clock }: DashboardProps) {
           <Box flexDirection="row" height={l.keys.height}>
             {detail !== undefined ? (
               <DetailPane width={l.detail.width} height={l.detail.height} focused={focus === 'detail'} clock={clock} />
+            ) : focus === 'findings' ? (
+              <FindingsPane width={l.detail.width} height={l.detail.height} focused />
             ) : (
               <>
                 <HeatmapPane width={l.keys.width} height={l.keys.height} focused={focus === 'keys'} />

@@ -7,11 +7,13 @@ import { useRef } from 'react';
 import { Text } from 'ink';
 import { useShallow } from 'zustand/react/shallow';
 import { ageSeconds, idleSeconds, type ClientView } from '../src/analysis/session.ts';
+import type { FilteredClient } from '../src/ui/passing.ts';
 import { GROUPING_LABEL, SORT_KEYS, attributionText, bytesOf, isFlagged, type ClientRow } from '../src/ui/clients.ts';
 import type { ClientAttribution } from '../src/owners/attribute.ts';
 import { formatCount, formatDuration, formatRate } from '../src/ui/format.ts';
 import { fitColumns, scrollWindow, type Column, type PlacedColumn } from '../src/ui/layout.ts';
-import { memoLast, selectAttribution, selectClientRows, selectNodeRows } from '../src/ui/select.ts';
+import { memoLast, selectAttribution, selectClientRows, selectNodeRows, selectWindowStart } from '../src/ui/select.ts';
+import { WINDOW_LABEL, WINDOW_MS, windowCovers, type CountSnapshot, type TimeWindow } from '../src/ui/window.ts';
 import type { NodeRow } from '../src/ui/nodes.ts';
 import { clean } from '../src/ui/text.ts';
 import { useRecon } from './context.tsx';
@@ -60,6 +62,7 @@ export function clientCells(
   const flagged = isFlagged(c);
   const age = ageSeconds(c, now);
   const idle = idleSeconds(c, now);
+  const passing = (c as FilteredClient).passing;
   return {
     flag: { text: v.mark, color: v.color, bold: true },
     addr: c.addr || c.ip,
@@ -74,13 +77,22 @@ export function clientCells(
     age: age !== undefined ? formatDuration(age) : '-',
     idle: !c.connected ? { text: 'gone', color: theme.muted } : idle !== undefined ? formatDuration(idle) : '-',
     cmd: c.lastCommand ?? '',
-    ops: c.counterRates
+    // Filters active: ops/s is MONITOR's rate times the passing share (an estimate, marked ~);
+    // CLIENT LIST's counters know nothing of keys.
+    ops: c.counterRates && !passing
       ? { text: formatRate(c.counterRates.commands), bold: c.counterRates.commands > 0 }
-      : { text: `${opts.sampled && c.opsPerSec > 0 ? '~' : ''}${formatRate(c.opsPerSec)}`, bold: c.opsPerSec > 0 },
+      : { text: `${(opts.sampled || passing) && c.opsPerSec > 0 ? '~' : ''}${formatRate(c.opsPerSec)}`, bold: c.opsPerSec > 0 },
     net: bytesOf(c) !== undefined ? formatCount(bytesOf(c)!) : '-',
-    reads: { text: formatCount(c.reads), color: c.reads > 0 ? theme.read : undefined },
-    writes: { text: formatCount(c.writes), color: c.writes > 0 ? theme.write : undefined },
+    reads: { text: `${passing?.atMost ? '≤' : passing?.estimate ? '~' : ''}${formatCount(c.reads)}`, color: c.reads > 0 ? theme.read : undefined },
+    writes: { text: `${passing?.atMost ? '≤' : passing?.estimate ? '~' : ''}${formatCount(c.writes)}`, color: c.writes > 0 ? theme.write : undefined },
   };
+}
+
+/** The window in the pane's title: what it is, and how much of it the run covers so far. */
+function windowInfo(w: TimeWindow, start: CountSnapshot | undefined, at: number | undefined): string {
+  if (w === 'all') return '';
+  const covers = at !== undefined ? windowCovers(start, at) : 0;
+  return covers + 5000 < WINDOW_MS[w] ? `${WINDOW_LABEL[w]} (only ${formatDuration(Math.round(covers / 1000))} so far)` : WINDOW_LABEL[w];
 }
 
 /** Node key → its short label, remembered per rows array. */
@@ -98,7 +110,7 @@ export function ClientsPane({
   readonly clock?: () => number;
 }) {
   const now = useNow(1000, clock);
-  const { rows, shown, total, connected, sort, grouping, selected, detail, anyFilter, nodeLabels, counters, sampled, attribution } = useRecon(
+  const { rows, shown, total, connected, sort, grouping, selected, detail, anyFilter, nodeLabels, counters, sampled, window, attribution } = useRecon(
     useShallow((s) => {
       const r = selectClientRows(s);
       return {
@@ -115,6 +127,7 @@ export function ClientsPane({
         selected: s.ui.selection.clients,
         detail: s.ui.detail,
         anyFilter: s.ui.filters.some((f) => f.active),
+        window: windowInfo(s.ui.window, selectWindowStart(s), s.viewAt),
       };
     }),
   );
@@ -132,6 +145,8 @@ export function ClientsPane({
 
   const info = [
     anyFilter ? `${shown} of ${total} (filtered)` : `${shown}`,
+    anyFilter ? 'R/W on passing keys, ops ~ their share' : '',
+    window,
     `${connected} connected`,
     `sort ${SORT_KEYS[sort.column].title} ${sort.desc ? '↓' : '↑'}`,
     grouping !== 'none' ? `by ${GROUPING_LABEL[grouping]}` : '',
@@ -193,6 +208,14 @@ function ClientLine({
   readonly focused: boolean;
   readonly open: boolean;
 }) {
+  if (row.kind === 'folded') {
+    return (
+      <Text wrap="truncate" dimColor>
+        {'   ⋯ '}
+        {clean(row.service === '' ? '(unnamed)' : row.service)}: {row.clients} disconnected connections{row.flagged > 0 ? `, ${row.flagged} flagged` : ''} (D lists them)
+      </Text>
+    );
+  }
   if (row.kind === 'group') {
     const parts = [
       `${row.clients} client${row.clients === 1 ? '' : 's'}${row.nodes > 1 ? ` on ${row.nodes} nodes` : ''}`,

@@ -38,7 +38,7 @@ const STATE_COLOR: Readonly<Record<CutoverState, string | undefined>> = {
 export function CutoverPane({ width, height, clock }: { readonly width: number; readonly height: number; readonly clock?: () => number }) {
   const now = useNow(1000, clock);
   const { summary, source, target, error, quietAfterMs } = useRecon(
-    useShallow((s) => ({ summary: selectCutover(s), source: s.endpoint, target: s.target?.endpoint ?? '', error: s.target?.error, quietAfterMs: s.quietAfterMs })),
+    useShallow((s) => ({ summary: selectCutover(s), source: s.endpoint, target: s.to?.endpoint ?? '', error: s.to?.error, quietAfterMs: s.quietAfterMs })),
   );
   const inner = Math.max(1, width - 2);
   const lines = Math.max(1, height - 3);

@@ -2,8 +2,10 @@
 // writes (only passing ones while filters are active). ↑/↓ step to the previous or next client.
 // Each figure says its lens: CLIENT LIST counters, MONITOR (with its estimate when sampled), the
 // last commands polls caught (`cmd=`), and SLOWLOG/COMMANDLOG entries.
+import type { ReactNode } from 'react';
 import { basename } from 'node:path';
 import { Box, Text } from 'ink';
+import { clampDetailScroll, detailFindingLines, detailIdWidth } from '../src/ui/detail.ts';
 import { useShallow } from 'zustand/react/shallow';
 import { ageSeconds, idleSeconds, type ClientView } from '../src/analysis/session.ts';
 import { heatBar, splitBar } from '../src/ui/bars.ts';
@@ -32,8 +34,9 @@ export function DetailPane({
   readonly focused: boolean;
   readonly clock?: () => number;
 }) {
-  const { client, active, delimiter, nodes, monitorMode, attribution } = useRecon(
+  const { client, active, delimiter, nodes, monitorMode, scroll, attribution } = useRecon(
     useShallow((s) => ({
+      scroll: s.ui.detailScroll,
       client: s.view.clients.find((c) => c.key === s.ui.detail),
       active: selectActive(s),
       delimiter: s.ui.delimiter,
@@ -52,15 +55,15 @@ export function DetailPane({
       </Pane>
     );
   }
-  const idW = Math.min(46, Math.max(30, Math.floor(inner * 0.36)));
+  const idW = detailIdWidth(inner);
   const cmdW = Math.min(32, Math.max(26, Math.floor(inner * 0.26)));
   const restW = Math.max(10, inner - idW - cmdW - 2);
   const title = client.name ? `${client.name} (${client.addr})` : client.addr;
   return (
-    <Pane title="Detail" info={`${title} · ↑↓ other clients · Esc closes`} focused={focused} width={width} height={height}>
+    <Pane title="Detail" info={`${title} · ↑↓ other clients · PgUp PgDn scroll · Esc closes`} focused={focused} width={width} height={height}>
       <Box flexDirection="row">
         <Box width={idW} flexDirection="column" marginRight={1}>
-          <Identity client={client} width={idW} lines={lines} now={now} nodes={nodes} monitorOff={monitorMode === 'off'} attribution={attribution} />
+          <Identity client={client} width={idW} lines={lines} now={now} nodes={nodes} monitorOff={monitorMode === 'off'} scroll={scroll} attribution={attribution} />
         </Box>
         <Box width={cmdW} flexDirection="column" marginRight={1}>
           <Commands client={client} width={cmdW} lines={lines} />
@@ -81,9 +84,6 @@ function Field({ label, children, width }: { readonly label: string; readonly ch
     </Text>
   );
 }
-
-/** Fields that give way, in this order, when the pane is too short for who is behind a connection. */
-const YIELDING = ['out buf', 'seen', 'last cmd', 'age'];
 
 /**
  * Who is behind the connection, with the evidence: its owner's pods on a node, the service it
@@ -130,6 +130,7 @@ function Identity({
   now,
   nodes,
   monitorOff,
+  scroll,
   attribution,
 }: {
   readonly client: ClientView;
@@ -138,6 +139,7 @@ function Identity({
   readonly now: number;
   readonly nodes: readonly NodeStatus[];
   readonly monitorOff: boolean;
+  readonly scroll: number;
   readonly attribution?: ClientAttribution;
 }) {
   const v = verdictMark(c.library?.verdict);
@@ -145,7 +147,7 @@ function Identity({
   const age = ageSeconds(c, now);
   const idle = idleSeconds(c, now);
   const owner = attribution?.owner;
-  let rows: Array<[string, string] | 'lib'> = [
+  const rows: Array<[string, string] | 'lib'> = [
     ['name', c.name || '(unnamed)'],
     ...(owner ? [['owner', `${ownerText(owner)}${owner.team ? `  team ${owner.team}` : ''}  (${basename(owner.source)})`] as [string, string]] : []),
     ['address', `${c.addr}${c.id ? `  id ${c.id}` : ''}`],
@@ -158,42 +160,86 @@ function Identity({
     ['seen', `first ${formatMs(Math.max(0, now - c.firstSeen))} ago${c.listed ? '' : '  (MONITOR only)'}`],
     ['out buf', formatBytes(c.omem)],
   ];
-  const who = attributionLines(c, attribution, width);
-  for (const label of YIELDING) {
-    if (rows.length + who.length <= lines - 1) break;
-    rows = rows.filter((r) => r === 'lib' || r[0] !== label);
-  }
-  // Below the fields: who is behind it, the audit's word on the library (wrapped), then migration findings.
-  const extra: { text: string; color?: string; bold?: boolean }[] = [...who];
-  if (c.library) {
-    const text = `${v.mark ? `${v.mark} ` : ''}${v.word}${c.library.reason ? `: ${c.library.reason}` : ''}`;
-    for (const l of wrapText(text, width)) extra.push({ text: l, color: v.color });
-  }
-  for (const f of c.findings ?? []) {
-    const color = f.severity === 'error' ? theme.bad : f.severity === 'warning' ? theme.warn : undefined;
-    const mark = f.severity === 'error' ? '✖' : f.severity === 'warning' ? '!' : '·';
-    for (const l of wrapText(`${mark} ${f.message}${f.count > 1 ? ` (×${formatCount(f.count)})` : ''}`, width)) extra.push({ text: l, color });
-  }
-  return (
-    <>
-      <Text bold>Client</Text>
-      {rows.slice(0, Math.max(0, lines - 1)).map((r) =>
-        r === 'lib' ? (
-          <Text key="lib" wrap="truncate">
-            <Text dimColor>{fit('library', 9)}</Text>
-            <Text color={isFlagged(c) ? v.color : undefined}>{fit(lib, Math.max(1, width - 9))}</Text>
+  // What will fail comes first, each message once; then who the client is. The column scrolls.
+  const findings = detailFindingLines(c, width);
+  const all: Array<{ key: string; el: ReactNode }> = [];
+  if (findings.length > 0) {
+    all.push({ key: 'fh', el: <Text bold>Findings</Text> });
+    findings.forEach((l, i) =>
+      all.push({
+        key: `f${i}`,
+        el: (
+          <Text wrap="truncate" color={l.severity === 'error' ? theme.bad : l.severity === 'warning' ? theme.warn : undefined} dimColor={l.severity === 'info'}>
+            {clean(l.text)}
           </Text>
-        ) : (
-          <Field key={r[0]} label={r[0]} width={width}>
-            {r[1]}
-          </Field>
         ),
-      )}
-      {extra.slice(0, Math.max(0, lines - 1 - rows.length)).map((l, i) => (
-        <Text key={`x${i}`} wrap="truncate" color={l.color} dimColor={!l.color && !l.bold} bold={l.bold}>
+      }),
+    );
+  }
+  // Who is behind it (owner files, the service it behaves like, reverse DNS), with the evidence.
+  attributionLines(c, attribution, width).forEach((l, i) =>
+    all.push({
+      key: `w${i}`,
+      el: (
+        <Text wrap="truncate" color={l.color} dimColor={!l.color && !l.bold} bold={l.bold}>
           {clean(l.text)}
         </Text>
-      ))}
+      ),
+    }),
+  );
+  all.push({ key: 'ch', el: <Text bold>Client</Text> });
+  for (const r of rows) {
+    all.push(
+      r === 'lib'
+        ? {
+            key: 'lib',
+            el: (
+              <Text wrap="truncate">
+                <Text dimColor>{fit('library', 9)}</Text>
+                <Text color={isFlagged(c) ? v.color : undefined}>{fit(lib, Math.max(1, width - 9))}</Text>
+              </Text>
+            ),
+          }
+        : {
+            key: r[0],
+            el: (
+              <Field label={r[0]} width={width}>
+                {r[1]}
+              </Field>
+            ),
+          },
+    );
+  }
+  // A live tail of its last commands, from MONITOR when it runs (names and first keys, no values).
+  const recent = c.recent ?? [];
+  if (recent.length > 0) {
+    all.push({ key: 'th', el: <Text bold>Last commands <Text dimColor>(MONITOR, newest first)</Text></Text> });
+    recent.forEach((r, i) =>
+      all.push({
+        key: `t${i}`,
+        el: (
+          <Text wrap="truncate">
+            <Text dimColor>{fit(`${formatMs(Math.max(0, now - r.at))}`, 6, 'right')} </Text>
+            <Text bold>{clean(r.command)}</Text> {clean(r.key)}
+          </Text>
+        ),
+      }),
+    );
+  }
+  const first = clampDetailScroll(scroll, all.length, lines);
+  const shown = all.slice(first, first + lines);
+  return (
+    <>
+      {shown.map((l, i) =>
+        // The last line says there is more below, where there is.
+        i === shown.length - 1 && first + lines < all.length ? (
+          <Text key="more" dimColor wrap="truncate">
+            {`… ${all.length - first - lines + 1} more lines (PgDn)`}
+          </Text>
+        ) : (
+          <Box key={l.key}>{l.el}</Box>
+        ),
+      )}
     </>
   );
 }

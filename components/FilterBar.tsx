@@ -6,6 +6,7 @@ import { useRecon } from './context.tsx';
 import { clean } from '../src/ui/text.ts';
 import { selectNodeRows } from '../src/ui/select.ts';
 import { describeNodeFilter } from '../src/ui/nodes.ts';
+import { serviceLabel } from '../src/ui/services.ts';
 import { theme } from './theme.ts';
 
 function NodeNarrowing() {
@@ -26,6 +27,30 @@ function NodeNarrowing() {
   );
 }
 
+/** The focused pane's search (`/`), until Esc clears it. */
+function SearchShown() {
+  const search = useRecon((s) => (s.ui.prompt === undefined ? s.ui.search : undefined));
+  if (!search || search.text === '') return null;
+  return (
+    <Text>
+      <Text color={theme.focus} bold inverse>{` /${clean(search.text)} `}</Text>
+      <Text dimColor> in {search.pane} · Esc clears · </Text>
+    </Text>
+  );
+}
+
+/** The clients narrowed to a finding's services (Enter in the findings pane), lit like a filter. */
+function ServiceNarrowing() {
+  const services = useRecon((s) => s.ui.services);
+  if (!services) return null;
+  return (
+    <Text>
+      <Text color={theme.good} bold inverse>{` ${clean(services.services.map(serviceLabel).join(', '))} ✓ `}</Text>
+      <Text dimColor> ({clean(services.label)}) Esc shows all · </Text>
+    </Text>
+  );
+}
+
 export function FilterBar() {
   const filters = useRecon((s) => s.ui.filters);
   const anyActive = filters.some((f) => f.active);
@@ -33,14 +58,18 @@ export function FilterBar() {
     return (
       <Text wrap="truncate">
         <NodeNarrowing />
+      <SearchShown />
+      <ServiceNarrowing />
         <Text bold>Filters</Text>
-        <Text dimColor> none · showing every key · / adds a prefix filter</Text>
+        <Text dimColor> none · showing every key · f adds a prefix filter</Text>
       </Text>
     );
   }
   return (
     <Text wrap="truncate">
       <NodeNarrowing />
+      <SearchShown />
+      <ServiceNarrowing />
       <Text bold>Filters</Text>
       {filters.map((f, i) => (
         <Text key={`${i}:${f.prefix}`}>
@@ -54,7 +83,7 @@ export function FilterBar() {
           )}
         </Text>
       ))}
-      <Text dimColor>{anyActive ? '  · only keys under the lit prefixes · x turns all off' : '  · none active: showing every key'}</Text>
+      <Text dimColor>{anyActive ? '  · only keys under the lit prefixes · x all off · F list' : '  · none active: showing every key · F list'}</Text>
     </Text>
   );
 }

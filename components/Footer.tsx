@@ -2,14 +2,14 @@
 // or the key hints, printed from the keymap.
 import { Text } from 'ink';
 import { useShallow } from 'zustand/react/shallow';
-import { footerHints } from '../src/ui/keymap.ts';
-import { clean } from '../src/ui/text.ts';
+import { fitFooterHints, footerHints } from '../src/ui/keymap.ts';
+import { clean, displayWidth, fit } from '../src/ui/text.ts';
 import { useRecon } from './context.tsx';
 import { theme } from './theme.ts';
 
 export function Footer({ keysAvailable }: { readonly keysAvailable: boolean }) {
-  const { prompt, promptKind, message, help } = useRecon(
-    useShallow((s) => ({ prompt: s.ui.prompt, promptKind: s.ui.promptKind, message: s.ui.message, help: s.ui.help })),
+  const { prompt, promptKind, message, help, columns, filterList, searchPane } = useRecon(
+    useShallow((s) => ({ prompt: s.ui.prompt, promptKind: s.ui.promptKind, message: s.ui.message, help: s.ui.help, columns: s.ui.viewport.columns, filterList: s.ui.filterList !== undefined, searchPane: s.ui.search?.pane })),
   );
   if (!keysAvailable) {
     return (
@@ -22,7 +22,9 @@ export function Footer({ keysAvailable }: { readonly keysAvailable: boolean }) {
     return (
       <Text wrap="truncate">
         <Text bold color={theme.focus}>
-          {promptKind === 'export'
+          {promptKind === 'search'
+            ? `Search ${searchPane ?? 'the pane'}:`
+            : promptKind === 'export'
             ? 'Export inventory to (.json, .csv or .md):'
             : promptKind === 'plan'
               ? 'Export the extraction plan to (.md, .json or .toml):'
@@ -39,14 +41,26 @@ export function Footer({ keysAvailable }: { readonly keysAvailable: boolean }) {
       </Text>
     );
   }
+  const tail = '  ? help  q quit';
   if (message) {
+    // The message gives way before the way out does.
+    const text = clean(message);
+    const room = Math.max(1, columns - 1 - tail.length);
     return (
-      <Text wrap="truncate" color={theme.warn}>
-        {clean(message)}
+      <Text wrap="truncate">
+        <Text color={theme.warn}>{displayWidth(text) > room ? fit(text, room) : text}</Text>
+        <Text bold color={theme.key}>
+          {'  ?'}
+        </Text>
+        <Text dimColor> help</Text>
+        <Text bold color={theme.key}>
+          {'  q'}
+        </Text>
+        <Text dimColor> quit</Text>
       </Text>
     );
   }
-  const hints = footerHints(help ? 'help' : 'normal');
+  const hints = fitFooterHints(footerHints(help ? 'help' : filterList ? 'filters' : 'normal'), Math.max(1, columns - 1));
   return (
     <Text wrap="truncate">
       {hints.map((h, i) => (

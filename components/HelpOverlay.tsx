@@ -1,54 +1,50 @@
 // The help overlay, printed from the keymap table (the same table that handles the keys), plus a
 // legend of the marks and glyphs, and every notice the run has raised.
 import { Box, Text } from 'ink';
-import { READ_GLYPH, WRITE_GLYPH } from '../src/ui/bars.ts';
-import { helpSections, type Binding } from '../src/ui/keymap.ts';
-import { clean, fit } from '../src/ui/text.ts';
+import { useShallow } from 'zustand/react/shallow';
+import { clampHelpScroll, helpLines, type HelpLine } from '../src/ui/helpLines.ts';
+import { fit } from '../src/ui/text.ts';
 import { useRecon } from './context.tsx';
 import { Pane } from './Pane.tsx';
 import { theme } from './theme.ts';
 
-type HelpLine = { kind: 'section'; text: string } | { kind: 'binding'; b: Binding } | { kind: 'text'; text: string; color?: string };
-
-export function helpLines(notices: readonly string[]): HelpLine[] {
-  const out: HelpLine[] = [];
-  for (const s of helpSections()) {
-    out.push({ kind: 'section', text: s.section === 'Prompt' ? 'Prompt (after / or e)' : s.section === 'Help' ? 'This help' : s.section });
-    for (const b of s.bindings) out.push({ kind: 'binding', b });
-  }
-  out.push({ kind: 'section', text: 'Legend' });
-  out.push({ kind: 'text', text: `${READ_GLYPH} reads  ${WRITE_GLYPH} writes: bar length is the rate against the busiest row` });
-  out.push({ kind: 'text', text: '! outdated library   ? no lib-name or unknown library', color: theme.warn });
-  out.push({ kind: 'text', text: 'dimmed rows with idle "gone": disconnected clients, kept for the record' });
-  out.push({ kind: 'text', text: '[n prefix] inactive filter, lit = active; * typed with /' });
-  if (notices.length > 0) {
-    out.push({ kind: 'section', text: 'Notes' });
-    for (const n of notices) out.push({ kind: 'text', text: clean(n), color: theme.warn });
-  }
-  return out;
-}
-
 export function HelpOverlay({ width, height }: { readonly width: number; readonly height: number }) {
-  const notices = useRecon((s) => s.notices);
+  const { notices, scroll } = useRecon(useShallow((s) => ({ notices: s.notices, scroll: s.ui.helpScroll })));
   const lines = helpLines(notices);
   const inner = Math.max(1, width - 2);
   const rows = Math.max(1, height - 2);
-  // Two columns when they fit side by side and one column would not fit the height.
-  const twoCols = inner >= 100 && lines.length > rows;
+  // Two columns when the help fits in them and not in one; otherwise one column that scrolls.
+  const halves = splitAtSection(lines);
+  const twoCols = inner >= 100 && lines.length > rows && Math.max(halves[0].length, halves[1].length) <= rows;
   const colW = twoCols ? Math.floor((inner - 2) / 2) : inner;
-  const columns = twoCols ? splitAtSection(lines) : [lines];
+  if (twoCols) {
+    return (
+      <Pane title="Help" info="keys · Esc or ? closes" focused width={width} height={height}>
+        <Box flexDirection="row">
+          {halves.map((col, ci) => (
+            <Box key={ci} flexDirection="column" width={colW} marginRight={ci === 0 ? 2 : 0}>
+              {col.map((l, i) => (
+                <HelpRow key={i} line={l} width={colW} />
+              ))}
+            </Box>
+          ))}
+        </Box>
+      </Pane>
+    );
+  }
+  const fits = lines.length <= rows;
+  const page = fits ? rows : Math.max(1, rows - 1);
+  const first = fits ? 0 : clampHelpScroll(scroll, lines.length, page);
   return (
     <Pane title="Help" info="keys · Esc or ? closes" focused width={width} height={height}>
-      <Box flexDirection="row">
-        {columns.map((col, ci) => (
-          <Box key={ci} flexDirection="column" width={colW} marginRight={ci === 0 && twoCols ? 2 : 0}>
-            {col.slice(0, rows).map((l, i) => (
-              <HelpRow key={i} line={l} width={colW} />
-            ))}
-            {col.length > rows ? <Text dimColor>… (a taller terminal shows the rest)</Text> : null}
-          </Box>
-        ))}
-      </Box>
+      {lines.slice(first, first + page).map((l, i) => (
+        <HelpRow key={first + i} line={l} width={colW} />
+      ))}
+      {fits ? null : (
+        <Text dimColor wrap="truncate">
+          {`lines ${first + 1}–${Math.min(lines.length, first + page)} of ${lines.length} · ↑↓ PgUp PgDn Home End scroll`}
+        </Text>
+      )}
     </Pane>
   );
 }
@@ -77,7 +73,7 @@ function HelpRow({ line, width }: { readonly line: HelpLine; readonly width: num
   }
   if (line.kind === 'text') {
     return (
-      <Text wrap="truncate" color={line.color} dimColor={!line.color}>
+      <Text wrap="truncate" color={line.warn ? theme.warn : undefined} dimColor={!line.warn}>
         {'  '}
         {line.text}
       </Text>

@@ -1,44 +1,38 @@
-// Every client library and version seen, with how many clients use it and the audit's verdict.
+// Every client library and version seen, rolled up by service: `cleanup-cron ×57 · node-redis 1.6.0
+// → ≥ 5.0.0`, the upgrade target never cut off. Enter lists the connections of a row; under the
+// table, the findings by kind and how many services each concerns (Tab reaches the findings pane).
 import { useRef } from 'react';
 import { Text } from 'ink';
 import { useShallow } from 'zustand/react/shallow';
-import { libraryLabel } from '../src/ui/libraries.ts';
-import { fitColumns, scrollWindow, type Column } from '../src/ui/layout.ts';
-import { selectFindingRows, selectLibraryRows } from '../src/ui/select.ts';
+import { libraryLine } from '../src/ui/libraries.ts';
+import { scrollWindow } from '../src/ui/layout.ts';
+import { selectFindingGroups, selectLibraryRows } from '../src/ui/select.ts';
+import { servicesCount } from '../src/ui/services.ts';
 import { useRecon } from './context.tsx';
-import { HeaderLine, Line } from './Cells.tsx';
 import { Pane } from './Pane.tsx';
 import { theme, verdictMark } from './theme.ts';
 
-type ColId = 'flag' | 'name' | 'version' | 'clients' | 'verdict';
-
-const COLUMNS: readonly Column<ColId>[] = [
-  { id: 'flag', title: '', width: 1, priority: 0 },
-  { id: 'name', title: 'LIBRARY', width: 16, min: 10, max: 40, priority: 0, grow: 2 },
-  { id: 'version', title: 'VERSION', width: 9, min: 7, priority: 0 },
-  { id: 'clients', title: 'CLIENTS', width: 7, align: 'right', priority: 0 },
-  { id: 'verdict', title: 'AUDIT', width: 12, min: 8, priority: 1, grow: 3 },
-];
-
 export function LibrariesPane({ width, height, focused }: { readonly width: number; readonly height: number; readonly focused: boolean }) {
   const { rows, findings, selected } = useRecon(
-    useShallow((s) => ({ rows: selectLibraryRows(s), findings: selectFindingRows(s), selected: s.ui.selection.libraries })),
+    useShallow((s) => ({ rows: selectLibraryRows(s), findings: selectFindingGroups(s), selected: s.ui.selection.libraries })),
   );
   const start = useRef(0);
-  const inner = Math.max(1, height - 3);
+  const inner = Math.max(1, height - 2);
   // The findings summary goes under the table when both fit; the table keeps at least 3 lines.
-  const findingLines = findings.length > 0 && inner - (findings.length + 1) >= Math.min(3, rows.length) ? findings.length + 1 : 0;
+  const errors = findings.filter((f) => f.severity !== 'info');
+  const shownFindings = Math.min(errors.length, 3);
+  const findingLines = shownFindings > 0 && inner - (shownFindings + 1) >= Math.min(3, rows.length) ? shownFindings + 1 : 0;
   const lines = Math.max(1, inner - findingLines);
-  const cols = fitColumns(COLUMNS, Math.max(1, width - 3));
+  const lineW = Math.max(4, width - 2 - 3);
   let sel = rows.findIndex((r) => r.id === selected);
   if (sel < 0) sel = 0;
   start.current = scrollWindow(start.current, sel, rows.length, lines);
-  const flagged = rows.filter((r) => r.audit && ['outdated', 'missing', 'unknown'].includes(r.audit.verdict)).length;
-  const info = [`${rows.length}`, flagged > 0 ? `${flagged} flagged` : ''].filter(Boolean).join(' · ');
+  const flagged = rows.filter((r) => r.audit && ['outdated', 'missing'].includes(r.audit.verdict));
+  const flaggedServices = new Set(flagged.flatMap((r) => r.services.map((s) => s.service))).size;
+  const info = [`${rows.length}`, flagged.length > 0 ? `${flagged.length} to upgrade in ${flaggedServices} service${flaggedServices === 1 ? '' : 's'}` : '', 'Enter: connections'].filter(Boolean).join(' · ');
 
   return (
     <Pane title="Libraries" info={info} focused={focused} width={width} height={height}>
-      <HeaderLine columns={cols} />
       {rows.length === 0 ? (
         <Text dimColor wrap="truncate">
           {' '}
@@ -48,24 +42,19 @@ export function LibrariesPane({ width, height, focused }: { readonly width: numb
         rows.slice(start.current, start.current + lines).map((r) => {
           const v = verdictMark(r.audit?.verdict);
           const isSel = r.id === rows[sel]?.id;
-          // 'ok' needs no reason here (the detail pane has it); flags carry theirs.
-          const verdict = r.audit ? (v.mark ? `${v.word}: ${r.audit.reason}` : v.word) : '';
+          const l = libraryLine(r, lineW);
           return (
-            <Line
-              key={r.id}
-              columns={cols}
-              pointer={isSel ? '›' : ' '}
-              inverse={isSel && focused}
-              bold={isSel && !focused}
-              dim={r.connected === 0}
-              cells={{
-                flag: { text: v.mark, color: v.color, bold: true },
-                name: { text: libraryLabel(r.name), color: v.mark ? v.color : undefined, dim: r.name === undefined || r.name === '' },
-                version: r.version || '-',
-                clients: r.connected < r.clients ? `${r.connected}/${r.clients}` : String(r.clients),
-                verdict: { text: verdict, color: v.color ?? theme.muted },
-              }}
-            />
+            <Text key={r.id} wrap="truncate" inverse={isSel && focused} bold={isSel && !focused} dimColor={r.connected === 0}>
+              {isSel ? '›' : ' '}
+              <Text color={v.color} bold>
+                {v.mark || ' '}
+              </Text>{' '}
+              <Text dimColor={!isSel}>{l.services}</Text>
+              <Text color={v.mark ? v.color : undefined}>{l.library}</Text>
+              <Text color={v.color} bold>
+                {l.target}
+              </Text>
+            </Text>
           );
         })
       )}
@@ -76,16 +65,20 @@ export function LibrariesPane({ width, height, focused }: { readonly width: numb
           ))}
           <Text bold wrap="truncate">
             {' '}
-            Migration findings (clients)
+            Migration findings <Text dimColor>(Tab: the findings pane)</Text>
           </Text>
-          {findings.map((f) => (
-            <Text key={f.code} wrap="truncate">
-              <Text color={f.severity === 'error' ? theme.bad : f.severity === 'warning' ? theme.warn : theme.muted} bold>
+          {errors.slice(0, shownFindings).map((f) => (
+            <Text key={f.id} wrap="truncate">
+              <Text color={f.severity === 'error' ? theme.bad : theme.warn} bold>
                 {' '}
-                {f.severity === 'error' ? '✖' : f.severity === 'warning' ? '!' : 'i'} {String(f.clients).padStart(4)}
+                {f.severity === 'error' ? '✖' : '!'}
               </Text>
-              <Text> {f.label}</Text>
-              <Text dimColor> ({f.code})</Text>
+              <Text>
+                {' '}
+                {f.label}
+                {f.detail ? ` ${f.detail}` : ''}
+              </Text>
+              <Text dimColor> · {servicesCount(f.services.length, f.connections)}</Text>
             </Text>
           ))}
         </>

@@ -32,13 +32,15 @@ const LENS_LABELS: ReadonlyArray<readonly [LensName, string]> = [
 
 export function StatusBar({ clock }: { readonly clock?: () => number }) {
   const now = useNow(1000, clock);
-  const { endpoint, server, poll, monitor, stream, notices, count, nodes, columns, narrowed, lenses, cutover, writingBoth, targetError } = useRecon(
+  const { endpoint, server, poll, monitor, stream, notices, count, nodes, columns, narrowed, lenses, target, ended, cutover, writingBoth, targetError } = useRecon(
     useShallow((s) => ({
+      target: s.target,
+      ended: s.ended,
       lenses: lensMemo(s.nodes),
       // A cutover session (--to): the services' state counts.
-      cutover: s.target ? countsText(selectCutover(s).counts) : undefined,
-      writingBoth: s.target ? selectCutover(s).counts.both > 0 : false,
-      targetError: s.target?.error,
+      cutover: s.to ? countsText(selectCutover(s).counts) : undefined,
+      writingBoth: s.to ? selectCutover(s).counts.both > 0 : false,
+      targetError: s.to?.error,
       // A cluster (or a recording of one): one row per node, for the per-node summary.
       nodes: s.nodes.length > 1 || s.cluster ? selectNodeRows(s) : undefined,
       columns: s.ui.viewport.columns,
@@ -89,6 +91,7 @@ export function StatusBar({ clock }: { readonly clock?: () => number }) {
             {serverText}
           </Text>
           {nodes ? <NodeDots rows={nodes} columns={columns} narrowed={narrowKeys} /> : null}
+          {target ? <TargetLabel target={target} /> : null}
           <Text dimColor>{nodes ? ' via ' : ' at '}</Text>
           <Text bold>{clean(endpoint)}</Text>
           {'  '}
@@ -103,7 +106,16 @@ export function StatusBar({ clock }: { readonly clock?: () => number }) {
         </Text>
       )}
       <Text wrap="truncate">
-        <MonitorState monitor={monitor} now={now} />
+        {ended ? (
+          <Text>
+            <Text color={theme.warn} bold>
+              ■ {clean(ended.summary)}
+            </Text>
+            <Text dimColor>{ended.restartable ? ' · r replays it from the start' : ' · the run is over: q quits'}</Text>
+          </Text>
+        ) : (
+          <MonitorState monitor={monitor} now={now} />
+        )}
         {nodes ? <MonitorCount rows={nodes} /> : null}
         {LENS_LABELS.some(([k]) => lenses[k] === 'on') ? (
           <Text dimColor>
@@ -120,7 +132,8 @@ export function StatusBar({ clock }: { readonly clock?: () => number }) {
           </Text>
         ) : null}
         {'  '}
-        <Text bold>{formatRate(stream.eventsPerSec)}</Text>
+        {/* Paused, stopped or ended, nothing flows: a rate would read as live. */}
+        <Text bold>{monitor.phase === 'on' && monitor.desired === 'on' && !ended ? formatRate(stream.eventsPerSec) : '–'}</Text>
         <Text dimColor> events/s</Text>
         {'  '}
         <Text dimColor>{formatCount(stream.lines)} lines</Text>
@@ -130,7 +143,7 @@ export function StatusBar({ clock }: { readonly clock?: () => number }) {
             {' '}
             · server buffer {formatBytes(monitor.omem)}/{formatBytes(monitor.maxOmem)}
           </Text>
-        ) : monitor.phase === 'on' && poll.polls > 1 ? (
+        ) : monitor.phase === 'on' && poll.polls > 1 && !ended ? (
           // A proxy (Redis Enterprise, say) may not list our MONITOR connection: the guard cannot see it.
           <Text color={theme.warn}> · server buffer unknown (our MONITOR connection is not in CLIENT LIST)</Text>
         ) : null}
@@ -142,6 +155,18 @@ export function StatusBar({ clock }: { readonly clock?: () => number }) {
         ) : null}
       </Text>
     </Box>
+  );
+}
+
+/** The migration target the findings are for, right after the server: it must never be cut off. */
+function TargetLabel({ target }: { readonly target: { readonly id: string; readonly title: string } }) {
+  return (
+    <Text>
+      <Text dimColor> → target </Text>
+      <Text bold color={theme.warn}>
+        {clean(target.id)}
+      </Text>
+    </Text>
   );
 }
 

@@ -9,6 +9,8 @@ import { exportInventory } from '../src/export/exportFile.ts';
 import { exportPlan } from '../src/export/plan.ts';
 import type { AuditSpec } from '../src/collect/protocol.ts';
 import { pacedStore } from './pacedStore.ts';
+import { osc52 } from '../src/ui/copy.ts';
+import { countServices, upgradeSummary, upgradeText } from '../src/ui/services.ts';
 import { enterScreen, forgetCiForInk } from './terminal.ts';
 import { isTerminalGone, listenForStop, signalExitCode, terminalGone } from '../src/signals.ts';
 import type { OwnerMap } from '../src/owners/ownerMap.ts';
@@ -75,13 +77,42 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
     delimiter: config.delimiter,
     viewport: { columns: stdout.columns || 80, rows: stdout.rows || 24 },
     keyspace: source.kind !== 'live' ? 'unavailable' : config.keyspace ? 'on' : 'off',
-    ...(source.target !== undefined ? { target: source.target } : {}),
+    ...(opts.target ? { target: opts.target } : {}),
+    ...(source.to !== undefined ? { to: source.to } : {}),
     quietAfterMs: config.quietAfterMs,
     owners: opts.owners ?? null,
   });
   opts.onStore?.(store);
-  const { engine } = source.start(store, { audit: opts.audit ?? null });
+  let { engine } = source.start(store, { audit: opts.audit ?? null });
+  // A recording or capture read to its end says so; a recording can be replayed again with `r`.
+  const watchEnd = (e: typeof engine): void => {
+    e.done?.then((summary) => {
+      if (e === engine) store.getState().actions.sourceEnded(summary, source.kind === 'replay');
+    }).catch(() => {});
+  };
+  watchEnd(engine);
   const dns = config.resolve ? startReverseDns(store) : undefined;
+  // `y`: the copied value goes to the terminal's clipboard (OSC 52), escaped (src/ui/copy.ts).
+  let copySeq = 0;
+  const stopCopies = store.subscribe((s) => {
+    const c = s.ui.copyRequest;
+    if (!c || c.seq === copySeq) return;
+    copySeq = c.seq;
+    stdout.write(osc52(c.text, Boolean(process.env.TMUX)));
+  });
+  let restartSeq = 0;
+  const stopRestarts = store.subscribe((s) => {
+    if (s.restartRequest === undefined || s.restartRequest === restartSeq) return;
+    restartSeq = s.restartRequest;
+    const old = engine;
+    void old.stop().then(() => {
+      store.getState().actions.resetData();
+      engine = source.start(store, { audit: opts.audit ?? null }).engine;
+      engine.ready.catch(() => {});
+      watchEnd(engine);
+      store.getState().ui.actions.notify('replaying from the start');
+    });
+  });
   // The export key asks through the store; the file is written here, at the edge.
   let exportSeq = 0;
   /** The export being written: quitting waits for it, so it is never cut off half written. */
@@ -108,7 +139,9 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
       .then(() => exportInventory(store.getState(), request.path, { includeSelf: config.showSelf, target: opts.target, now: source.now }))
       .then((r) => {
         const { summary } = r.inventory;
-        notify(r.ok ? `wrote ${r.path}: ${summary.clients} clients, ${summary.libraries.outdated + summary.libraries.missing} libraries to upgrade` : r.error);
+        // Counted as people count: services and library versions, not connections.
+        const services = countServices(r.inventory.clients).length;
+        notify(r.ok ? `wrote ${r.path}: ${services} service${services === 1 ? '' : 's'} (${summary.clients} connections), ${upgradeText(upgradeSummary(r.inventory.clients))}` : r.error);
       })
       .catch((err: unknown) => notify(`export failed: ${(err as Error).message}`));
   });
@@ -199,6 +232,8 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
     if (!r.ok) stderr.write(`redis-recon: ${r.error}\n`);
   }
   stopExports();
+  stopRestarts();
+  stopCopies();
   process.off('uncaughtException', onFatal);
   process.off('unhandledRejection', onFatal);
   if (failure !== undefined) throw failure;

@@ -7,6 +7,8 @@ export const BOUNDS = {
   topKeysPerClient: 64,
   /** Distinct command names counted per client. */
   commandsPerClient: 200,
+  /** A client's last commands MONITOR showed (name and first key, no values): the detail pane's tail. */
+  recentCommandsPerClient: 8,
   /** Clients remembered in the session ledger, connected or not; the oldest departed ones go first. */
   ledgerClients: 20_000,
   /** Connections remembered per address (a port reused by new connections): the latest ones. */

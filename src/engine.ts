@@ -69,7 +69,7 @@ export function startTargetEngine(config: Config, store: ReconStore, opts: Engin
     () => actions.targetError(undefined),
     (err: unknown) => {
       // What the target's poller said (refused, wrong password) says more than the collector's end.
-      const message = store.getState().target?.error ?? `target ${to.endpoint}: ${(err as Error).message} (the source is still watched)`;
+      const message = store.getState().to?.error ?? `target ${to.endpoint}: ${(err as Error).message} (the source is still watched)`;
       actions.targetError(message);
       actions.notice(message);
     },

@@ -23,6 +23,7 @@ import { startReverseDns } from './owners/reverseDns.ts';
 export const EXIT_INCOMPLETE = 4;
 import { exportPlan } from './export/plan.ts';
 import { countText } from './export/keyspace.ts';
+import { upgradeSummary, upgradeText } from './ui/services.ts';
 
 export interface HeadlessIo {
   /** The migration target and library knowledge base each collector judges clients against. */
@@ -54,7 +55,7 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
     monitorMaxOmemBytes: config.monitorMaxOmemBytes,
     now,
     keyspace: source.kind !== 'live' ? 'unavailable' : config.keyspace ? 'on' : 'off',
-    ...(source.target !== undefined ? { target: source.target } : {}),
+    ...(source.to !== undefined ? { to: source.to } : {}),
     quietAfterMs: config.quietAfterMs,
     owners: io.owners ?? null,
   });
@@ -74,6 +75,10 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
   const never = new Promise<never>(() => {});
   // --keyspace without --duration: the run lasts as long as the scan.
   const scanned = source.kind === 'live' && config.keyspace && config.durationMs === undefined ? scanEnded(store) : never;
+  // A signal counts whenever it came: the replay's own end can settle in the same turn as the signal
+  // that stopped it, and the race below would then call a stopped run complete.
+  let stoppedBy: StopSignal | undefined;
+  void io.interrupted?.then((sig) => (stoppedBy = sig));
   const signal = await Promise.race([
     (done ?? never).then(() => undefined),
     config.durationMs !== undefined ? sleep(config.durationMs).then(() => undefined) : never,
@@ -113,7 +118,7 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
   // The recording is an output too: one cut short (a full disk) is a file that could not be written.
   const recordError = recorder?.error;
   for (const n of state.notices) if (n !== recordError) io.stderr(`redis-recon: note: ${n}`);
-  if (state.target?.error && !state.notices.includes(state.target.error)) io.stderr(`redis-recon: note: ${state.target.error}`);
+  if (state.to?.error && !state.notices.includes(state.to.error)) io.stderr(`redis-recon: note: ${state.to.error}`);
   if (state.stream.unparsed > 0) io.stderr(unparsedNote(state.stream.unparsed, state.stream.unparsedReasons));
   if (source.kind === 'live' && state.poll.polls === 0) {
     // Connected, but never read CLIENT LIST: the inventory would be empty and the guard was blind.
@@ -128,7 +133,8 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
     io.stderr(`redis-recon: ${recordError}`);
     return 3;
   }
-  if (signal !== undefined) return signalExitCode(signal);
+  const by = signal ?? stoppedBy;
+  if (by !== undefined) return signalExitCode(by);
   return incomplete.length > 0 ? EXIT_INCOMPLETE : 0;
 }
 
@@ -236,7 +242,8 @@ function summary(inv: Inventory, store: ReconStore, wrote: string): string {
   return (
     `redis-recon: ${clean(where)}${cluster}: ${inv.clients.length} clients (${unnamed} unnamed), ` +
     `${w.monitorEvents} MONITOR events${off}, ${w.unparsedLines} unparsed, ${inv.prefixes.length} prefixes, ` +
-    `${inv.summary.libraries.outdated + inv.summary.libraries.missing} libraries to upgrade` +
+    // Counted as people count: library versions, in how many services (src/ui/services.ts).
+    `${upgradeText(upgradeSummary(inv.clients))}` +
     `${keyspaceNote}${cutoverNote(inv)}${clean(monitorNote)}${wrote}`
   );
 }

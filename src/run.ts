@@ -32,7 +32,7 @@ export interface Run {
 export interface PreparedRun {
   readonly endpoint: string;
   /** A cutover session's target endpoint (live --to, or the replay of a recorded cutover). */
-  readonly target?: string;
+  readonly to?: string;
   readonly now: () => number;
   readonly kind: 'live' | 'replay' | 'capture';
   start(store: ReconStore, opts: RunOptions): Run;
@@ -54,7 +54,7 @@ export function prepareRun(config: Config): Prepared {
 function prepareLive(config: Config): PreparedRun {
   return {
     endpoint: config.endpoint,
-    ...(config.to ? { target: config.to.endpoint } : {}),
+    ...(config.to ? { to: config.to.endpoint } : {}),
     now: Date.now,
     kind: 'live',
     start(store, opts) {
@@ -86,7 +86,7 @@ function prepareReplay(config: Config, path: string): Prepared {
     ok: true,
     run: {
       endpoint: `${header.endpoint} (replay of ${basename(path)})`,
-      ...(header.target !== undefined ? { target: header.target } : {}),
+      ...(header.target !== undefined ? { to: header.target } : {}),
       now: () => clock.now,
       kind: 'replay',
       start(store, opts) {

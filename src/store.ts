@@ -8,6 +8,7 @@ import type { ServerIdentity } from './types.ts';
 import type { SessionView } from './analysis/session.ts';
 import { emptyView } from './analysis/session.ts';
 import { createUiSlice, type UiSlice } from './ui/uiSlice.ts';
+import { recordSnapshot, type CountSnapshot } from './ui/window.ts';
 import type { HoldKind, MonitorDesire, MonitorPhase, NodeMonitor, NodeStatus, OffPeriod } from './collect/protocol.ts';
 import type { ClusterState } from './collect/cluster.ts';
 import { CutoverTracker, RECENT_WRITES_MS, type CutoverService } from './analysis/cutover.ts';
@@ -102,8 +103,18 @@ const DNS_KEPT = 4096;
 
 export interface ReconState {
   readonly endpoint: string;
-  /** Set in a cutover session (--to, or the replay of one): the target endpoint's side. */
-  readonly target?: TargetSide;
+  /** The migration target the findings are for (--target), always named in the header. */
+  readonly target?: { readonly id: string; readonly title: string };
+  /** Set when a recording or capture has been read to its end: what it said, and how to see it again. */
+  readonly ended?: { readonly summary: string; readonly restartable: boolean };
+  /** Asks the dashboard's edge to replay the recording from the start (`r` after it ended). */
+  readonly restartRequest?: number;
+  /** The clients' counts every few seconds, for the clients table's time window (`w`; src/ui/window.ts). */
+  readonly history: readonly CountSnapshot[];
+  /** When the view was last published (the source's clock). */
+  readonly viewAt?: number;
+  /** Set in a cutover session (--to, or the replay of one): the target endpoint's side (`target` is the --target profile). */
+  readonly to?: TargetSide;
   /** Cutover: a service with no traffic on the source for this long is done. */
   readonly quietAfterMs: number;
   /** Cutover: every service across both endpoints with its state, as of the last publish (empty without a target). */
@@ -150,6 +161,12 @@ export interface ReconActions {
   targetError(message: string | undefined): void;
   /** A message from the main thread itself (an export, the recorder). */
   notice(message: string): void;
+  /** The recording or capture has been read to its end. */
+  sourceEnded(summary: string, restartable: boolean): void;
+  /** `r`: replay the recording again from the start (only once it has ended). */
+  restart(): void;
+  /** Forgets what was read, before a recording is replayed again (the UI's own state stays). */
+  resetData(): void;
   /** Reverse-DNS answers for client addresses, in one commit. */
   dnsResolved(answers: ReadonlyArray<readonly [string, DnsHint]>): void;
 }
@@ -170,10 +187,12 @@ export interface StoreOptions {
   delimiter?: string;
   /** Terminal size at start (the dashboard updates it on resize). */
   viewport?: { columns: number; rows: number };
+  /** The migration target (--target), for the header. */
+  target?: { id: string; title: string };
   /** The keyspace sampler: running from the start (--keyspace), off, or unavailable (not a live server). */
   keyspace?: 'on' | 'off' | 'unavailable';
-  /** A cutover session: the target endpoint, for display. */
-  target?: string;
+  /** A cutover session: the target endpoint (--to), for display. */
+  to?: string;
   quietAfterMs?: number;
   /** Owners of client addresses, from the `--hosts` files. */
   owners?: OwnerMap | null;
@@ -196,7 +215,7 @@ export function createReconStore(opts: StoreOptions): ReconStore {
   const now = opts.now ?? Date.now;
   const quietAfterMs = opts.quietAfterMs ?? 5 * 60_000;
   // A cutover session follows its services from publish to publish (both sides' views).
-  const tracker = opts.target !== undefined ? new CutoverTracker({ quietAfterMs, recentMs: Math.min(RECENT_WRITES_MS, quietAfterMs), isWrite: writesByName() }) : undefined;
+  const tracker = opts.to !== undefined ? new CutoverTracker({ quietAfterMs, recentMs: Math.min(RECENT_WRITES_MS, quietAfterMs), isWrite: writesByName() }) : undefined;
   return createStore<ReconState>()((set, get) => {
     // Following the cutover costs milliseconds per thousand connections: it runs at most every
     // 250 ms (every second for a large fleet), a timer catching the last publish up. Exports
@@ -216,7 +235,7 @@ export function createReconStore(opts: StoreOptions): ReconStore {
       trailing ??= setTimeout(() => {
         trailing = undefined;
         observedAt = performance.now();
-        set((s) => (s.target ? { cutover: follow(s.view, s.target.view, s.owners) } : {}));
+        set((s) => (s.to ? { cutover: follow(s.view, s.to.view, s.owners) } : {}));
       }, Math.max(0, every - (t - observedAt)));
       trailing.unref?.();
       return {};
@@ -226,6 +245,12 @@ export function createReconStore(opts: StoreOptions): ReconStore {
 
     const actions: ReconActions = {
       toggleMonitor() {
+        const ended = get().ended;
+        if (ended) {
+          // Nothing is left to pause or resume: say so rather than show MONITOR connecting.
+          get().ui.actions.notify(`${ended.summary}: nothing to pause${ended.restartable ? ' · r replays it from the start' : ''}`);
+          return;
+        }
         if (get().monitor.desired === 'on') actions.pauseMonitor('paused by you');
         else actions.resumeMonitor();
       },
@@ -241,6 +266,30 @@ export function createReconStore(opts: StoreOptions): ReconStore {
         const m = get().monitor;
         if (m.desired === 'off' && m.desiredReason === reason) return;
         setDesired('off', reason);
+      },
+      sourceEnded(summary, restartable) {
+        set({ ended: { summary, restartable } });
+      },
+      restart() {
+        const s = get();
+        if (!s.ended?.restartable) {
+          s.ui.actions.notify(s.ended ? 'this source cannot be read again' : 'r replays a recording once it has ended');
+          return;
+        }
+        set({ restartRequest: (s.restartRequest ?? 0) + 1, ended: undefined });
+        s.ui.actions.notify('replaying from the start…');
+      },
+      resetData() {
+        set((s) => ({
+          nodes: [],
+          view: emptyView(),
+          stream: { lines: 0, unparsed: 0, unparsedReasons: {}, eventsPerSec: 0, dropped: 0 },
+          poll: { polls: 0 },
+          startedAt: now(),
+          monitor: { ...s.monitor, desired: opts.monitor ? 'on' : 'off', desiredReason: undefined, phase: 'off', onSince: undefined, onBeforeMs: 0, offPeriods: [] },
+          ended: undefined,
+          history: [],
+        }));
       },
       toggleKeyspace() {
         const k = get().keyspace;
@@ -266,6 +315,9 @@ export function createReconStore(opts: StoreOptions): ReconStore {
           return {
             view,
             nodes,
+            // The collectors' clock (a replay's recorded time), else ours.
+            history: recordSnapshot(s.history, view.clients, viewTime(nodes, now)),
+            viewAt: viewTime(nodes, now),
             ...(narrow ? { narrow } : {}),
             ...(first?.server ? { server: first.server } : {}),
             // A capture's window begins at its first line's time, not when reading began.
@@ -275,7 +327,7 @@ export function createReconStore(opts: StoreOptions): ReconStore {
             stream: summarizeStream(nodes),
             commandTable: first?.commandTable ?? s.commandTable,
             ...(notices !== s.notices ? { notices } : {}),
-            ...observe(view, s.target?.view),
+            ...observe(view, s.to?.view),
           };
         });
       },
@@ -284,22 +336,22 @@ export function createReconStore(opts: StoreOptions): ReconStore {
       },
       publishedTarget(view, nodes) {
         set((s) => {
-          if (!s.target) return {};
+          if (!s.to) return {};
           const present = nodes.filter((n) => n.gone === undefined);
           const server = nodes.find((n) => n.server)?.server;
           const poll = summarizePoll(present);
           // Never reached (down, refused, wrong password): said in words; once it answers, the error goes.
-          const { error: _was, ...rest } = s.target;
+          const { error: _was, ...rest } = s.to;
           const reached = present.some((n) => n.poll.polls > 0 && n.poll.lastError === undefined);
-          const error = reached ? undefined : poll.lastError !== undefined ? `target ${s.target.endpoint}: ${poll.lastError} (the source is still watched)` : s.target.error;
-          return { target: { ...rest, view, nodes, poll, ...(server ? { server } : {}), ...(error ? { error } : {}) }, ...observe(s.view, view) };
+          const error = reached ? undefined : poll.lastError !== undefined ? `target ${s.to.endpoint}: ${poll.lastError} (the source is still watched)` : s.to.error;
+          return { to: { ...rest, view, nodes, poll, ...(server ? { server } : {}), ...(error ? { error } : {}) }, ...observe(s.view, view) };
         });
       },
       targetError(message) {
         set((s) => {
-          if (!s.target) return {};
-          const { error: _old, ...rest } = s.target;
-          return { target: message === undefined ? rest : { ...rest, error: message } };
+          if (!s.to) return {};
+          const { error: _old, ...rest } = s.to;
+          return { to: message === undefined ? rest : { ...rest, error: message } };
         });
       },
       notice(message) {
@@ -324,7 +376,8 @@ export function createReconStore(opts: StoreOptions): ReconStore {
 
     return {
       endpoint: opts.endpoint,
-      ...(opts.target !== undefined ? { target: { endpoint: opts.target, nodes: [], view: emptyView(), poll: { polls: 0 } } } : {}),
+      ...(opts.target ? { target: opts.target } : {}),
+      ...(opts.to !== undefined ? { to: { endpoint: opts.to, nodes: [], view: emptyView(), poll: { polls: 0 } } } : {}),
       quietAfterMs,
       cutover: [],
       startedAt: now(),
@@ -346,6 +399,7 @@ export function createReconStore(opts: StoreOptions): ReconStore {
       stream: { lines: 0, unparsed: 0, unparsedReasons: {}, eventsPerSec: 0, dropped: 0 },
       commandTable: { source: 'pending' },
       view: emptyView(),
+      history: [],
       notices: [],
       owners: { map: opts.owners ?? null, dns: new Map() },
       actions,
@@ -357,6 +411,13 @@ export function createReconStore(opts: StoreOptions): ReconStore {
       }),
     };
   });
+}
+
+/** When a view was taken: its nodes' latest clock (a replay's recorded time), else `now()`. */
+function viewTime(nodes: readonly NodeStatus[], now: () => number): number {
+  let t = -Infinity;
+  for (const n of nodes) if (typeof n.clock === 'number' && n.clock > t) t = n.clock;
+  return t === -Infinity ? now() : t;
 }
 
 /** New notices appended once each, the oldest dropped beyond the bound; the same array when none is new. */

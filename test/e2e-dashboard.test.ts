@@ -73,8 +73,8 @@ test('the dashboard in a terminal: keys, filters, grouping, sort, help, quit', {
   keys('Tab');
   s = await waitScreen((x) => /┏━ Keys/.test(x), 'Keys focused');
 
-  // `/` + a prefix + Enter: an active filter; every pane narrows.
-  keys('/');
+  // `f` + a prefix + Enter: an active filter; every pane narrows.
+  keys('f');
   await waitScreen((x) => /Filter keys by prefix:/.test(x), 'prompt');
   literal('cache:');
   await waitScreen((x) => /Filter keys by prefix: cache:/.test(x), 'typed');
@@ -97,7 +97,14 @@ test('the dashboard in a terminal: keys, filters, grouping, sort, help, quit', {
 
   // `?` help from the keymap; Esc closes it.
   keys('?');
-  s = await waitScreen((x) => /┏━ Help/.test(x) && /Pause or resume MONITOR/.test(x), 'help');
+  s = await waitScreen((x) => /┏━ Help/.test(x), 'help');
+  // The help scrolls: a page down at a time until the MONITOR keys show.
+  for (let i = 0; i < 4 && !/Pause or resume MONITOR/.test(s); i++) {
+    keys('PageDown');
+    await new Promise((r) => setTimeout(r, 300));
+    s = term.screen();
+  }
+  s = await waitScreen((x) => /┏━ Help/.test(x) && /Pause or resume MONITOR/.test(x), 'help, scrolled to MONITOR');
   keys('Escape');
   await waitScreen((x) => !/┏━ Help/.test(x) && /Clients/.test(x), 'help closed');
 

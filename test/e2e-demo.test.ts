@@ -68,7 +68,7 @@ test('npm run demo opens the dashboard on the recording, with no server', { time
   term.keys(...Array.from({ length: 40 }, () => 'BSpace'));
   term.literal(out);
   term.keys('Enter');
-  await term.waitScreen((x) => /wrote .*from-the-dashboard\.json: \d+ clients/.test(x), 'export written', 10_000);
+  await term.waitScreen((x) => /wrote .*from-the-dashboard\.json: \d+ services? \(\d+ connections\)/.test(x), 'export written', 10_000);
   const inv = JSON.parse(readFileSync(out, 'utf8'));
   assert.ok(inv.clients.some((c: Client) => c.name === 'checkout-api'));
   assert.equal(inv.target.id, 'elasticache-valkey');

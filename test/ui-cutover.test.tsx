@@ -51,7 +51,7 @@ function mount(store: ReconStore) {
 
 test('T opens the cutover: services by state, both sides, matched by, counts in the status bar, the target\'s refusals', async () => {
   const clock = { t: T0 };
-  const store = createReconStore({ endpoint: '127.0.0.1:6379', target: '127.0.0.1:6380', monitor: true, monitorMaxOmemBytes: 1 << 25, now: () => clock.t, viewport: { columns: 150, rows: 30 } });
+  const store = createReconStore({ endpoint: '127.0.0.1:6379', to: '127.0.0.1:6380', monitor: true, monitorMaxOmemBytes: 1 << 25, now: () => clock.t, viewport: { columns: 150, rows: 30 } });
   const { actions } = store.getState();
   // mail writes on both sides, for longer than a repointing takes.
   for (const [i, at] of [T0 - 6000, T0].entries()) {
@@ -89,11 +89,18 @@ test('T without a target says how to follow a cutover; ? lists T', async () => {
   await r.waitFor((f) => f.includes('no target: start with --to URL'), 'the hint');
   assert.doesNotMatch(r.frame(), /cutover \d/);
   r.stdin.write('?');
-  await r.waitFor((f) => /Cutover[\s\S]*T\s+Show or hide the cutover/.test(f), 'the help lists T under Cutover');
+  await r.waitFor((f) => f.includes('Show or hide this help') || f.includes('Tab'), 'the help opens');
+  // The help scrolls: page down until the Cutover section shows.
+  const listed = (f: string): boolean => /Cutover[\s\S]*T\s+Show or hide the cutover/.test(f);
+  for (let i = 0; i < 12 && !listed(r.frame()); i++) {
+    r.stdin.write(' ');
+    await new Promise((res) => setTimeout(res, 30));
+  }
+  await r.waitFor(listed, 'the help lists T under Cutover');
 });
 
 test('more services than lines: the pane says how many it leaves out', async () => {
-  const store = createReconStore({ endpoint: '127.0.0.1:6379', target: '127.0.0.1:6380', monitor: true, monitorMaxOmemBytes: 1 << 25, now: () => T0, viewport: { columns: 150, rows: 30 } });
+  const store = createReconStore({ endpoint: '127.0.0.1:6379', to: '127.0.0.1:6380', monitor: true, monitorMaxOmemBytes: 1 << 25, now: () => T0, viewport: { columns: 150, rows: 30 } });
   const { actions } = store.getState();
   actions.published({ ...emptyView(), version: 1, clients: Array.from({ length: 40 }, (_, i) => client({ name: `svc${String(i).padStart(2, '0')}` })) }, [node('127.0.0.1:6379', 'redis', '7.0.15', {})]);
   actions.publishedTarget({ ...emptyView(), version: 1, clients: [] }, [node('127.0.0.1:6380', 'valkey', '8.0.1', {})]);

@@ -110,8 +110,8 @@ test('flagged libraries are marked, departed clients stay dimmed as "gone"', asy
   assert.match(lineWith(f, '10.0.0.3:7000'), /\? 10\.0\.0\.3:7000/, 'missing lib-name is marked ?');
   assert.doesNotMatch(lineWith(f, '10.0.0.2:6000'), /[!?] 10\.0\.0\.2/, 'a current library has no mark');
   assert.match(lineWith(f, 'batch-job'), /gone/);
-  assert.match(f, /Libraries\s+5 · 2 flagged/);
-  assert.match(f, /! go-redis\S*\s+9\.17\.2\s+1 outdated/, 'the libraries pane flags the version');
+  assert.match(f, /Libraries\s+5 · 2 to upgrade in 2 services/);
+  assert.match(f, /! checkout · go-redis\S* 9\.17\.2 → ≥ 9\.18\.0/, 'the libraries pane flags the version, with its service and the version to upgrade to');
 });
 
 test('Tab and Shift-Tab cycle the panes; focus shows without colour (heavy border)', async () => {
@@ -122,9 +122,11 @@ test('Tab and Shift-Tab cycle the panes; focus shows without colour (heavy borde
   await m.press(KEY.tab);
   await m.waitFor((f) => /┏━ Libraries/.test(f), 'Libraries focused');
   await m.press(KEY.tab);
+  await m.waitFor((f) => /┏━ Findings/.test(f), 'Findings focused');
+  await m.press(KEY.tab);
   await m.waitFor((f) => /┏━ Clients/.test(f), 'back to Clients');
   await m.press(KEY.shiftTab);
-  await m.waitFor((f) => /┏━ Libraries/.test(f), 'Shift-Tab goes back');
+  await m.waitFor((f) => /┏━ Findings/.test(f), 'Shift-Tab goes back');
 });
 
 test('arrows and j/k move the selection; Home/End jump', async () => {
@@ -147,9 +149,16 @@ test('Enter opens the client detail; ↑↓ step through clients; Esc closes it'
   await m.press(KEY.enter);
   let f = await m.waitFor((x) => /┏━ Detail/.test(x), 'detail open');
   assert.match(f, /Detail\s+checkout-7f9c8d6b5-x2x7q \(10\.0\.0\.1:5001\)/);
-  assert.match(f, /library\s+go-redis\(,go1\.24\.13\) 9\.17\.2/);
   assert.match(f, /! outdated: go-redis 9\.17\.2 is older than/);
+  // Findings first, then who it is, then the live tail of its last commands (MONITOR); the pane scrolls.
+  assert.ok(f.indexOf('! upgrade go-redis') < f.indexOf('name     checkout'), 'findings above the fields');
+  assert.match(f, /library\s+go-redis\(,go1\.24\.13\) 9\.17\.2/);
+  await m.press('\u001b[F');
+  f = await m.waitFor((x) => /Last commands \(MONITOR, newest first\)/.test(x), 'the tail, at the end');
   assert.match(f, /seen\s+first 1h01m ago/, 'from CLIENT LIST age');
+  assert.match(f, /┃\s+3s GET app:user:9 /, 'the newest command first, with its key');
+  await m.press('\u001b[H');
+  await m.waitFor((x) => /┃Findings/.test(x), 'back at the top');
   assert.match(f, /GET\s+40/);
   assert.match(f, /app:user:\s+40\s+0/);
   assert.ok(!/╭─ Keys/.test(f), 'the detail takes the lower row');
@@ -183,9 +192,9 @@ test('the heatmap drills into a prefix and backs out; top keys follow the prefix
   await m.waitFor((x) => /Keys\s+all keys/.test(x), 'l then h come back');
 });
 
-test('/ adds a typed prefix as an active filter, and every pane narrows to passing keys', async () => {
+test('f adds a typed prefix as an active filter, and every pane narrows to passing keys', async () => {
   const m = await mount();
-  await m.press('/');
+  await m.press('f');
   await m.waitFor((x) => /Filter keys by prefix:/.test(x), 'prompt open');
   await m.press('ordres', KEY.backspace, KEY.backspace, KEY.backspace, KEY.backspace, 'ders:');
   await m.waitFor((x) => /Filter keys by prefix: orders:/.test(x), 'typed');
@@ -213,7 +222,7 @@ test('1..9 toggle filters, x turns them all off, the detail shows passing keys o
   await m.press('2');
   f = await m.waitFor((x) => /2 orders: ✓/.test(x), 'preset 2 on');
   assert.match(f, /Clients\s+3 of 5/);
-  await m.press('/', 'app:user:1', KEY.enter);
+  await m.press('f', 'app:user:1', KEY.enter);
   f = await m.waitFor((x) => /3 app:user:1 ✓/.test(x), 'typed filter 3');
   await m.press('3', '1', '2');
   f = await m.waitFor((x) => /\[3 app:user:1\*\]/.test(x) && /none active/.test(x), 'all toggled off by number');

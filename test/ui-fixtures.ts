@@ -8,6 +8,7 @@ import { loadFallbackCommandTable } from '../src/commands/commandTable.ts';
 import { parseClientLine } from '../src/parse/clientList.ts';
 import { createReconStore, type ReconStore } from '../src/store.ts';
 import type { ClientInfo, MonitorEvent } from '../src/types.ts';
+import type { Finding } from '../src/audit/findings.ts';
 
 export const T0 = 1_700_000_000_000;
 
@@ -33,14 +34,20 @@ const ev = (source: string, ...args: string[]): MonitorEvent => ({ ts: T0 / 1000
 
 /** Verdicts as the audit would give them: go-redis below 9.18 is outdated, an empty lib-name missing. */
 export const testAuditor: Auditor = (input) => {
-  if (input.libName === '') return { library: { verdict: 'missing', reason: 'the client sent no lib-name' }, findings: [] };
+  // Transactions across slots, as the cluster-mode audit words them (src/audit/findings.ts).
+  const tx = input.crossSlotTransactions;
+  const findings: Finding[] =
+    tx && tx.count > 0
+      ? [{ code: 'cross-slot-transaction', severity: 'error', message: `${tx.count} transaction(s) (MULTI … EXEC) touch keys in different hash slots; answers CROSSSLOT.`, count: tx.count, example: `MULTI ${tx.commands.join(' ')} EXEC: ${tx.example.join(' ')}` }]
+      : [];
+  if (input.libName === '') return { library: { verdict: 'missing', reason: 'the client sent no lib-name' }, findings };
   if (input.libName?.startsWith('go-redis') && input.libVer === '9.17.2') {
     return {
-      library: { verdict: 'outdated', reason: 'go-redis 9.17.2 is older than 9.18.0', latest: '9.18.0' },
-      findings: [{ code: 'library-outdated', severity: 'warning', message: 'upgrade go-redis to 9.18.0', count: 1 }],
+      library: { verdict: 'outdated', reason: 'go-redis 9.17.2 is older than 9.18.0', latest: '9.18.0', minimum: '9.18.0' },
+      findings: [...findings, { code: 'library-outdated', severity: 'warning', message: 'upgrade go-redis to 9.18.0', count: 1, example: `${input.libName} ${input.libVer}` }],
     };
   }
-  return { library: { verdict: 'ok', reason: 'supported' }, findings: [] };
+  return { library: { verdict: 'ok', reason: 'supported' }, findings };
 };
 
 export interface Fixture {
@@ -52,7 +59,7 @@ export interface Fixture {
   setNode(patch: Partial<NodeStatus>, at?: number): void;
 }
 
-export function makeFixture(opts: { presets?: string[]; showSelf?: boolean; columns?: number; rows?: number } = {}): Fixture {
+export function makeFixture(opts: { presets?: string[]; showSelf?: boolean; columns?: number; rows?: number; transactions?: boolean; shortLived?: number; target?: { id: string; title: string } } = {}): Fixture {
   const store = createReconStore({
     endpoint: '127.0.0.1:6379',
     monitor: true,
@@ -63,6 +70,7 @@ export function makeFixture(opts: { presets?: string[]; showSelf?: boolean; colu
     showSelf: opts.showSelf ?? false,
     delimiter: ':',
     viewport: { columns: opts.columns ?? 100, rows: opts.rows ?? 24 },
+    ...(opts.target ? { target: opts.target } : {}),
   });
   const session = new Session({
     delimiter: ':',
@@ -83,7 +91,11 @@ export function makeFixture(opts: { presets?: string[]; showSelf?: boolean; colu
     store.getState().actions.published(view, [node]);
   };
 
-  const all = Object.values(CLIENTS);
+  // Short-lived connections of a cron job: listed once, gone by the next poll.
+  const cron = Array.from({ length: opts.shortLived ?? 0 }, (_, i) =>
+    line({ id: 100 + i, addr: `10.0.0.9:${9000 + i}`, name: `cleanup-cron-${'bcdfg'[i % 5]}${'hjklm'[Math.floor(i / 5) % 5]}x7q`, age: 1, idle: 0, cmd: 'scan', user: 'default', 'lib-name': 'node-redis', 'lib-ver': '1.6.0' }),
+  );
+  const all = [...Object.values(CLIENTS), ...cron];
   session.applyPoll({ startedAt: T0, at: T0, clients: all });
   session.tick(T0);
   const events: MonitorEvent[] = [];
@@ -93,9 +105,15 @@ export function makeFixture(opts: { presets?: string[]; showSelf?: boolean; colu
   for (let i = 0; i < 10; i++) events.push(ev('10.0.0.3:7000', 'GET', `cache:page:${i % 3}`));
   for (let i = 0; i < 5; i++) events.push(ev('10.0.0.4:8000', 'SET', `jobs:${i}`, 'x'));
   for (let i = 0; i < 3; i++) events.push(ev('127.0.0.1:9000', 'GET', 'app:user:0'));
+  if (opts.transactions) {
+    // checkout writes an order and empties the cart in one MULTI … EXEC: two hash slots.
+    for (const src of ['10.0.0.1:5001', '10.0.0.1:5002']) {
+      events.push(ev(src, 'MULTI'), ev(src, 'HSET', 'order:1', 'total', '5'), ev(src, 'DEL', 'cart:{u1}:items'), ev(src, 'EXEC'));
+    }
+  }
   session.ingest(events, T0 + 1000);
   // The batch job has gone by the second poll: it stays, marked disconnected.
-  session.applyPoll({ startedAt: T0 + 2000, at: T0 + 2000, clients: all.filter((c) => c !== CLIENTS.batch) });
+  session.applyPoll({ startedAt: T0 + 2000, at: T0 + 2000, clients: Object.values(CLIENTS).filter((c) => c !== CLIENTS.batch) });
   publish(T0 + 2000);
   /** Changes what the node reports (a failed poll, say) and publishes it. */
   const setNode = (patch: Partial<typeof node>, at = T0 + 2000): void => {

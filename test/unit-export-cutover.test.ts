@@ -27,7 +27,7 @@ const opts = { toolVersion: 'test', endMs: T0 + 600_000, monitorOnMs: 0 };
 
 test('with a target: services with both sides, state, matchedBy, when moved, what is left; Markdown per service', () => {
   const now = { t: T0 + 600_000 };
-  const store = createReconStore({ endpoint: 'old:6379', target: 'new:6380', quietAfterMs: 300_000, monitor: true, monitorMaxOmemBytes: 1 << 25, now: () => now.t });
+  const store = createReconStore({ endpoint: 'old:6379', to: 'new:6380', quietAfterMs: 300_000, monitor: true, monitorMaxOmemBytes: 1 << 25, now: () => now.t });
   const { actions } = store.getState();
   actions.published({ ...emptyView(), version: 1, clients: [client({ name: 'cart', connected: false, lastActiveAt: T0, lastSeen: T0 }), client({ name: 'billing', opsPerSec: 12, events: 30, lastActiveAt: now.t })] }, [node('old:6379', 'source', 5000)]);
   actions.publishedTarget({ ...emptyView(), version: 1, clients: [client({ name: 'cart', firstSeen: T0 - 1000, lastActiveAt: now.t, counterRates: { commands: 40, netIn: 0, netOut: 0 } })] }, [node('new:6380', 'target', 4200)]);

@@ -162,6 +162,33 @@ test('Markdown of 40,000 connections of one service is linear: well under two se
   assert.match(md, /\| cross-slot a b \| error \| 40000 \| cleanup-cron ×40000 \|/);
 });
 
+test('Markdown rolls up by service: one row per service and library version, each explanation once', () => {
+  const reason = 'node-redis 1.6.0 is below 5.0.0, the oldest line its maintainers still support; a long explanation that used to repeat on every row';
+  const base: ExportClient = {
+    id: '1', addr: '10.0.0.1:1', ip: '10.0.0.1', name: 'cleanup-cron-28x7q', libName: 'node-redis', libVer: '1.6.0', user: 'default', db: 0,
+    connected: false, listed: true, firstSeen: '', lastSeen: '', ageSeconds: 1, idleSeconds: 0, lastCommand: 'get', events: 1,
+    commands: { GET: 1 }, reads: 1, writes: 0, prefixes: [], topKeys: [], dbs: [],
+    library: { verdict: 'outdated', reason, minimum: '5.0.0', latest: '5.8.2' },
+    findings: [{ code: 'library-outdated', severity: 'error', message: reason, count: 1, example: 'node-redis 1.6.0' }], sharedBy: null, node: null,
+  };
+  // 19 short-lived pods of one CronJob, and two of a deployment on the same old version.
+  const pods = Array.from({ length: 19 }, (_, i) => ({ ...base, id: String(i), name: `cleanup-cron-${'bcdfg'[i % 5]}${'hjklm'[Math.floor(i / 5)]}x7q` }));
+  const billing = [0, 1].map((i) => ({ ...base, id: `b${i}`, name: `billing-7f9c8d6b5-x2x7${'qz'[i]}`, ip: '10.0.0.2' }));
+  const clients = [...pods, ...billing];
+  const inv = { formatVersion: 1, tool: { name: 'redis-recon', version: 't' }, endpoint: 'e', server: null, target: null,
+    window: { start: '', end: '', monitorEvents: 0, unparsedLines: 0, droppedLines: 0, monitorOnSeconds: 0, monitorOffSeconds: 0, monitorOff: [] }, clients, prefixes: [], topKeys: [],
+    summary: { clients: 21, connected: 0, unnamed: 0, services: 21, libraries: { ok: 0, outdated: 21, unknown: 0, missing: 0, unavailable: 0 }, findings: {}, selfLeftOut: 0 }, nodes: [], cluster: null } as Inventory;
+  const md = renderInventory(inv, 'md');
+  const section = md.slice(md.indexOf('## Libraries to upgrade'), md.indexOf('## What will fail'));
+  const rows = section.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| service'));
+  assert.deepEqual(rows, [
+    '| billing ×2 | node-redis 1.6.0 | outdated | ≥ 5.0.0 | 5.8.2 | [1] |',
+    '| cleanup-cron ×19 | node-redis 1.6.0 | outdated | ≥ 5.0.0 | 5.8.2 | [1] |',
+  ]);
+  assert.equal(md.split(reason).length - 1, 1, 'the explanation is written once');
+  assert.match(md, /\| billing \| 2 \|/, 'services identified: pods of one deployment are one service');
+});
+
 test('likely not cluster-aware: one node that answered MOVED, unless the client reads the slot map or follows ASK', async () => {
   const { notClusterAware } = await import('../src/export/inventory.ts');
   type Node = Parameters<typeof notClusterAware>[1][number];

@@ -52,7 +52,7 @@ test('every binding is in the help overlay, with words; the footer is drawn from
   for (const b of KEYMAP) {
     assert.ok(b.help.length > 3 && b.label.length > 0, b.keys.join());
   }
-  const issueKeys = ['tab', 'shift-tab', 'up', 'down', 'j', 'k', 'enter', 'esc', '/', '1', '9', 'x', 's', 'g', 'p', '?', 'q', 'ctrl-c'];
+  const issueKeys = ['tab', 'shift-tab', 'up', 'down', 'j', 'k', 'enter', 'esc', '/', 'f', 'F', '<', '>', 'y', 'D', '1', '9', 'x', 's', 'g', 'p', '?', 'q', 'ctrl-c'];
   for (const k of issueKeys) assert.ok(resolve('normal', 'clients', k), `"${k}" is bound`);
   assert.ok(resolve('prompt', 'clients', TEXT));
   assert.ok(footerHints('normal').some((h) => h.hint === 'quit'));
@@ -88,9 +88,9 @@ test('dispatch: each binding reaches its store action', () => {
   assert.equal(s.getState().ui.quit, true);
 });
 
-test('dispatch: "/app:" in one read opens the prompt and types into it; q and p are text there', () => {
+test('dispatch: "fapp:" in one read opens the prompt and types into it; q and p are text there', () => {
   const s = store();
-  press(s, '/app:');
+  press(s, 'fapp:');
   assert.equal(s.getState().ui.prompt, 'app:');
   press(s, 'pq');
   assert.equal(s.getState().ui.prompt, 'app:pq');
@@ -102,7 +102,7 @@ test('dispatch: "/app:" in one read opens the prompt and types into it; q and p 
   assert.equal(s.getState().ui.prompt, undefined);
   assert.deepEqual(s.getState().ui.filters[0], { prefix: 'app:', active: true, preset: true });
   assert.equal(s.getState().ui.filters.length, 2, 'an existing prefix is re-activated, not duplicated');
-  press(s, '/');
+  press(s, 'f');
   press(s, '', { escape: true });
   assert.equal(s.getState().ui.prompt, undefined);
   press(s, '/');

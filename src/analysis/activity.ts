@@ -26,6 +26,30 @@ export class ClientActivity {
   readonly patterns = new ClientPatterns();
   readonly keys = new SpaceSaving(BOUNDS.topKeysPerClient, { admission: 'randomized' });
   readonly dbs = new Map<number, number>();
+  /** The last commands (a ring: name, first key, time in ms), for the detail pane's tail. */
+  private readonly recentCmd: string[] = [];
+  private readonly recentKey: string[] = [];
+  private readonly recentAt: number[] = [];
+  private recentNext = 0;
+
+  remember(command: string, key: string, at: number): void {
+    const i = this.recentNext;
+    this.recentCmd[i] = command;
+    this.recentKey[i] = key;
+    this.recentAt[i] = at;
+    this.recentNext = (i + 1) % BOUNDS.recentCommandsPerClient;
+  }
+
+  /** The last commands, newest first. */
+  recent(): Array<{ command: string; key: string; at: number }> {
+    const out: Array<{ command: string; key: string; at: number }> = [];
+    const n = this.recentCmd.length;
+    for (let k = 1; k <= n; k++) {
+      const i = (this.recentNext - k + n) % n;
+      out.push({ command: this.recentCmd[i]!, key: this.recentKey[i]!, at: this.recentAt[i]! });
+    }
+    return out;
+  }
 
   /**
    * Adds what `other` counted (a connection the ledger split off by mistake, folded back into the
@@ -68,11 +92,15 @@ export class ServerActivity {
  * or write sense (counting both read every script key twice, once as a write). Our own
  * connections' commands (`self`) count as commands only.
  */
-export function countEvent(client: ClientActivity, server: ServerActivity, c: Classified, db: number, self = false): void {
+export function countEvent(client: ClientActivity, server: ServerActivity, c: Classified, db: number, self = false, atMs?: number): void {
   client.countDb(db);
   client.events++;
   client.commands.add(c.command);
   server.events++;
+  if (atMs !== undefined && !self) {
+    const k = c.keys[0]?.key ?? '';
+    client.remember(c.command, k.length > 120 ? k.slice(0, 120) : k, atMs);
+  }
   // redis-recon's own connections (the keyspace sampler's TYPE, MEMORY USAGE… on every key it
   // inspects) are never traffic: no reads, writes or key patterns from them.
   if (c.script || self) return;

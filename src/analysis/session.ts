@@ -184,7 +184,7 @@ export class Session {
         // Never listed: what it announced is all there is to tell redis-recon's own connections by.
         if (!rec.listed && isReconConnection(rec.announced)) rec.self = true;
       }
-      countEvent(rec.activity, this.server, c, ev.db, rec.self);
+      countEvent(rec.activity, this.server, c, ev.db, rec.self, ev.ts * 1000);
       ledger.touch(rec, ev, c, nowMs);
       if (c.script) {
         this.scriptCaller = rec;

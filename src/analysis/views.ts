@@ -88,6 +88,8 @@ export interface ClientView {
   readonly topKeys: readonly KeyCount[];
   /** Databases this client's commands ran in, from MONITOR (db 0 included), most used first. */
   readonly dbs: ReadonlyArray<readonly [number, number]>;
+  /** Its last commands MONITOR showed, newest first: name, first key (no values), time (ms). */
+  readonly recent?: ReadonlyArray<{ readonly command: string; readonly key: string; readonly at: number }>;
   /** Multi-key calls whose keys hash to different cluster slots, with the first such call's keys. */
   readonly crossSlot: { readonly count: number; readonly example: readonly string[] };
   /** MULTI … EXEC transactions whose keys hash to more than one slot. */
@@ -265,6 +267,7 @@ export function buildView(rec: ClientRecord, audit: Auditor | undefined, names: 
     crossSlotTransactions: at.transactions,
     crossSlotScripts: at.scripts,
     ...(rec.shared ? { sharedBy: rec.shared } : {}),
+    recent: act.recent(),
     ...(rec.counters
       ? {
           counters: { commands: rec.counters.commands, netIn: rec.counters.netIn, netOut: rec.counters.netOut, from: rec.counters.from },

@@ -78,9 +78,9 @@ export function endpointFacts(nodes: readonly NodeStatus[]): EndpointFacts {
 }
 
 /** The real target's verdicts for this session's source traffic. */
-export function sessionVerdicts(state: Pick<ReconState, 'target' | 'view' | 'server' | 'nodes'>): TargetVerdict[] {
-  if (!state.target) return [];
-  return targetVerdicts(state.view.clients, { ...(state.server ? { server: state.server } : {}), facts: endpointFacts(state.nodes) }, { ...(state.target.server ? { server: state.target.server } : {}), facts: endpointFacts(state.target.nodes) });
+export function sessionVerdicts(state: Pick<ReconState, 'to' | 'view' | 'server' | 'nodes'>): TargetVerdict[] {
+  if (!state.to) return [];
+  return targetVerdicts(state.view.clients, { ...(state.server ? { server: state.server } : {}), facts: endpointFacts(state.nodes) }, { ...(state.to.server ? { server: state.to.server } : {}), facts: endpointFacts(state.to.nodes) });
 }
 
 const nodesOf = (nodes: readonly NodeStatus[], side: 'source' | 'target'): ExportEndpoint['nodes'] =>
@@ -99,7 +99,7 @@ function movedPatterns(services: readonly CutoverService[]): string[] {
 }
 
 export function exportCutover(state: ReconState, endMs: number): ExportCutover | null {
-  const t = state.target;
+  const t = state.to;
   if (!t) return null;
   // Afresh, as of the end of the window (the store follows a large fleet at most once a second).
   const services = new CutoverTracker({ quietAfterMs: state.quietAfterMs, recentMs: Math.min(RECENT_WRITES_MS, state.quietAfterMs), isWrite: writesByName() }).observe(endMs, state.view.clients, t.view.clients, cutoverNames(state.view.clients, t.view.clients, state.owners));

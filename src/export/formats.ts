@@ -11,6 +11,7 @@ import { CUTOVER_STATES } from '../analysis/cutover.ts';
 import type { ExportCutover } from './cutover.ts';
 import { escapeControls } from '../escape.ts';
 import { keyspaceMarkdown } from './keyspace.ts';
+import { serviceKey } from '../ui/services.ts';
 
 export type ExportFormat = 'json' | 'csv' | 'md';
 
@@ -196,7 +197,8 @@ function tally(counts: ReadonlyMap<string, number>): string {
 /** Server text in a Markdown line: control and bidirectional characters escaped (a newline too). */
 const md = (s: string | number): string => escapeControls(String(s));
 const cell = (s: string | number): string => md(s).replace(/\|/g, '\\|');
-const who = (c: ExportClient): string => (c.name !== '' ? c.name : `(unnamed) ${c.addr}`);
+/** The service a connection belongs to (pods of one deployment are one); unnamed ones by IP. */
+const who = (c: ExportClient): string => (c.name !== '' ? serviceKey(c) : `(unnamed) ${c.ip}`);
 
 /** A Markdown table, one chunk per row. */
 function* table(head: readonly string[], rows: Iterable<ReadonlyArray<string | number>>): Generator<string> {
@@ -212,6 +214,21 @@ function* table(head: readonly string[], rows: Iterable<ReadonlyArray<string | n
 }
 
 const lib = (c: ExportClient): string => [c.libName, c.libVer].filter(Boolean).join(' ');
+
+/** Explanations written once under a table, each row pointing at its number: `[1]`. */
+class Notes {
+  private readonly texts = new Map<string, number>();
+  ref(text: string): string {
+    let n = this.texts.get(text);
+    if (n === undefined) this.texts.set(text, (n = this.texts.size + 1));
+    return `[${n}]`;
+  }
+  *list(): Generator<string> {
+    if (this.texts.size === 0) return;
+    yield '\n';
+    for (const [text, n] of this.texts) yield `${n}. ${md(text)}\n`;
+  }
+}
 
 /** Off periods the Markdown lists one by one; the JSON has them all. */
 const OFF_PERIODS_LISTED = 10;
@@ -333,8 +350,10 @@ function* markdownChunks(inv: Inventory): Generator<string> {
   const services = new Map<string, Service>();
   for (const c of inv.clients) {
     if (c.name === '') continue;
-    let e = services.get(c.name);
-    if (!e) services.set(c.name, (e = { connections: 0, ips: new Set(), libs: new Set(), reads: 0, writes: 0, nodes: new Set() }));
+    // Pods of one deployment (checkout-7f9c8d6b5-x2x7q) are one service.
+    const name = serviceKey(c);
+    let e = services.get(name);
+    if (!e) services.set(name, (e = { connections: 0, ips: new Set(), libs: new Set(), reads: 0, writes: 0, nodes: new Set() }));
     e.connections++;
     if (c.node !== null) e.nodes.add(c.node);
     e.ips.add(c.ip);
@@ -440,20 +459,26 @@ function* markdownChunks(inv: Inventory): Generator<string> {
     })(),
   );
 
-  // One row per service, library and verdict (a service's connections ×N), unnamed ones each alone.
-  const upgrades = new Map<string, { c: ExportClient; n: number }>();
+  // One row per service and library version (its connections ×N; unnamed ones by IP), each
+  // explanation once under the table: short enough to paste into a migration ticket.
+  const upgrades = new Map<string, { c: ExportClient; n: number; service: string }>();
+  const notes = new Notes();
   for (const c of inv.clients) {
     if (!c.library || !['outdated', 'missing', 'unknown'].includes(c.library.verdict)) continue;
-    const key = `${who(c)}\u0000${lib(c)}\u0000${c.library.verdict}\u0000${c.library.reason}`;
+    const service = who(c);
+    const key = `${service}\u0000${lib(c)}\u0000${c.library.verdict}`;
     const e = upgrades.get(key);
     if (e) e.n++;
-    else upgrades.set(key, { c, n: 1 });
+    else upgrades.set(key, { c, n: 1, service });
   }
   yield '\n## Libraries to upgrade\n\n';
   yield* table(
-    ['client', 'library', 'verdict', 'minimum', 'latest', 'why'],
-    [...upgrades.values()].map(({ c, n }) => [n > 1 ? `${who(c)} ×${n}` : who(c), lib(c) || '-', c.library!.verdict, c.library!.minimum ?? '-', c.library!.latest ?? '-', c.library!.reason]),
+    ['service', 'library', 'verdict', 'upgrade to', 'latest', 'why'],
+    [...upgrades.values()]
+      .sort((a, b) => a.service.localeCompare(b.service))
+      .map(({ c, n, service }) => [n > 1 ? `${service} ×${n}` : service, lib(c) || '-', c.library!.verdict, c.library!.minimum ? `≥ ${c.library!.minimum}` : '-', c.library!.latest ?? '-', notes.ref(c.library!.reason)]),
   );
+  yield* notes.list();
   if (inv.clients.some((c) => c.library?.verdict === 'unavailable')) {
     yield 'This server predates CLIENT SETINFO (7.2): client libraries cannot be read from it.\n';
   }
@@ -465,6 +490,7 @@ function* markdownChunks(inv: Inventory): Generator<string> {
       const key = `${f.code}:${f.example ?? ''}`;
       let e = failing.get(key);
       if (!e) failing.set(key, (e = { finding: f, clients: new Map(), count: 0 }));
+      // By service, and by lens where MONITOR was not the one that saw it.
       const name = f.lens && f.lens !== 'monitor' ? `${who(c)} (${f.lens})` : who(c);
       e.clients.set(name, (e.clients.get(name) ?? 0) + 1);
       e.count += f.count;
@@ -475,7 +501,7 @@ function* markdownChunks(inv: Inventory): Generator<string> {
     const key = `unsupported-command:${f.command}`;
     const clients = new Map<string, number>();
     for (const c of f.clients) {
-      const name = `${c.name !== '' ? c.name : `(unnamed) ${c.addr}`}${c.lens !== 'monitor' ? ` (${c.lens})` : ''}`;
+      const name = `${c.name !== '' ? serviceKey(c) : `(unnamed) ${c.addr}`}${c.lens !== 'monitor' ? ` (${c.lens})` : ''}`;
       clients.set(name, (clients.get(name) ?? 0) + 1);
     }
     const e = failing.get(key);
@@ -495,16 +521,19 @@ function* markdownChunks(inv: Inventory): Generator<string> {
     );
   } else {
     yield `\n## What will fail on ${md(inv.target?.title ?? 'the target')}\n\n`;
+    const whyFailing = new Notes();
     yield* table(
-      ['finding', 'severity', 'calls', 'clients', 'why'],
+      ['finding', 'severity', 'calls', 'services', 'why'],
       [...failing.values()].map((e) => [
         `${e.finding.code}${e.finding.example ? ` ${e.finding.example}` : ''}`,
         e.finding.severity,
         e.server ? `${e.server.calls} in the window, ${e.server.callsSinceStart} since the server's start (commandstats)` : e.count,
         tally(e.clients) || (e.server ? 'not seen by any lens that names clients' : ''),
-        e.finding.message,
+        // The count leading a message is the first client's; the calls column has the total. Each explanation once.
+        whyFailing.ref(e.finding.message.replace(/^\d+ /, '')),
       ]),
     );
+    yield* whyFailing.list();
   }
 
   const commands = (inv.commands ?? []).filter((c) => c.calls > 0 || (c.callsSinceStart ?? 0) > 0).slice(0, COMMANDS_SHOWN);

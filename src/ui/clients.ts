@@ -2,6 +2,9 @@
 // column set. Pure; the pane and the keyboard actions both read it, so what moves is what shows.
 import { connectedClients, type ClientView, type LibraryVerdictKind } from '../analysis/session.ts';
 import { activePrefixes, clientPasses, type Filter } from './filters.ts';
+import { clientMatches } from './search.ts';
+import { withPassing } from './passing.ts';
+import { windowed, type CountSnapshot } from './window.ts';
 import type { Attributions, ClientAttribution } from '../owners/attribute.ts';
 import { ownerText } from '../owners/ownerMap.ts';
 
@@ -61,6 +64,12 @@ export const defaultSort = (column: SortColumn = 'ops'): SortSpec => ({ column, 
 export function nextSort(s: SortSpec): SortSpec {
   const i = SORT_COLUMNS.indexOf(s.column);
   return defaultSort(SORT_COLUMNS[(i + 1) % SORT_COLUMNS.length]!);
+}
+
+/** `<`: the previous column, in its natural direction. */
+export function prevSort(s: SortSpec): SortSpec {
+  const i = SORT_COLUMNS.indexOf(s.column);
+  return defaultSort(SORT_COLUMNS[(i - 1 + SORT_COLUMNS.length) % SORT_COLUMNS.length]!);
 }
 
 export function nextGrouping(g: Grouping): Grouping {
@@ -168,7 +177,9 @@ export type ClientRow =
       /** Nodes its connections are to (a cluster client holds one per node). */
       readonly nodes: number;
     }
-  | { readonly kind: 'client'; readonly id: string; readonly client: ClientView };
+  | { readonly kind: 'client'; readonly id: string; readonly client: ClientView }
+  /** A service's disconnected connections in one line (`D` lists them one by one). */
+  | { readonly kind: 'folded'; readonly id: string; readonly service: string; readonly clients: number; readonly flagged: number };
 
 export interface ClientRowsInput {
   readonly clients: readonly ClientView[];
@@ -178,15 +189,52 @@ export interface ClientRowsInput {
   readonly grouping: Grouping;
   /** The key delimiter, for matching filters against key patterns. */
   readonly delimiter?: string;
+  /** Only these services' connections (a finding's, from the findings pane); undefined: all. */
+  readonly services?: readonly string[];
+  /** Fold a service's disconnected connections into one row when it has several (the default). */
+  readonly foldGone?: boolean;
+  /** `/` in the clients pane: only clients whose name, address, library or prefixes contain it (lowercase). */
+  readonly search?: string;
+  /** The time window (`w`): counts since this snapshot, at `now`; undefined: since start. */
+  readonly window?: { readonly start: CountSnapshot; readonly now: number };
   /** Owners and behavioural matches, for grouping by owner. */
   readonly attribution?: Attributions;
 }
 
-/** Clients that show: not our own connections (unless asked), and touching a passing key. */
-export function visibleClients(clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, delimiter = ':'): ClientView[] {
-  const active = activePrefixes(filters);
-  return clients.filter((c) => (showSelf || !c.self) && clientPasses(c, active, delimiter));
+/**
+ * Rows for some clients in order: each one, except that a service's disconnected connections, when
+ * it has more than one, become one `folded` row after the others (57 short-lived connections of a
+ * cron job must not bury the live ones). A lone disconnected connection keeps its row.
+ */
+function clientRowsOf(list: readonly ClientView[], fold: boolean): ClientRow[] {
+  if (!fold) return list.map((c) => ({ kind: 'client', id: c.key, client: c }));
+  const gone = new Map<string, ClientView[]>();
+  for (const c of list) {
+    if (c.connected) continue;
+    const k = serviceOfClient(c);
+    let g = gone.get(k);
+    if (!g) gone.set(k, (g = []));
+    g.push(c);
+  }
+  const folded = new Set<ClientView>();
+  for (const g of gone.values()) if (g.length > 1) for (const c of g) folded.add(c);
+  const rows: ClientRow[] = list.filter((c) => !folded.has(c)).map((c) => ({ kind: 'client', id: c.key, client: c }));
+  const many = [...gone].filter(([, g]) => g.length > 1).sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]));
+  for (const [service, g] of many) {
+    rows.push({ kind: 'folded', id: `folded:${service}`, service, clients: g.length, flagged: g.filter(isFlagged).length });
+  }
+  return rows;
 }
+
+/** Clients that show: not our own connections (unless asked), and touching a passing key. */
+export function visibleClients(clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, delimiter = ':', services?: readonly string[]): ClientView[] {
+  const active = activePrefixes(filters);
+  const only = services ? new Set(services) : undefined;
+  return clients.filter((c) => (showSelf || !c.self) && (!only || only.has(serviceOfClient(c))) && clientPasses(c, active, delimiter));
+}
+
+/** The service a connection belongs to ('' unnamed): what the findings pane narrows by. */
+export const serviceOfClient = (c: Pick<ClientView, 'name'>): string => (c.name === '' ? '' : serviceOf(c.name));
 
 /**
  * Rows of the table: clients sorted; when grouped, each group under a header, groups ordered by
@@ -196,9 +244,16 @@ export function buildClientRows(input: ClientRowsInput): { rows: ClientRow[]; sh
   const total = input.showSelf ? input.clients.length : input.clients.filter((c) => !c.self).length;
   // The count the status bar and the export give too.
   const { connected } = connectedClients(input.clients, input.showSelf);
-  const list = visibleClients(input.clients, input.filters, input.showSelf, input.delimiter).sort(compareClients(input.sort));
+  const q = input.search ?? '';
+  // With filters active, each client's reads, writes and ops/s are those on passing keys (src/ui/passing.ts).
+  const active = activePrefixes(input.filters);
+  const list = visibleClients(input.clients, input.filters, input.showSelf, input.delimiter, input.services)
+    .filter((c) => clientMatches(c, q))
+    .map((c) => withPassing(c, active, input.delimiter ?? ':', input.window ? windowed(c, input.window.start, input.window.now) : c))
+    .sort(compareClients(input.sort));
+  const fold = input.foldGone ?? false;
   if (input.grouping === 'none') {
-    return { rows: list.map((c) => ({ kind: 'client', id: c.key, client: c })), shown: list.length, total, connected };
+    return { rows: clientRowsOf(list, fold), shown: list.length, total, connected };
   }
   const groups = new Map<string, ClientView[]>();
   for (const c of list) {
@@ -220,7 +275,7 @@ export function buildClientRows(input: ClientRowsInput): { rows: ClientRow[]; sh
       nodes.add((c as ClientView & { node?: string }).node);
     }
     rows.push({ kind: 'group', id: `group:${label}`, label, clients: members.length, connected, opsPerSec: ops, flagged, nodes: nodes.size });
-    for (const c of members) rows.push({ kind: 'client', id: c.key, client: c });
+    rows.push(...clientRowsOf(members, fold));
   }
   return { rows, shown: list.length, total, connected };
 }

@@ -31,17 +31,17 @@ export function countsText(counts: Readonly<Record<CutoverState, number>>): stri
 }
 
 const summaryMemo = memoLast(
-  (services: readonly CutoverService[], nodes: ReconState['nodes'], target: ReconState['target'], view: ReconState['view'], server: ReconState['server']): CutoverSummary => ({
+  (services: readonly CutoverService[], nodes: ReconState['nodes'], to: ReconState['to'], view: ReconState['view'], server: ReconState['server']): CutoverSummary => ({
     rows: services,
     counts: stateCounts(services),
-    keys: { source: endpointFacts(nodes).keys, target: target ? endpointFacts(target.nodes).keys : undefined },
-    verdicts: sessionVerdicts({ nodes, target, view, server }),
+    keys: { source: endpointFacts(nodes).keys, target: to ? endpointFacts(to.nodes).keys : undefined },
+    verdicts: sessionVerdicts({ nodes, to, view, server }),
   }),
 );
 
 /** Recomputed once per publish (the services array changes identity then), not per frame. */
 export function selectCutover(s: ReconState): CutoverSummary {
-  return summaryMemo(s.cutover, s.nodes, s.target, s.view, s.server);
+  return summaryMemo(s.cutover, s.nodes, s.to, s.view, s.server);
 }
 
 /** `12s ago`, `4m ago`, or `-` when never seen. */

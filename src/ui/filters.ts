@@ -90,3 +90,9 @@ export function toggleFilter(filters: readonly Filter[], slot: number): readonly
 export function deactivateAll(filters: readonly Filter[]): readonly Filter[] {
   return filters.some((f) => f.active) ? filters.map((f) => (f.active ? { ...f, active: false } : f)) : filters;
 }
+
+/** Removes the filter at 0-based `index` (presets too: the list is the user's). */
+export function removeFilter(filters: readonly Filter[], index: number): readonly Filter[] {
+  if (index < 0 || index >= filters.length) return filters;
+  return filters.filter((_, i) => i !== index);
+}

@@ -7,6 +7,9 @@ import { buildClientRows, visibleClients, type ClientRow, type Grouping, type So
 import { activePrefixes, type Filter } from './filters.ts';
 import { heatRows, topKeysUnder, type HeatRow } from './heatmap.ts';
 import { buildLibraryRows, type LibraryRow } from './libraries.ts';
+import { buildFindingGroups, type FindingGroup } from './services.ts';
+import { findingMatches, heatMatches, libraryMatches, searchFor, type Search } from './search.ts';
+import { windowStart, type CountSnapshot, type TimeWindow } from './window.ts';
 import { accessByPattern, type PatternAccess } from '../analysis/patternAccess.ts';
 import { connectedPerNode, narrowedKeys, nodeRows, type NodeFilter, type NodeRow } from './nodes.ts';
 import type { NodeStatus } from '../collect/protocol.ts';
@@ -26,7 +29,18 @@ export interface SelectInput {
     readonly drill: string;
     readonly delimiter: string;
     readonly nodeFilter?: NodeFilter;
+    /** The clients narrowed to some services (Enter on a finding). */
+    readonly services?: ServiceNarrowing;
+    /** A service's disconnected connections folded into one row (`D` lists them). */
+    readonly foldGone?: boolean;
+    /** `/`: the focused pane's search. */
+    readonly search?: Search;
+    /** The clients table's time window (`w`). */
+    readonly window?: TimeWindow;
   };
+  /** Snapshots of the clients' counts, and when the view was published (the store's). */
+  readonly history?: readonly CountSnapshot[];
+  readonly viewAt?: number;
   /** A cluster's nodes, and the view narrowed to some of them (the store's; absent in bare inputs). */
   readonly nodes?: readonly NodeStatus[];
   readonly cluster?: ClusterState;
@@ -76,33 +90,47 @@ export function selectView(s: SelectInput): SessionView {
 }
 
 const clientRowsMemo = memoLast(
-  (clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, sort: SortSpec, grouping: Grouping, delimiter: string, attribution: Attributions | undefined) =>
-    buildClientRows({ clients, filters, showSelf, sort, grouping, delimiter, ...(attribution ? { attribution } : {}) }),
+  (clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, sort: SortSpec, grouping: Grouping, delimiter: string, attribution: Attributions | undefined, services: ServiceNarrowing | undefined, foldGone: boolean, search: string, start: CountSnapshot | undefined, at: number) =>
+    buildClientRows({ clients, filters, showSelf, sort, grouping, delimiter, ...(attribution ? { attribution } : {}), services: services?.services, foldGone, search, ...(start ? { window: { start, now: at } } : {}) }),
 );
 export const selectClientRows = (s: SelectInput): { rows: ClientRow[]; shown: number; total: number; connected: number } =>
   // Only grouping by owner needs the attribution: the other groupings do not wait for it.
-  clientRowsMemo(selectView(s).clients, s.ui.filters, s.ui.showSelf, s.ui.sort, s.ui.grouping, s.ui.delimiter, s.ui.grouping === 'owner' ? selectAttribution(s) : undefined);
+  clientRowsMemo(selectView(s).clients, s.ui.filters, s.ui.showSelf, s.ui.sort, s.ui.grouping, s.ui.delimiter, s.ui.grouping === 'owner' ? selectAttribution(s) : undefined, s.ui.services, s.ui.foldGone ?? false, searchFor(s.ui.search, 'clients'), selectWindowStart(s), s.viewAt ?? 0);
 
-const visibleMemo = memoLast((clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, delimiter: string) =>
-  visibleClients(clients, filters, showSelf, delimiter),
+/** The snapshot the clients table's window starts from; undefined: since start. */
+export const selectWindowStart = (s: SelectInput): CountSnapshot | undefined =>
+  s.ui.window && s.ui.window !== 'all' && s.viewAt !== undefined ? windowStart(s.history ?? [], s.ui.window, s.viewAt) : undefined;
+
+const visibleMemo = memoLast((clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, delimiter: string, services: ServiceNarrowing | undefined) =>
+  visibleClients(clients, filters, showSelf, delimiter, services?.services),
 );
-export const selectVisibleClients = (s: SelectInput): ClientView[] => visibleMemo(selectView(s).clients, s.ui.filters, s.ui.showSelf, s.ui.delimiter);
+export const selectVisibleClients = (s: SelectInput): ClientView[] => visibleMemo(selectView(s).clients, s.ui.filters, s.ui.showSelf, s.ui.delimiter, s.ui.services);
 
-const libraryMemo = memoLast((visible: readonly ClientView[]) => buildLibraryRows(visible));
-export const selectLibraryRows = (s: SelectInput): LibraryRow[] => libraryMemo(selectVisibleClients(s));
+/** Every pane narrowed to some services: what it came from (a finding) and the services. */
+export interface ServiceNarrowing {
+  readonly label: string;
+  readonly services: readonly string[];
+}
+
+const libraryMemo = memoLast((visible: readonly ClientView[], q: string) => buildLibraryRows(visible).filter((r) => libraryMatches(r, q)));
+export const selectLibraryRows = (s: SelectInput): LibraryRow[] => libraryMemo(selectVisibleClients(s), searchFor(s.ui.search, 'libraries'));
 
 const findingMemo = memoLast((visible: readonly ClientView[]) => buildFindingRows(visible));
 export const selectFindingRows = (s: SelectInput): FindingRow[] => findingMemo(selectVisibleClients(s));
 
+const groupMemo = memoLast((visible: readonly ClientView[], q: string) => buildFindingGroups(visible).filter((g) => findingMatches(g, q)));
+/** One row per finding kind and command (or library version), by service: the findings pane. */
+export const selectFindingGroups = (s: SelectInput): FindingGroup[] => groupMemo(selectVisibleClients(s), searchFor(s.ui.search, 'findings'));
+
 const activeMemo = memoLast((filters: readonly Filter[]) => activePrefixes(filters));
 export const selectActive = (s: SelectInput): readonly string[] => activeMemo(s.ui.filters);
 
-const heatMemo = memoLast((view: SessionView, _version: number, drill: string, active: readonly string[], delimiter: string) =>
-  heatRows(view.tree, drill, active, delimiter),
+const heatMemo = memoLast((view: SessionView, _version: number, drill: string, active: readonly string[], delimiter: string, q: string) =>
+  heatRows(view.tree, drill, active, delimiter).filter((r) => heatMatches(r, q)),
 );
 export const selectHeatRows = (s: SelectInput): HeatRow[] => {
   const view = selectView(s);
-  return heatMemo(view, view.version, s.ui.drill, selectActive(s), s.ui.delimiter);
+  return heatMemo(view, view.version, s.ui.drill, selectActive(s), s.ui.delimiter, searchFor(s.ui.search, 'keys'));
 };
 
 /** Top keys published per view are at most a few hundred; the pane shows what fits. */
@@ -123,7 +151,7 @@ const accessMemo = memoLast((clients: readonly ClientView[], tree: SessionView['
 /** Who reads and writes each pattern (by the heatmap's names), for the pattern panel. */
 export const selectPatternAccess = (s: SelectInput): Map<string, PatternAccess> => accessMemo(selectView(s).clients, selectView(s).tree, s.ui.showSelf);
 
-export type ListPane = 'clients' | 'keys' | 'libraries';
+export type ListPane = 'clients' | 'keys' | 'libraries' | 'findings';
 
 /** The ids a selection can rest on in a pane (group headers are not selectable). */
 export function selectableIds(s: SelectInput, pane: ListPane): string[] {
@@ -134,6 +162,8 @@ export function selectableIds(s: SelectInput, pane: ListPane): string[] {
       return selectHeatRows(s).map((r) => r.id);
     case 'libraries':
       return selectLibraryRows(s).map((r) => r.id);
+    case 'findings':
+      return selectFindingGroups(s).map((r) => r.id);
   }
 }
 
