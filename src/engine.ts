@@ -147,6 +147,7 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
       ? { keyspace: { rate: config.keyspaceRate, sample: config.keyspaceSample, run: store.getState().keyspace.desired === 'on' } }
       : {}),
     ...(config.monitorMode === 'sampled' ? { sample: config.monitorSample } : {}),
+    ...(config.headless && spec.kind === 'capture' ? { publishEveryMs: Number.POSITIVE_INFINITY } : {}),
   });
 
   let feed: CaptureFeed | undefined;

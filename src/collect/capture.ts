@@ -73,7 +73,7 @@ export function startCaptureCollector(init: CollectorInit, spec: CaptureSpec, au
   });
 
   const publish = (final = false): void => {
-    if (final || courier.ready(PUBLISH_EVERY_MS)) courier.deliver([core.delta(status(), final)], final);
+    if (final || courier.ready(init.publishEveryMs ?? PUBLISH_EVERY_MS)) courier.deliver([core.delta(status(), final)], final);
   };
 
   const take = (buf: Uint8Array, offsets: Int32Array): void => {

@@ -21,6 +21,7 @@
 // - A keyspace that changes underneath is fine: a key gone by the time it is inspected (TYPE `none`)
 //   is counted scanned, not sampled; SCAN's repeats are dropped (KeySet); errors on one key skip it.
 import { RESP_TYPES } from 'redis';
+import type { OwnCalls } from './ownCalls.ts';
 import type { Config } from '../config.ts';
 import { healthProblem } from '../analysis/health.ts';
 import { KeyspaceSample, keyspaceOf, type InspectedKey } from '../analysis/keyspaceSample.ts';
@@ -77,6 +78,8 @@ export interface SamplerOptions {
   readonly onChange?: () => void;
   /** Asks for a poll soon (the scan waits for one once connected). */
   readonly requestPoll?: () => void;
+  /** Counts the sampler's own commands (its connection's set-up too), for the command mix to leave out. */
+  readonly own?: OwnCalls;
 }
 
 export function keyspaceSampler(config: Config, settings: KeyspaceSettings, opts: SamplerOptions): KeyspaceSampler {
@@ -163,6 +166,7 @@ export function keyspaceSampler(config: Config, settings: KeyspaceSettings, opts
     selected = config.db;
     connecting = c.connect().then(
       () => {
+        opts.own?.opened();
         client = c;
         connecting = undefined;
         return c;
@@ -182,6 +186,7 @@ export function keyspaceSampler(config: Config, settings: KeyspaceSettings, opts
 
   const send = <T = unknown>(c: Redis, args: Array<string | Buffer>): Promise<T> => {
     commands++;
+    opts.own?.sent(args);
     return c.sendCommand(args, BUFFERS) as Promise<T>;
   };
 

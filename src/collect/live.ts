@@ -29,6 +29,7 @@ import { MonitorGate } from './monitorGate.ts';
 import { Courier } from './courier.ts';
 import { recordTap } from './tap.ts';
 import { commandNames, keyspaceKeys, moduleNames, type EndpointFacts } from '../parse/endpointFacts.ts';
+import { OwnCalls, countedClient } from './ownCalls.ts';
 import { keyspaceSampler, DEFAULT_KEYSPACE_RATE } from './keyspace.ts';
 import { ClusterWatch, identifyNode, type NodeIdentity } from './clusterWatch.ts';
 import type { CollectorInit, FromCollector, MonitorPhase, NodeDelta, NodeMonitor, NodeStatus, PollState, ToCollector } from './protocol.ts';
@@ -123,7 +124,9 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
   let lastPhase: MonitorPhase = 'off';
   // The keyspace sampler: its own connection, opened when first started (--keyspace or the key).
   const keyspace = init.keyspace ?? { rate: DEFAULT_KEYSPACE_RATE, sample: 0, run: false };
-  const sampler = keyspaceSampler(config, keyspace, { delimiter: init.delimiter, now, requestPoll: () => poller.pollSoon() });
+  /** Our commands outside the poller's own count (cluster topology, command table, keyspace sampler, MONITOR's set-up). */
+  const own = new OwnCalls();
+  const sampler = keyspaceSampler(config, keyspace, { delimiter: init.delimiter, now, requestPoll: () => poller.pollSoon(), own });
 
   // Who the node is, asked once its poll connection is up. Until then nothing is counted and MONITOR
   // stays closed: a seed that turns out to be a cluster node only reports the topology (the engine
@@ -319,9 +322,9 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
       else admit(p);
       afterPoll(p);
     },
-    // Our MONITOR connections' commands join the poller's own, so the command mix leaves them out.
+    // Our other commands join the poller's own, so the command mix leaves them out.
     ownCalls: (): Record<string, number> =>
-      monitorOpens > 0 ? { monitor: monitorOpens, 'client|id': monitorOpens, 'client|setname': monitorOpens, 'client|setinfo': 2 * monitorOpens } : {},
+      own.with(monitorOpens > 0 ? { monitor: monitorOpens, 'client|id': monitorOpens, 'client|setname': monitorOpens, 'client|setinfo': 2 * monitorOpens } : {}),
     onError(message, fatal, answered) {
       poll = { ...poll, lastError: message, lastErrorAt: now(), gaveUp: fatal };
       if (answered) pollRefusedAt = now();
@@ -333,19 +336,20 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
         monitor.close();
         reconcile();
       }
-      pollClient = client;
-      void identify(client);
+      pollClient = countedClient(client, own);
+      void identify(pollClient);
       if (tableRequested) return;
       tableRequested = true;
-      if (side) void readEndpointFacts(client).then((f) => (facts = { ...facts, ...f }));
-      void commandTableFromServer(client).then(({ table, source, warning }) => core.useCommandTable(table, source, warning));
+      // Counted as our own calls, so the server's command mix leaves them out.
+      if (side) void readEndpointFacts(pollClient).then((f) => (facts = { ...facts, ...f }));
+      void commandTableFromServer(pollClient).then(({ table, source, warning }) => core.useCommandTable(table, source, warning));
     },
   });
 
   poller.ready.then(
     async (client) => {
-      pollClient = client;
-      await identify(client);
+      pollClient = countedClient(client, own);
+      await identify(pollClient);
       send({ t: 'ready' });
       reconcile();
       if (keyspace.run && !stopping) sampler.start();
@@ -410,7 +414,8 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
    */
   const delta = (force = false, paced = false): NodeDelta => {
     if (retiring) return { status: status(), totals: { events: 0, reads: 0, writes: 0, keyed: 0, eventsPerSec: 0 } };
-    const d = core.delta(status(), force, paced);
+    // `force` is for the sampler's report only: a sync or the final delta carries what changed, unpaced.
+    const d = core.delta(status(), false, paced);
     const report = sampler.report(force);
     return report ? { ...d, keyspace: report } : d;
   };

@@ -259,6 +259,11 @@ export interface CollectorInit {
   readonly monitorMaxOmem: number;
   /** The intent at start. */
   readonly desired: MonitorDesire;
+  /**
+   * Captures: the least time between deltas (1 s when absent). A headless run reads only the last
+   * one, so it asks for none before: each costs the partition a view and a copy to the main thread.
+   */
+  readonly publishEveryMs?: number;
   /** Live only: the keyspace sampler's budget and sample size, and whether it starts at once (--keyspace). */
   readonly keyspace?: { readonly rate: number; readonly sample: number; readonly run: boolean };
   /** Tests only: shorter safety timings and smaller bounds than the defaults in live.ts. */

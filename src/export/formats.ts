@@ -241,7 +241,7 @@ function clusterLine(inv: Inventory): string {
   const monitored = live.filter((n) => n.monitor.onSeconds > 0).length;
   const how =
     inv.cluster?.mode === 'pinned'
-      ? `only ${inv.cluster.seed} watched (--single-node)`
+      ? `only ${md(inv.cluster.seed)} watched (--single-node)`
       : inv.cluster?.mode === 'replay'
         ? 'a recording of every node'
         : 'every node watched';
