@@ -21,6 +21,7 @@ import { FindingsPane } from './FindingsPane.tsx';
 import { FilterList } from './FilterList.tsx';
 import { HelpOverlay } from './HelpOverlay.tsx';
 import { NodesPane } from './NodesPane.tsx';
+import { CutoverPane } from './CutoverPane.tsx';
 import { theme } from './theme.ts';
 
 export const modeOf = (s: ReconState): Mode =>
@@ -36,8 +37,8 @@ export function Dashboard({ clock }: DashboardProps) {
   const { exit } = useApp();
   const { isRawModeSupported } = useStdin();
   const size = useTerminalSize();
-  const { focus, help, detail, quit, patternPanel, nodesView, filterList } = useRecon(
-    useShallow((s) => ({ focus: s.ui.focus, help: s.ui.help, detail: s.ui.detail, quit: s.ui.quit, patternPanel: s.ui.patternPanel, nodesView: s.ui.nodesView, filterList: s.ui.filterList !== undefined })),
+  const { focus, help, detail, quit, patternPanel, nodesView, filterList, cutoverView } = useRecon(
+    useShallow((s) => ({ focus: s.ui.focus, help: s.ui.help, detail: s.ui.detail, quit: s.ui.quit, patternPanel: s.ui.patternPanel, nodesView: s.ui.nodesView, filterList: s.ui.filterList !== undefined, cutoverView: s.ui.cutoverView })),
   );
 
   useEffect(() => {
@@ -81,6 +82,8 @@ export function Dashboard({ clock }: DashboardProps) {
       <FilterBar />
       {help ? (
         <HelpOverlay width={size.columns} height={bodyH} />
+      ) : cutoverView ? (
+        <CutoverPane width={size.columns} height={bodyH} clock={clock} />
       ) : filterList ? (
         <FilterList width={size.columns} height={bodyH} />
       ) : nodesView ? (

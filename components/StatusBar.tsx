@@ -10,6 +10,7 @@ import { formatBytes, formatCount, formatMs, formatRate } from '../src/ui/format
 import { clean } from '../src/ui/text.ts';
 import { lensSummary, type LensName } from '../src/analysis/lenses.ts';
 import { useRecon } from './context.tsx';
+import { countsText, selectCutover } from '../src/ui/cutover.ts';
 import { useNow } from './hooks.ts';
 import { theme } from './theme.ts';
 
@@ -31,11 +32,15 @@ const LENS_LABELS: ReadonlyArray<readonly [LensName, string]> = [
 
 export function StatusBar({ clock }: { readonly clock?: () => number }) {
   const now = useNow(1000, clock);
-  const { endpoint, server, poll, monitor, stream, notices, count, nodes, columns, narrowed, lenses, target, ended } = useRecon(
+  const { endpoint, server, poll, monitor, stream, notices, count, nodes, columns, narrowed, lenses, target, ended, cutover, writingBoth, targetError } = useRecon(
     useShallow((s) => ({
       target: s.target,
       ended: s.ended,
       lenses: lensMemo(s.nodes),
+      // A cutover session (--to): the services' state counts.
+      cutover: s.to ? countsText(selectCutover(s).counts) : undefined,
+      writingBoth: s.to ? selectCutover(s).counts.both > 0 : false,
+      targetError: s.to?.error,
       // A cluster (or a recording of one): one row per node, for the per-node summary.
       nodes: s.nodes.length > 1 || s.cluster ? selectNodeRows(s) : undefined,
       columns: s.ui.viewport.columns,
@@ -116,6 +121,14 @@ export function StatusBar({ clock }: { readonly clock?: () => number }) {
           <Text dimColor>
             {' · '}
             {LENS_LABELS.filter(([k]) => lenses[k] === 'on').map(([, label]) => label).join(' · ')}
+          </Text>
+        ) : null}
+        {cutover !== undefined ? (
+          <Text>
+            {'  '}
+            <Text dimColor>cutover </Text>
+            {targetError ? <Text color={theme.bad}>target ✖ </Text> : null}
+            <Text color={writingBoth ? theme.bad : undefined}>{cutover}</Text>
           </Text>
         ) : null}
         {'  '}

@@ -78,6 +78,8 @@ export async function runDashboard(config: Config, opts: DashboardOptions = {}):
     viewport: { columns: stdout.columns || 80, rows: stdout.rows || 24 },
     keyspace: source.kind !== 'live' ? 'unavailable' : config.keyspace ? 'on' : 'off',
     ...(opts.target ? { target: opts.target } : {}),
+    ...(source.to !== undefined ? { to: source.to } : {}),
+    quietAfterMs: config.quietAfterMs,
     owners: opts.owners ?? null,
   });
   opts.onStore?.(store);

@@ -21,6 +21,8 @@ import { rateLimiter } from './traffic/rate-limiter.ts';
 import { searchCache } from './traffic/search-cache.ts';
 import { seed } from './traffic/seed.ts';
 import { WORKERS, probe, spawnWorker, workerEnv, type Found, type Worker } from './traffic/workers.ts';
+import { CUTOVER_PLAN, runStep } from './traffic/cutover.ts';
+import { fileURLToPath } from 'node:url';
 
 /** How long a failed service waits before it starts again. */
 const RESTART_DELAY_MS = 2000;
@@ -28,6 +30,7 @@ const RESTART_DELAY_MS = 2000;
 const SERVICES: readonly Service[] = [checkout, billing, catalog, searchCache, featureFlags, rateLimiter, idle, cron];
 
 const USAGE = `Usage: npm run traffic -- --url redis://127.0.0.1:6379 [--duration 60s] [--rate 1] [--unnamed SERVICE]
+       npm run traffic -- --url redis://127.0.0.1:6379 --to redis://127.0.0.1:6380 --duration 60s
 
 Runs demo traffic from real client libraries (node-redis 6 and 4, ioredis 6 and 5.3, iovalkey,
 redis-py, redis-rb, Redis.pm, phpredis) against a server on this machine, until --duration ends
@@ -40,6 +43,9 @@ redis-py, redis-rb, Redis.pm, phpredis) against a server on this machine, until 
   --unnamed NAME   also run NAME's workload (a Node service: checkout-api, legacy-billing, …)
                    on a connection without a name, as a service not yet instrumented would;
                    the dashboard should find it \`likely NAME\`. Repeatable.
+  --to URL         cutover mode: services (ioredis, node-redis, redis-py) move from --url to
+                   this second server on a schedule over the run: some stay, one starts on the
+                   target, one writes to both. Loopback only too; its password in TO_REDIS_PASSWORD.
 
 Password: REDIS_PASSWORD (and REDIS_USERNAME for an ACL user) in the environment, never a flag.
 Python/Ruby/Perl/PHP services need Debian's python3-redis, ruby-redis, libredis-perl,
@@ -54,6 +60,8 @@ function usageError(message: string): never {
 
 interface Options {
   endpoint: Endpoint;
+  /** Cutover mode: the target the services move to. */
+  to?: { endpoint: Endpoint; shown: string };
   shown: string;
   durationMs: number;
   rate: number;
@@ -62,12 +70,13 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  let values: { url?: string; duration?: string; rate?: string; unnamed?: string[]; help?: boolean };
+  let values: { url?: string; to?: string; duration?: string; rate?: string; unnamed?: string[]; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
       options: {
         url: { type: 'string' },
+        to: { type: 'string' },
         duration: { type: 'string' },
         rate: { type: 'string' },
         unnamed: { type: 'string', multiple: true },
@@ -103,12 +112,23 @@ function parseOptions(argv: string[]): Options {
     ...(username ? { username } : {}),
     ...(password ? { password } : {}),
   };
+  let to: Options['to'];
+  if (values.to !== undefined) {
+    const t = parseTarget(values.to, '--to');
+    if (!t.ok) usageError(t.error);
+    if (t.password) usageError('put the target\'s password in TO_REDIS_PASSWORD, not in --to');
+    if (t.tls || t.socketPath) usageError('--to must be a plain redis:// port on this machine');
+    if (!isLoopback(t.host)) usageError(`${t.endpoint} is not on this machine: the traffic only goes to loopback`);
+    if (t.host === target.host && t.port === target.port) usageError('--to must be another server than --url');
+    const toPassword = process.env.TO_REDIS_PASSWORD || undefined;
+    to = { endpoint: { host: t.host, port: t.port, db: t.db, ...(t.username ? { username: t.username } : {}), ...(toPassword ? { password: toPassword } : {}) }, shown: t.endpoint };
+  }
   const unnamed = (values.unnamed ?? []).map((name) => {
     const s = SERVICES.find((x) => x.name === name && name !== '');
     if (!s) usageError(`--unnamed "${name}" is not one of ${SERVICES.map((x) => x.name).filter(Boolean).join(', ')}`);
     return s;
   });
-  return { endpoint, shown: target.endpoint, durationMs, rate, unnamed };
+  return { endpoint, shown: target.endpoint, durationMs, rate, unnamed, ...(to ? { to } : {}) };
 }
 
 function isLoopback(host: string): boolean {
@@ -117,7 +137,9 @@ function isLoopback(host: string): boolean {
 }
 
 async function main(): Promise<number> {
-  const { endpoint, shown, durationMs, rate, unnamed } = parseOptions(process.argv.slice(2));
+  const options = parseOptions(process.argv.slice(2));
+  if (options.to) return runCutover(options, options.to);
+  const { endpoint, shown, durationMs, rate, unnamed } = options;
   const [problem, ...found] = await Promise.all([seed(endpoint), ...WORKERS.map(probe)]);
   if (problem) {
     say(`traffic: cannot use ${shown}: ${problem}`);
@@ -239,6 +261,65 @@ async function main(): Promise<number> {
   clearTimeout(grace);
   say(`traffic: done after ${ms(Date.now() - started, { long: true })}${failures ? `; ${failures} service(s) failed` : ''}`);
   return failures ? 1 : 0;
+}
+
+/**
+ * Cutover mode: each service of CUTOVER_PLAN runs on the source, then repoints to the target at its
+ * time (some never, one from the start, one writing to both), until the duration ends.
+ */
+async function runCutover(o: Options, to: NonNullable<Options['to']>): Promise<number> {
+  const started = Date.now();
+  const deadline = started + o.durationMs;
+  const controller = new AbortController();
+  const seen = new Set<string>();
+  const ctx: Ctx = {
+    endpoint: o.endpoint,
+    signal: controller.signal,
+    rate: 1,
+    warn(message) {
+      if (controller.signal.aborted || seen.has(message)) return;
+      seen.add(message);
+      say(`  [cutover] ${message}`);
+    },
+  };
+  say(`traffic: cutover from ${o.shown} to ${to.shown} for ${ms(o.durationMs, { long: true })}`);
+  for (const s of CUTOVER_PLAN) {
+    const when = s.moveAt === null ? 'stays on the source' : s.moveAt === 0 ? 'on the target from the start' : `${s.dual ? 'writes to both' : 'moves'} after ${ms(Math.round(s.moveAt * o.durationMs))}`;
+    say(`  ${s.name.padEnd(20)} ${s.library.padEnd(11)} ${when}`);
+  }
+  const children = new Set<ChildProcess>();
+  const runs = CUTOVER_PLAN.map(async (step) => {
+    if (step.library !== 'redis-py') return runStep(step, o.endpoint, to.endpoint, ctx, started, o.durationMs).catch((err: unknown) => ctx.warn(`${step.name}: ${errorText(err)}`));
+    const py = WORKERS.find((w) => w.library === 'redis-py')!;
+    const found = await probe(py);
+    if (!found) return say(`  ${step.name} skipped: needs python3 with redis-py (Debian: python3-redis)`);
+    const env = {
+      ...workerEnv(o.endpoint, deadline, 1),
+      TARGET_HOST: to.endpoint.host,
+      TARGET_PORT: String(to.endpoint.port),
+      TO_REDIS_PASSWORD: to.endpoint.password ?? '',
+      CUTOVER_NAME: step.name,
+      CUTOVER_MOVE_AT_MS: String(Math.round(started + (step.moveAt ?? 2) * o.durationMs)),
+    };
+    const child = spawnWorker({ ...py, script: fileURLToPath(new URL('./traffic/cutover_worker.py', import.meta.url)) }, found, env, (t) => say(`  [${step.name}] ${t}`));
+    children.add(child);
+    await new Promise<void>((resolve) => child.once('close', () => resolve()));
+    children.delete(child);
+  });
+  const stop = (): void => {
+    controller.abort();
+    for (const c of children) {
+      c.stdin?.end();
+      c.kill('SIGTERM');
+    }
+  };
+  const timer = setTimeout(stop, o.durationMs);
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await Promise.all(runs);
+  clearTimeout(timer);
+  say(`traffic: cutover done after ${ms(Date.now() - started, { long: true })}`);
+  return 0;
 }
 
 main().then(

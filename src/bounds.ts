@@ -25,6 +25,9 @@ export const BOUNDS = {
   unparsedSamples: 20,
   /** Notices kept for the status bar and the headless summary; the oldest go first. */
   notices: 20,
+  /** Cutover: services remembered across observations (each a few numbers), and patterns listed per service. */
+  cutoverServices: 20_000,
+  cutoverPatternsPerService: 64,
   /** Pattern tree (keyPatterns.ts): prefix levels recorded; deeper segments end in one `**` leaf. */
   patternDepth: 8,
   /** Pattern tree: nodes in the whole tree (leaves included); past it keys go to an OTHER bucket. */

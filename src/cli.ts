@@ -42,6 +42,9 @@ async function main(): Promise<number> {
   if (config.passwordInArgv) {
     process.stderr.write('redis-recon: warning: the password in --url shows in the process list; put it in REDIS_PASSWORD (environment or .env) instead\n');
   }
+  if (config.to?.passwordInArgv) {
+    process.stderr.write('redis-recon: warning: the password in --to shows in the process list; put it in TO_REDIS_PASSWORD (environment or .env) instead\n');
+  }
   const audit = setupAudit(config.target, config.librariesFile);
   if (!audit.ok) {
     process.stderr.write(`redis-recon: ${audit.error}\n`);

@@ -87,10 +87,34 @@ export interface Config {
   readonly keyspaceSample: number;
   /** Write the extraction plan here when the run ends (.md, .json or .toml). */
   readonly planFile?: string;
+  /**
+   * The migration's target endpoint (--to): polled beside the source, its clients kept apart from
+   * the source's; absent when no target was given. Same forms as the source, its own secrets.
+   */
+  readonly to?: EndpointConfig;
+  /** A service with no traffic on the source for this long counts as moved (`done`). */
+  readonly quietAfterMs: number;
   readonly help: boolean;
   readonly version: boolean;
 }
 
+/** How to reach one endpoint: the part of Config that differs between the source and the target. */
+export interface EndpointConfig {
+  readonly endpoint: string;
+  readonly host: string;
+  readonly port: number;
+  readonly socketPath?: string;
+  readonly db: number;
+  readonly auth: { readonly username?: string; readonly password?: string };
+  readonly passwordInArgv: boolean;
+  readonly tls: TlsConfig;
+}
+
+/** The Config a target collector runs with: the source's settings, the target's address and secrets. */
+export function endpointConfig(config: Config, to: EndpointConfig): Config {
+  const { socketPath: _drop, ...rest } = config;
+  return { ...rest, ...to };
+}
 export type MonitorMode = 'off' | 'sampled' | 'on';
 export const MONITOR_MODES: readonly MonitorMode[] = ['off', 'sampled', 'on'];
 /**
@@ -146,6 +170,16 @@ export const SETTINGS = [
   { flag: 'keyspace-rate', env: 'RECON_KEYSPACE_RATE', arg: 'N', help: 'Keys per second the keyspace sampler inspects at most (default 2000; it slows down by itself when the server gets slower or busier).' },
   { flag: 'keyspace-sample', env: 'RECON_KEYSPACE_SAMPLE', arg: 'N|all', help: 'Stop the keyspace sampler after N keys (e.g. 100k) and estimate the rest, with intervals; default all (the whole keyspace, exact).' },
   { flag: 'plan', env: 'RECON_PLAN', arg: 'FILE', help: 'Write the extraction plan when the run ends: keys, bytes and services per pattern, with RedisShake and RIOT key filters (.md, .json or .toml).' },
+  { flag: 'to', env: 'TO_REDIS_URL', arg: 'URL', help: 'The migration target, watched beside the source for the cutover: same forms as --url. Its password goes in TO_REDIS_PASSWORD.' },
+  { flag: 'to-username', env: 'TO_REDIS_USERNAME', arg: 'NAME', help: 'The target\'s ACL user name (overrides the --to URL\'s).' },
+  { flag: null, env: 'TO_REDIS_PASSWORD', arg: 'SECRET', help: 'The target\'s password (environment or .env only).' },
+  { flag: 'to-tls', env: 'TO_REDIS_TLS', arg: null, help: 'Use TLS to the target (implied by rediss://).' },
+  { flag: 'to-tls-ca', env: 'TO_REDIS_TLS_CA', arg: 'FILE', help: 'The target\'s CA certificates (PEM).' },
+  { flag: 'to-tls-cert', env: 'TO_REDIS_TLS_CERT', arg: 'FILE', help: 'Client certificate for the target (mutual TLS).' },
+  { flag: 'to-tls-key', env: 'TO_REDIS_TLS_KEY', arg: 'FILE', help: 'Client private key for the target (mutual TLS).' },
+  { flag: 'to-tls-servername', env: 'TO_REDIS_TLS_SERVERNAME', arg: 'NAME', help: 'Server name for the target\'s SNI and certificate checks.' },
+  { flag: 'to-tls-insecure', env: 'TO_REDIS_TLS_INSECURE', arg: null, help: 'Do not verify the target\'s certificate. For test servers only.' },
+  { flag: 'quiet-after', env: 'RECON_QUIET_AFTER', arg: 'DURATION', help: 'Cutover: a service with no traffic on the source for this long is done (default 5m).' },
   { flag: 'help', env: null, arg: null, short: 'h', help: 'Show this help.' },
   { flag: 'version', env: null, arg: null, short: 'V', help: 'Show the version.' },
 ] as const;
@@ -181,6 +215,7 @@ const DURATION_LIMITS: Readonly<Record<string, { min?: number; max: number }>> =
   'flush-interval': { min: 10, max: 10 * 1000 },
   'monitor-budget': { max: MAX_DURATION_MS },
   duration: { max: MAX_DURATION_MS },
+  'quiet-after': { min: 1000, max: MAX_DURATION_MS },
 };
 
 /** The guard's threshold: above a few GB the server would run out of memory long before it trips. */
@@ -275,6 +310,28 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
   const monitorSample = parseSample(str('monitor-sample', 'RECON_MONITOR_SAMPLE'), errors);
 
   const tlsEnabled = target.tls || bool('tls', 'REDIS_TLS');
+  const toText = str('to', 'TO_REDIS_URL');
+  const toTarget = toText === undefined ? undefined : parseTarget(toText, '--to');
+  if (toTarget && !toTarget.ok) return { ok: false, error: toTarget.error };
+  const to: EndpointConfig | undefined = toTarget?.ok
+    ? {
+        endpoint: toTarget.endpoint,
+        host: toTarget.host,
+        port: toTarget.port,
+        ...(toTarget.socketPath !== undefined ? { socketPath: toTarget.socketPath } : {}),
+        db: toTarget.db,
+        auth: { username: str('to-username', 'TO_REDIS_USERNAME') ?? toTarget.username, password: env.TO_REDIS_PASSWORD || toTarget.password },
+        passwordInArgv: typeof values.to === 'string' && toTarget.password !== undefined,
+        tls: {
+          enabled: toTarget.tls || bool('to-tls', 'TO_REDIS_TLS'),
+          caFile: path('to-tls-ca', 'TO_REDIS_TLS_CA'),
+          certFile: path('to-tls-cert', 'TO_REDIS_TLS_CERT'),
+          keyFile: path('to-tls-key', 'TO_REDIS_TLS_KEY'),
+          servername: str('to-tls-servername', 'TO_REDIS_TLS_SERVERNAME'),
+          insecure: bool('to-tls-insecure', 'TO_REDIS_TLS_INSECURE'),
+        },
+      }
+    : undefined;
   const config: Config = {
     endpoint: target.endpoint,
     host: target.host,
@@ -325,12 +382,18 @@ export function resolveConfig(argv: readonly string[], env: Env): ConfigResult {
     keyspaceRate: count('keyspace-rate', 'RECON_KEYSPACE_RATE', 2000, { min: 1, max: 100_000 }),
     keyspaceSample: count('keyspace-sample', 'RECON_KEYSPACE_SAMPLE', 0, { min: 1, max: 1e12, all: true }),
     planFile: path('plan', 'RECON_PLAN'),
+    ...(to ? { to } : {}),
+    quietAfterMs: duration('quiet-after', 'RECON_QUIET_AFTER', 5 * 60_000)!,
     help: bool('help', null),
     version: bool('version', null) || values.v === true,
   };
   if ((config.tls.certFile === undefined) !== (config.tls.keyFile === undefined)) {
     errors.push('--tls-cert and --tls-key go together');
   }
+  if (to && (to.tls.certFile === undefined) !== (to.tls.keyFile === undefined)) errors.push('--to-tls-cert and --to-tls-key go together');
+  if (to && config.monitorLog !== undefined) errors.push('--to watches a live target beside a live source; it does not go with --monitor-log');
+  if (to && config.replayFile !== undefined) errors.push('--to watches a live target; a recording of a cutover replays its target by itself');
+  if (to && !to.socketPath && !config.socketPath && to.host === config.host && to.port === config.port) errors.push(`--to ${to.endpoint} is the source itself`);
   const fileSource = config.replayFile !== undefined || config.monitorLog !== undefined;
   if (config.replayFile !== undefined && config.monitorLog !== undefined) errors.push('--replay and --monitor-log are two different sources: pick one');
   if (fileSource && config.recordFile !== undefined) errors.push('--record saves a live session; it does not go with --replay or --monitor-log');
@@ -418,12 +481,12 @@ interface Target {
 }
 
 /** Reads the URL ourselves so that errors and the endpoint never echo the password back. */
-export function parseTarget(text: string): Target | { ok: false; error: string } {
+export function parseTarget(text: string, flag = '--url'): Target | { ok: false; error: string } {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    return { ok: false, error: `--url is not a URL (expected redis://host:port, rediss://host:port or unix:///path.sock): "${redactUrl(text)}"` };
+    return { ok: false, error: `${flag} is not a URL (expected redis://host:port, rediss://host:port or unix:///path.sock): "${redactUrl(text)}"` };
   }
   let user: string | undefined;
   let password: string | undefined;
@@ -431,20 +494,20 @@ export function parseTarget(text: string): Target | { ok: false; error: string }
     user = url.username ? decodeURIComponent(url.username) : undefined;
     password = url.password ? decodeURIComponent(url.password) : undefined;
   } catch {
-    return { ok: false, error: '--url has a broken %-escape in its user name or password' };
+    return { ok: false, error: `${flag} has a broken %-escape in its user name or password` };
   }
   if (url.protocol === 'unix:') {
     const db = Number(url.searchParams.get('db') ?? 0);
     return { ok: true, endpoint: `unix:${url.pathname}`, host: '', port: 0, socketPath: url.pathname, db: Number.isInteger(db) ? db : 0, tls: false, username: user, password };
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    return { ok: false, error: `--url must start with redis://, rediss:// or unix:// (got ${url.protocol}//)` };
+    return { ok: false, error: `${flag} must start with redis://, rediss:// or unix:// (got ${url.protocol}//)` };
   }
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1';
   const port = url.port ? Number(url.port) : 6379;
   const dbText = url.pathname.replace(/^\//, '');
   const db = dbText === '' ? 0 : Number(dbText);
-  if (!Number.isInteger(db) || db < 0) return { ok: false, error: `--url database must be a number (got "${dbText}")` };
+  if (!Number.isInteger(db) || db < 0) return { ok: false, error: `${flag} database must be a number (got "${dbText}")` };
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return { ok: true, endpoint: `${shownHost}:${port}${db ? `/${db}` : ''}`, host, port, db, tls: url.protocol === 'rediss:', username: user, password };
 }

@@ -12,6 +12,7 @@ import { feedCapture, type CaptureFeed } from './collect/captureFeed.ts';
 import type { AuditSpec, CollectorInit, CollectorSpec } from './collect/protocol.ts';
 import { ClusterFollower } from './collect/cluster.ts';
 import type { Recorder } from './record/recorder.ts';
+import { endpointConfig } from './config.ts';
 
 export interface Engine {
   /** Settles when every node's poll connection is up; rejects with a sentence if the first connect fails. */
@@ -32,6 +33,13 @@ export interface EngineOptions {
   readonly clock?: { now: number };
   /** A capture, read here once and split to the partitions (a file, stdin, a FIFO). */
   readonly feed?: Readable;
+  /**
+   * A cutover's target endpoint: its collectors publish to the store's target side (never the
+   * source's view, nodes, cluster or counts), and the recording, shared, is closed by the caller.
+   */
+  readonly side?: 'target';
+  /** Joined to another engine (a cutover): the end of this one's finite source does not stop MONITOR for both. */
+  readonly joined?: boolean;
 }
 
 /** The main thread's heartbeats may stop this long before a collector closes MONITOR. */
@@ -43,7 +51,52 @@ export const STALL_MS = 3000;
  */
 export function startEngine(config: Config, store: ReconStore, opts: EngineOptions = {}): Engine {
   const cluster = { mode: config.singleNode ? ('pinned' as const) : ('seed' as const), monitorReplicas: config.monitorReplicas };
-  return runCollectors([{ kind: 'live', nodeId: config.endpoint, config, cluster }], store, config, opts);
+  // A cutover session's source nodes say which side they are on (and report their facts).
+  const endpoint = config.to ? { endpoint: 'source' as const } : {};
+  return runCollectors([{ kind: 'live', nodeId: config.endpoint, config, cluster, ...endpoint }], store, config, opts);
+}
+
+/**
+ * The cutover's target (--to), watched as one node (a cluster target is watched at the node --to
+ * names). Its connect failing is said on the target side; the source goes on regardless.
+ */
+export function startTargetEngine(config: Config, store: ReconStore, opts: EngineOptions = {}): Engine {
+  const to = config.to!;
+  const targetConfig = endpointConfig(config, to);
+  const engine = runCollectors([{ kind: 'live', nodeId: to.endpoint, config: targetConfig, endpoint: 'target' }], store, targetConfig, { ...opts, side: 'target' });
+  const { actions } = store.getState();
+  engine.ready.then(
+    () => actions.targetError(undefined),
+    (err: unknown) => {
+      // What the target's poller said (refused, wrong password) says more than the collector's end.
+      const message = store.getState().to?.error ?? `target ${to.endpoint}: ${(err as Error).message} (the source is still watched)`;
+      actions.targetError(message);
+      actions.notice(message);
+    },
+  );
+  return engine;
+}
+
+/** The source's engine and the target's as one: ready when the source is, stopped together. */
+export function joinEngines(source: Engine, target: Engine, store: ReconStore, recorder?: Recorder): Engine {
+  const done =
+    source.done && target.done
+      ? Promise.all([source.done, target.done]).then(([s]) => {
+          store.getState().actions.stopMonitor(s);
+          return s;
+        })
+      : source.done;
+  return {
+    ready: source.ready,
+    ...(done ? { done } : {}),
+    async sync() {
+      await Promise.all([source.sync(), target.sync()]);
+    },
+    async stop() {
+      await Promise.all([source.stop(), target.stop()]);
+      await recorder?.close();
+    },
+  };
 }
 
 /** Runs collectors for the given specs and joins them into the store. */
@@ -53,9 +106,17 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
   let commitQueued = false;
   let stopped = false;
 
+  const target = opts.side === 'target';
   const commit = (): void => {
     commitQueued = false;
     const nodes = merger.statuses();
+    if (target) {
+      // The target's clock never moves the shared clock back (a replay's two sides advance apart).
+      const clocks = nodes.map((n) => n.clock).filter((c) => c > 0);
+      if (opts.clock && clocks.length > 0) opts.clock.now = Math.max(opts.clock.now, ...clocks);
+      actions.publishedTarget(merger.view(), nodes);
+      return;
+    }
     // A recording of a cluster session: its nodes' roles and events follow as they were recorded.
     if (!follower && nodes.some((n) => n.cluster)) follower = makeFollower('replay', '');
     follower?.observe(nodes);
@@ -114,7 +175,7 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
         if (!ignored.has(key)) follower?.onReport(report);
       },
       onChunkAck: () => feed?.taken(spec.kind === 'capture' ? spec.partition : 0),
-      onFailure: (message) => actions.notice(message),
+      onFailure: (message) => actions.notice(target ? `target: ${message}` : message),
     });
     hosts.set(key, host);
     return host;
@@ -195,7 +256,8 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
         commit();
         // The partitions of a capture each say what they took; the feed says what the capture held.
         const summary = feed ? `end of capture (${feed.lines.toLocaleString('en')} lines)` : (summaries[0] ?? 'done');
-        actions.stopMonitor(summary);
+        // A replay's other endpoint may still be reading: joinEngines stops MONITOR once both ended.
+        if (!target && !opts.joined) actions.stopMonitor(summary);
         return summary;
       })
     : undefined;
@@ -218,7 +280,8 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
       feed?.stop();
       await Promise.all([...[...hosts.values()].map((h) => h.stop()), ...retiring]);
       commit();
-      await opts.recorder?.close();
+      // A cutover's two engines share the recording: joinEngines closes it once both stopped.
+      if (!target && !config.to) await opts.recorder?.close();
     },
   };
 }

@@ -5,6 +5,7 @@
 import type { Config } from './config.ts';
 import type { AuditSpec } from './collect/protocol.ts';
 import { createReconStore, type ReconStore } from './store.ts';
+import { CUTOVER_STATES } from './analysis/cutover.ts';
 import { prepareRun } from './run.ts';
 import type { Inventory } from './export/inventory.ts';
 import { exportInventory, inventoryOf } from './export/exportFile.ts';
@@ -54,6 +55,8 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
     monitorMaxOmemBytes: config.monitorMaxOmemBytes,
     now,
     keyspace: source.kind !== 'live' ? 'unavailable' : config.keyspace ? 'on' : 'off',
+    ...(source.to !== undefined ? { to: source.to } : {}),
+    quietAfterMs: config.quietAfterMs,
     owners: io.owners ?? null,
   });
   const { engine, done, recorder } = source.start(store, { audit: io.audit ?? null });
@@ -115,6 +118,7 @@ export async function runHeadless(config: Config, io: HeadlessIo): Promise<numbe
   // The recording is an output too: one cut short (a full disk) is a file that could not be written.
   const recordError = recorder?.error;
   for (const n of state.notices) if (n !== recordError) io.stderr(`redis-recon: note: ${n}`);
+  if (state.to?.error && !state.notices.includes(state.to.error)) io.stderr(`redis-recon: note: ${state.to.error}`);
   if (state.stream.unparsed > 0) io.stderr(unparsedNote(state.stream.unparsed, state.stream.unparsedReasons));
   if (source.kind === 'live' && state.poll.polls === 0) {
     // Connected, but never read CLIENT LIST: the inventory would be empty and the guard was blind.
@@ -240,8 +244,15 @@ function summary(inv: Inventory, store: ReconStore, wrote: string): string {
     `${w.monitorEvents} MONITOR events${off}, ${w.unparsedLines} unparsed, ${inv.prefixes.length} prefixes, ` +
     // Counted as people count: library versions, in how many services (src/ui/services.ts).
     `${upgradeText(upgradeSummary(inv.clients))}` +
-    `${keyspaceNote}${clean(monitorNote)}${wrote}`
+    `${keyspaceNote}${cutoverNote(inv)}${clean(monitorNote)}${wrote}`
   );
+}
+
+/** `, cutover to 10.0.0.9:6380: 2 source only, 1 moving, 1 both, 0 target only, 3 done`. */
+function cutoverNote(inv: Inventory): string {
+  const c = inv.cutover;
+  if (!c) return '';
+  return `, cutover to ${clean(c.target.endpoint)}: ${CUTOVER_STATES.map((st) => `${c.counts[st]} ${st}`).join(', ')}`;
 }
 
 /** Resolves once the keyspace scan has ended (read to the end, the sample size, an error). */

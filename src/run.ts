@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { isatty, ReadStream as TtyReadStream } from 'node:tty';
 import type { Config } from './config.ts';
 import type { ReconStore } from './store.ts';
-import { runCollectors, startEngine, type Engine } from './engine.ts';
+import { joinEngines, runCollectors, startEngine, startTargetEngine, type Engine } from './engine.ts';
 import { readHeader } from './record/reader.ts';
 import { startRecorder, type Recorder } from './record/recorder.ts';
 import type { AuditSpec, CollectorSpec } from './collect/protocol.ts';
@@ -31,6 +31,8 @@ export interface Run {
 
 export interface PreparedRun {
   readonly endpoint: string;
+  /** A cutover session's target endpoint (live --to, or the replay of a recorded cutover). */
+  readonly to?: string;
   readonly now: () => number;
   readonly kind: 'live' | 'replay' | 'capture';
   start(store: ReconStore, opts: RunOptions): Run;
@@ -52,6 +54,7 @@ export function prepareRun(config: Config): Prepared {
 function prepareLive(config: Config): PreparedRun {
   return {
     endpoint: config.endpoint,
+    ...(config.to ? { to: config.to.endpoint } : {}),
     now: Date.now,
     kind: 'live',
     start(store, opts) {
@@ -62,10 +65,14 @@ function prepareLive(config: Config): PreparedRun {
             delimiter: config.delimiter,
             values: config.recordValues,
             startedAt: store.getState().startedAt,
+            ...(config.to ? { target: config.to.endpoint } : {}),
             onError: (m) => store.getState().actions.notice(m),
           })
         : undefined;
-      return { engine: startEngine(config, store, { audit: opts.audit ?? null, recorder }), ...(recorder ? { recorder } : {}) };
+      const source = startEngine(config, store, { audit: opts.audit ?? null, recorder });
+      // A cutover (--to): the target is watched beside the source, into its own side of the store.
+      const engine = config.to ? joinEngines(source, startTargetEngine(config, store, { audit: opts.audit ?? null, recorder }), store, recorder) : source;
+      return { engine, ...(recorder ? { recorder } : {}) };
     },
   };
 }
@@ -79,11 +86,18 @@ function prepareReplay(config: Config, path: string): Prepared {
     ok: true,
     run: {
       endpoint: `${header.endpoint} (replay of ${basename(path)})`,
+      ...(header.target !== undefined ? { to: header.target } : {}),
       now: () => clock.now,
       kind: 'replay',
       start(store, opts) {
         const spec: CollectorSpec = { kind: 'replay', path, header, speed: config.speed };
-        const engine = runCollectors([spec], store, { ...config, endpoint: header.endpoint, delimiter: header.delimiter }, { audit: opts.audit ?? null, clock });
+        const replayConfig = { ...config, endpoint: header.endpoint, delimiter: header.delimiter };
+        const cutover = header.target !== undefined;
+        const source = runCollectors([spec], store, replayConfig, { audit: opts.audit ?? null, clock, joined: cutover });
+        // A recorded cutover: its target's records replay into the target side, as they were live.
+        const engine = cutover
+          ? joinEngines(source, runCollectors([{ ...spec, endpoint: 'target' }], store, { ...replayConfig, endpoint: header.target! }, { audit: opts.audit ?? null, clock, side: 'target' }), store)
+          : source;
         return { engine, ...(engine.done ? { done: engine.done } : {}) };
       },
     },

@@ -11,6 +11,9 @@ import { createUiSlice, type UiSlice } from './ui/uiSlice.ts';
 import { recordSnapshot, type CountSnapshot } from './ui/window.ts';
 import type { HoldKind, MonitorDesire, MonitorPhase, NodeMonitor, NodeStatus, OffPeriod } from './collect/protocol.ts';
 import type { ClusterState } from './collect/cluster.ts';
+import { CutoverTracker, RECENT_WRITES_MS, type CutoverService } from './analysis/cutover.ts';
+import { cutoverNames } from './owners/cutoverNames.ts';
+import { writesByName } from './commands/commandTable.ts';
 import type { OwnerMap } from './owners/ownerMap.ts';
 import type { DnsHint } from './owners/reverseDns.ts';
 
@@ -74,6 +77,20 @@ export interface KeyspaceIntent {
   readonly available: boolean;
 }
 
+/**
+ * The migration target (--to) in a cutover session: its own nodes and clients, kept apart from the
+ * source's so that nothing of the source's inventory, audit or counts includes them.
+ */
+export interface TargetSide {
+  readonly endpoint: string;
+  readonly nodes: readonly NodeStatus[];
+  readonly view: SessionView;
+  readonly server?: ServerIdentity;
+  readonly poll: PollStatus;
+  /** Why the target cannot be watched (bad URL, wrong password, down), in words; the source goes on. */
+  readonly error?: string;
+}
+
 /** Who is behind the addresses: the `--hosts` files, and reverse-DNS hints with `--resolve` (src/owners). */
 export interface OwnersState {
   readonly map: OwnerMap | null;
@@ -96,6 +113,12 @@ export interface ReconState {
   readonly history: readonly CountSnapshot[];
   /** When the view was last published (the source's clock). */
   readonly viewAt?: number;
+  /** Set in a cutover session (--to, or the replay of one): the target endpoint's side (`target` is the --target profile). */
+  readonly to?: TargetSide;
+  /** Cutover: a service with no traffic on the source for this long is done. */
+  readonly quietAfterMs: number;
+  /** Cutover: every service across both endpoints with its state, as of the last publish (empty without a target). */
+  readonly cutover: readonly CutoverService[];
   readonly startedAt: number;
   readonly server?: ServerIdentity;
   /** Every node's own state, in the order they first reported. */
@@ -132,6 +155,10 @@ export interface ReconActions {
   published(view: SessionView, nodes: readonly NodeStatus[], narrow?: NarrowView): void;
   /** The cluster's topology or events changed. */
   clusterChanged(cluster: ClusterState): void;
+  /** A cutover's target collectors' newest states and merged view. */
+  publishedTarget(view: SessionView, nodes: readonly NodeStatus[]): void;
+  /** The target could not be watched (or is back: undefined). */
+  targetError(message: string | undefined): void;
   /** A message from the main thread itself (an export, the recorder). */
   notice(message: string): void;
   /** The recording or capture has been read to its end. */
@@ -164,6 +191,9 @@ export interface StoreOptions {
   target?: { id: string; title: string };
   /** The keyspace sampler: running from the start (--keyspace), off, or unavailable (not a live server). */
   keyspace?: 'on' | 'off' | 'unavailable';
+  /** A cutover session: the target endpoint (--to), for display. */
+  to?: string;
+  quietAfterMs?: number;
   /** Owners of client addresses, from the `--hosts` files. */
   owners?: OwnerMap | null;
 }
@@ -173,9 +203,43 @@ export type ReconStore = StoreApi<ReconState>;
 /** Phases in the order one node's state wins the summary (the first is the most telling). */
 const PHASE_RANK: readonly MonitorPhase[] = ['error', 'reconnecting', 'paused', 'connecting', 'on', 'stopped', 'off'];
 
+/**
+ * How often the cutover is followed: every 250 ms below this many connections (both sides), every
+ * second above (about 8 ms an observation at 1,000 connections a side, 25 to 75 ms at 20,000).
+ */
+const CUTOVER_LARGE = 4000;
+const CUTOVER_EVERY_MS_SMALL = 250;
+const CUTOVER_EVERY_MS = 1000;
+
 export function createReconStore(opts: StoreOptions): ReconStore {
   const now = opts.now ?? Date.now;
+  const quietAfterMs = opts.quietAfterMs ?? 5 * 60_000;
+  // A cutover session follows its services from publish to publish (both sides' views).
+  const tracker = opts.to !== undefined ? new CutoverTracker({ quietAfterMs, recentMs: Math.min(RECENT_WRITES_MS, quietAfterMs), isWrite: writesByName() }) : undefined;
   return createStore<ReconState>()((set, get) => {
+    // Following the cutover costs milliseconds per thousand connections: it runs at most every
+    // 250 ms (every second for a large fleet), a timer catching the last publish up. Exports
+    // compute it afresh (src/export/cutover.ts).
+    let observedAt = -Infinity;
+    let trailing: ReturnType<typeof setTimeout> | undefined;
+    const follow = (source: SessionView, target: SessionView, owners: OwnersState): readonly CutoverService[] =>
+      tracker!.observe(now(), source.clients, target.clients, cutoverNames(source.clients, target.clients, owners));
+    const observe = (source: SessionView, target: SessionView | undefined): { cutover?: readonly CutoverService[] } => {
+      if (!tracker || !target) return {};
+      const t = performance.now();
+      const every = source.clients.length + target.clients.length < CUTOVER_LARGE ? CUTOVER_EVERY_MS_SMALL : CUTOVER_EVERY_MS;
+      if (t - observedAt >= every) {
+        observedAt = t;
+        return { cutover: follow(source, target, get().owners) };
+      }
+      trailing ??= setTimeout(() => {
+        trailing = undefined;
+        observedAt = performance.now();
+        set((s) => (s.to ? { cutover: follow(s.view, s.to.view, s.owners) } : {}));
+      }, Math.max(0, every - (t - observedAt)));
+      trailing.unref?.();
+      return {};
+    };
     const setDesired = (desired: MonitorDesire, reason?: string): void =>
       set((s) => ({ monitor: summarizeMonitor({ ...s.monitor, desired, desiredReason: reason }, s.nodes, now()) }));
 
@@ -263,11 +327,32 @@ export function createReconStore(opts: StoreOptions): ReconStore {
             stream: summarizeStream(nodes),
             commandTable: first?.commandTable ?? s.commandTable,
             ...(notices !== s.notices ? { notices } : {}),
+            ...observe(view, s.to?.view),
           };
         });
       },
       clusterChanged(cluster) {
         set({ cluster });
+      },
+      publishedTarget(view, nodes) {
+        set((s) => {
+          if (!s.to) return {};
+          const present = nodes.filter((n) => n.gone === undefined);
+          const server = nodes.find((n) => n.server)?.server;
+          const poll = summarizePoll(present);
+          // Never reached (down, refused, wrong password): said in words; once it answers, the error goes.
+          const { error: _was, ...rest } = s.to;
+          const reached = present.some((n) => n.poll.polls > 0 && n.poll.lastError === undefined);
+          const error = reached ? undefined : poll.lastError !== undefined ? `target ${s.to.endpoint}: ${poll.lastError} (the source is still watched)` : s.to.error;
+          return { to: { ...rest, view, nodes, poll, ...(server ? { server } : {}), ...(error ? { error } : {}) }, ...observe(s.view, view) };
+        });
+      },
+      targetError(message) {
+        set((s) => {
+          if (!s.to) return {};
+          const { error: _old, ...rest } = s.to;
+          return { to: message === undefined ? rest : { ...rest, error: message } };
+        });
       },
       notice(message) {
         if (!get().notices.includes(message)) set((s) => ({ notices: [...s.notices, message].slice(-BOUNDS.notices) }));
@@ -292,6 +377,9 @@ export function createReconStore(opts: StoreOptions): ReconStore {
     return {
       endpoint: opts.endpoint,
       ...(opts.target ? { target: opts.target } : {}),
+      ...(opts.to !== undefined ? { to: { endpoint: opts.to, nodes: [], view: emptyView(), poll: { polls: 0 } } } : {}),
+      quietAfterMs,
+      cutover: [],
       startedAt: now(),
       nodes: [],
       poll: { polls: 0 },

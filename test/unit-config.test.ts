@@ -96,3 +96,36 @@ test('the README documents every flag and variable', () => {
     if (s.env) assert.ok(readme.includes(s.env), `${s.env} missing from README`);
   }
 });
+
+test('--to adds the target with its own password and TLS settings, kept out of its endpoint', () => {
+  const r = resolveConfig(['--url', 'redis://127.0.0.1:6379', '--to', 'rediss://admin@10.0.0.9:6380/2', '--to-tls-insecure'], { REDIS_PASSWORD: 'src-secret', TO_REDIS_PASSWORD: 'tgt-secret' });
+  assert.ok(r.ok);
+  const to = r.config.to!;
+  assert.equal(to.endpoint, '10.0.0.9:6380/2');
+  assert.equal(to.auth.password, 'tgt-secret');
+  assert.equal(to.auth.username, 'admin');
+  assert.equal(to.tls.enabled, true);
+  assert.equal(to.tls.insecure, true);
+  assert.equal(r.config.auth.password, 'src-secret');
+  assert.equal(r.config.tls.enabled, false);
+  assert.equal(to.passwordInArgv, false);
+  assert.equal(r.config.quietAfterMs, 5 * 60_000);
+});
+
+test('without --to there is no target; --quiet-after sets the quiet period', () => {
+  const r = resolveConfig(['--quiet-after', '30s'], {});
+  assert.ok(r.ok);
+  assert.equal(r.config.to, undefined);
+  assert.equal(r.config.quietAfterMs, 30_000);
+});
+
+test('a bad --to is refused naming --to, without echoing its password', () => {
+  const r = resolveConfig(['--to', 'http://u:hunter2@h:1'], {});
+  assert.equal(r.ok, false);
+  assert.match((r as { error: string }).error, /^--to must start with redis:\/\//);
+  const bad = resolveConfig(['--to', 'redis://u:hunter2@[bad'], {});
+  assert.equal(bad.ok, false);
+  assert.doesNotMatch((bad as { error: string }).error, /hunter2/);
+  const same = resolveConfig(['--url', 'redis://127.0.0.1:7000', '--to', 'redis://127.0.0.1:7000'], {});
+  assert.equal(same.ok, false);
+});

@@ -28,6 +28,7 @@ import { NodeCore } from './nodeCore.ts';
 import { MonitorGate } from './monitorGate.ts';
 import { Courier } from './courier.ts';
 import { recordTap } from './tap.ts';
+import { commandNames, keyspaceKeys, moduleNames, type EndpointFacts } from '../parse/endpointFacts.ts';
 import { OwnCalls, countedClient } from './ownCalls.ts';
 import { keyspaceSampler, DEFAULT_KEYSPACE_RATE } from './keyspace.ts';
 import { ClusterWatch, identifyNode, type NodeIdentity } from './clusterWatch.ts';
@@ -55,10 +56,15 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
   // Without a cluster role (a caller that predates clusters) the node is watched alone, as pinned.
   const clusterRole = init.spec.kind === 'live' ? init.spec.cluster : undefined;
   const mode = clusterRole?.mode ?? 'pinned';
-  // A cluster node's records carry its node, so a replay rebuilds one collector per node.
+  /** A cutover session (--to): which endpoint this node belongs to; absent otherwise. */
+  const side = init.spec.kind === 'live' ? init.spec.endpoint : undefined;
+  // A cluster node's records carry its node, so a replay rebuilds one collector per node; a
+  // cutover's target records carry their endpoint.
   const tap = init.record
-    ? recordTap({ values: init.record.values, ...(mode === 'node' ? { node: nodeId } : {}), sink: (text, kind) => send({ t: 'tap', text, kind }) })
+    ? recordTap({ values: init.record.values, ...(mode === 'node' ? { node: nodeId } : {}), ...(side ? { endpoint: side } : {}), sink: (text, kind) => send({ t: 'tap', text, kind }) })
     : undefined;
+  /** A cutover session's facts about this node (keys, modules, commands, cluster mode). */
+  let facts: EndpointFacts = {};
   const gate = new MonitorGate(init.desired, now);
   /** Sampled MONITOR: the duty cycle, always in force (the guard seeing our connection does not lift it). */
   const sampled = init.sample ? { onMs: init.sample.onMs, offMs: init.sample.periodMs - init.sample.onMs } : undefined;
@@ -264,6 +270,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
 
   /** A poll counted: the cluster facts first (role, replication link, MONITOR policy), then the session. */
   const admit = (p: PollResult): void => {
+    if (side) facts = { ...facts, ...keyspaceKeys(p.info), ...(p.info['cluster_enabled'] !== undefined ? { clusterEnabled: p.info['cluster_enabled'] === '1' } : {}) };
     if (nodeWatch) {
       nodeWatch.afterPoll(p, pollClient);
       core.dropSources = nodeWatch.replicationSources;
@@ -333,6 +340,8 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
       void identify(pollClient);
       if (tableRequested) return;
       tableRequested = true;
+      // Counted as our own calls, so the server's command mix leaves them out.
+      if (side) void readEndpointFacts(pollClient).then((f) => (facts = { ...facts, ...f }));
       void commandTableFromServer(pollClient).then(({ table, source, warning }) => core.useCommandTable(table, source, warning));
     },
   });
@@ -369,6 +378,7 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
     notices: [...core.notices],
     clock: now(),
     ...(nodeWatch && !retiring ? optionalCluster(nodeWatch.facts(core.replicated)) : {}),
+    ...(side ? { endpoint: side, facts } : {}),
   });
 
   /** Safety checks that do not wait for a poll: the heartbeat watchdog and blindness. */
@@ -486,5 +496,14 @@ export function startLiveCollector(init: CollectorInit, config: Config, nodeId: 
 }
 
 const mb = (n: number): string => bytes.format(n, { unitSeparator: ' ' }) ?? `${n} B`;
+
+/** Modules and commands, asked once (a server that refuses either just leaves it unknown). */
+async function readEndpointFacts(client: Redis): Promise<EndpointFacts> {
+  const [modules, commands] = await Promise.all([
+    client.sendCommand(['MODULE', 'LIST']).then(moduleNames, () => undefined),
+    client.sendCommand(['COMMAND', 'LIST']).then(commandNames, () => undefined),
+  ]);
+  return { ...(modules ? { modules } : {}), ...(commands && commands.length > 0 ? { commands } : {}) };
+}
 
 const optionalCluster = (c: NodeStatus['cluster']): { cluster?: NodeStatus['cluster'] } => (c ? { cluster: c } : {});

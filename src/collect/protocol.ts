@@ -17,6 +17,12 @@ import type { Config } from '../config.ts';
 import type { HeaderRecord } from '../record/format.ts';
 import type { KeyspaceReport } from '../analysis/keyspaceEstimate.ts';
 import type { Topology } from '../parse/clusterTopology.ts';
+import type { EndpointFacts } from '../parse/endpointFacts.ts';
+
+export type { EndpointFacts };
+
+/** Which side of a migration an endpoint is: the source (the one --url names) or the target (--to). */
+export type EndpointSide = 'source' | 'target';
 
 export type MonitorDesire = 'on' | 'paused' | 'off';
 export type MonitorPhase = 'off' | 'connecting' | 'on' | 'reconnecting' | 'paused' | 'stopped' | 'error';
@@ -136,6 +142,10 @@ export interface NodeStatus {
   readonly cluster?: NodeCluster;
   /** Set (by the main thread) once the node left the cluster: its collector stopped, its data kept. */
   readonly gone?: string;
+  /** Set in a cutover session (--to): which endpoint the node belongs to. */
+  readonly endpoint?: EndpointSide;
+  /** Set in a cutover session: keys, modules, commands and cluster mode, for the comparison. */
+  readonly facts?: EndpointFacts;
   /** The cheaper lenses (live nodes); the merger keeps the latest a delta carried. */
   readonly lenses?: NodeLenses;
 }
@@ -210,7 +220,14 @@ export interface ClusterRole {
 }
 
 export type CollectorSpec =
-  | { readonly kind: 'live'; readonly nodeId: string; readonly config: Config; readonly cluster?: ClusterRole }
+  | {
+      readonly kind: 'live';
+      readonly nodeId: string;
+      readonly config: Config;
+      readonly cluster?: ClusterRole;
+      /** A cutover session: which endpoint this node belongs to (its status and records say so). */
+      readonly endpoint?: EndpointSide;
+    }
   | {
       readonly kind: 'capture';
       readonly nodeId: string;
@@ -220,7 +237,14 @@ export type CollectorSpec =
       readonly partitions: number;
       readonly clientList?: string;
     }
-  | { readonly kind: 'replay'; readonly path: string; readonly header: HeaderRecord; readonly speed: number | 'max' };
+  | {
+      readonly kind: 'replay';
+      readonly path: string;
+      readonly header: HeaderRecord;
+      readonly speed: number | 'max';
+      /** A recorded cutover: this collector replays only this endpoint's records (absent: the source's). */
+      readonly endpoint?: EndpointSide;
+    };
 
 export interface CollectorInit {
   readonly spec: CollectorSpec;

@@ -14,6 +14,7 @@ import { Courier } from './courier.ts';
 import type { Collector } from './live.ts';
 import type { CollectorInit, CollectorSpec, FromCollector, MonitorDesire, NodeStatus, ToCollector } from './protocol.ts';
 import { errorCount, Growth } from './clusterWatch.ts';
+import { keyspaceKeys } from '../parse/endpointFacts.ts';
 
 type ReplaySpec = Extract<CollectorSpec, { kind: 'replay' }>;
 
@@ -39,6 +40,12 @@ export function startReplayCollector(init: CollectorInit, spec: ReplaySpec, audi
   let damaged = 0;
   let droppedBatches = 0;
 
+  /** A recorded cutover: this collector takes only its own endpoint's records. */
+  const side = spec.endpoint ?? (spec.header.target !== undefined ? 'source' : undefined);
+  const mine = (ep: 'target' | undefined): boolean => (ep === 'target') === (side === 'target');
+  /** Keys per node from the recorded INFO keyspace (cutover recordings keep it). */
+  const keysOf = new Map<string, ReturnType<typeof keyspaceKeys>>();
+
   const coreFor = (node: string): NodeCore => {
     let c = cores.get(node);
     if (!c) {
@@ -61,6 +68,7 @@ export function startReplayCollector(init: CollectorInit, spec: ReplaySpec, audi
     commandTable: core.commandTable,
     notices: [...core.notices],
     clock: clock.now,
+    ...(side ? { endpoint: side, facts: keysOf.get(node) ?? {} } : {}),
     ...(core.cluster
       ? {
           cluster: {
@@ -150,8 +158,10 @@ export function startReplayCollector(init: CollectorInit, spec: ReplaySpec, audi
             clock.now = Math.max(clock.now, r.at);
           }
           records++;
+          if ((r.t === 'poll' || r.t === 'batch' || r.t === 'monitor') && !mine(r.ep)) continue;
           if (r.t === 'header') recordedStart = r.startedAt;
           else if (r.t === 'poll') {
+            if (side && r.info) keysOf.set(r.node ?? RECORDED_NODE, keyspaceKeys(r.info));
             const { clients, unparsed } = parseClientList(r.clientList);
             const node = r.node ?? RECORDED_NODE;
             if (r.cluster) {

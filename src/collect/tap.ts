@@ -3,7 +3,7 @@
 // all write into one file, each record tagged with its node.
 import { IDENTITY_COMMANDS, type IngestEvent } from '../analysis/session.ts';
 import type { Classified } from '../types.ts';
-import { RECORDED_INFO, type EventRecord, type RecordedNode, type RecordingRecord } from '../record/format.ts';
+import { isRecordedKeyspace, RECORDED_INFO, type EventRecord, type RecordedNode, type RecordingRecord } from '../record/format.ts';
 import type { PollResult } from './nodeCore.ts';
 
 export interface RecordTap {
@@ -23,11 +23,12 @@ export type TapKind = 'poll' | 'batch';
  * behind keeps the newest poll, a full snapshot, and drops batches), batches in one chunk per flush.
  * `node` tags every record when the session has several nodes.
  */
-export function recordTap(opts: { values: boolean; node?: string; sink: (text: string, kind: TapKind) => void }): RecordTap & { drain(): void } {
+export function recordTap(opts: { values: boolean; node?: string; endpoint?: 'source' | 'target'; sink: (text: string, kind: TapKind) => void }): RecordTap & { drain(): void } {
   let out: string[] = [];
   let unparsed: string[] = [];
   let bad = 0;
-  const node = opts.node !== undefined ? { node: opts.node } : {};
+  // A cutover's target records say so; the source's stay as they always were.
+  const node = { ...(opts.node !== undefined ? { node: opts.node } : {}), ...(opts.endpoint === 'target' ? { ep: 'target' as const } : {}) };
   const write = (r: RecordingRecord): void => {
     out.push(JSON.stringify(r));
   };
@@ -43,6 +44,8 @@ export function recordTap(opts: { values: boolean; node?: string; sink: (text: s
       drain();
       // The INFO fields the ledger needs to tell a server restart and place events in time.
       const info = Object.fromEntries(RECORDED_INFO.filter((k) => p.info[k] !== undefined).map((k) => [k, p.info[k]!]));
+      // A cutover session keeps each side's key counts, so a replay shows a stalled copy too.
+      if (opts.endpoint) for (const [k, v] of Object.entries(p.info)) if (isRecordedKeyspace(k)) info[k] = v;
       const r: RecordingRecord = {
         t: 'poll',
         at: p.at,

@@ -7,6 +7,8 @@ import { extname } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { ExportClient, ExportServerFinding, Inventory } from './inventory.ts';
 import type { Finding } from '../audit/findings.ts';
+import { CUTOVER_STATES } from '../analysis/cutover.ts';
+import type { ExportCutover } from './cutover.ts';
 import { escapeControls } from '../escape.ts';
 import { keyspaceMarkdown } from './keyspace.ts';
 import { serviceKey } from '../ui/services.ts';
@@ -247,6 +249,30 @@ function clusterLine(inv: Inventory): string {
   return `${p} primaries, ${r} replicas${gone > 0 ? ` (+${gone} gone)` : ''}; ${how}; MONITOR ran on ${monitored} of ${live.length} nodes`;
 }
 
+/** The cutover report: per service its state, when it moved, what is left; then keys on both sides. */
+function* cutoverMarkdown(c: ExportCutover): Generator<string> {
+  const ep = (e: ExportCutover['source']): string =>
+    `${md(e.endpoint)}${e.server ? ` (${md(`${e.server.name} ${e.server.version}, ${e.server.mode}`)})` : ''}${e.keys !== null ? `, ${e.keys} keys` : ''}${e.error ? `: **${md(e.error)}**` : ''}`;
+  yield `## Cutover: ${md(c.source.endpoint)} → ${md(c.target.endpoint)}\n\n`;
+  yield `- Source: ${ep(c.source)}\n- Target: ${ep(c.target)}\n`;
+  yield `- Services: ${CUTOVER_STATES.map((s) => `${c.counts[s]} ${s}`).join(', ')} (done: no traffic on the source for ${c.quietAfterSeconds}s)\n`;
+  if (c.counts.both > 0) yield `- **Writes on both endpoints**: ${c.services.filter((s) => s.state === 'both').map((s) => md(s.service)).join(', ')}\n`;
+  yield '\n';
+  yield* table(
+    ['service', 'state', 'matched by', 'source conns', 'source ops/s', 'last seen on source', 'target conns', 'target ops/s', 'moved (first on target)', 'left'],
+    c.services.map((s) => [s.service, s.state, s.matchedBy, s.source.connections, s.source.opsPerSec ?? '?', s.source.lastSeen ?? '-', s.target.connections, s.target.opsPerSec ?? '?', s.movedAt ?? '-', s.left]),
+  );
+  yield `\n### Keys on both sides\n\n`;
+  yield* table(
+    ['pattern', 'source keys', 'target keys', 'lens'],
+    [
+      ['(every database)', c.keys.total.source ?? '?', c.keys.total.target ?? '?', 'INFO keyspace, last poll'],
+      ...c.keys.patterns.map((p) => [p.pattern, p.source ?? '?', p.target ?? '?', `keyspace sample${p.exact ? '' : ' (estimate)'}, as of its pass`]),
+    ],
+  );
+  yield '\n';
+}
+
 /** Rows of the command mix and of the command log in the summary. */
 const COMMANDS_SHOWN = 30;
 const LOG_SHOWN = 20;
@@ -336,6 +362,7 @@ function* markdownChunks(inv: Inventory): Generator<string> {
     e.reads += c.reads;
     e.writes += c.writes;
   }
+  if (inv.cutover) yield* cutoverMarkdown(inv.cutover);
   yield '## Services identified\n\n';
   // Across a cluster's nodes: a cluster client holds a connection on each node it talks to.
   yield* table(
@@ -484,20 +511,30 @@ function* markdownChunks(inv: Inventory): Generator<string> {
       failing.set(key, { finding: { code: f.code, severity: f.severity, message: f.message, count: f.calls, example: f.command }, clients, count: f.calls, server: f });
     }
   }
-  yield `\n## What will fail on ${md(inv.target?.title ?? 'the target')}\n\n`;
-  const whyFailing = new Notes();
-  yield* table(
-    ['finding', 'severity', 'calls', 'services', 'why'],
-    [...failing.values()].map((e) => [
-      `${e.finding.code}${e.finding.example ? ` ${e.finding.example}` : ''}`,
-      e.finding.severity,
-      e.server ? `${e.server.calls} in the window, ${e.server.callsSinceStart} since the server's start (commandstats)` : e.count,
-      tally(e.clients) || (e.server ? 'not seen by any lens that names clients' : ''),
-      // The count leading a message is the first client's; the calls column has the total. Each explanation once.
-      whyFailing.ref(e.finding.message.replace(/^\d+ /, '')),
-    ]),
-  );
-  yield* whyFailing.list();
+  if (inv.cutover) {
+    // The real target answered for itself: its verdicts replace the profile's assumptions.
+    yield `\n## What will fail on the real target ${md(inv.cutover.target.endpoint)}\n\n`;
+    yield 'From the target\'s own COMMAND LIST, INFO and MODULE LIST, against the traffic seen on the source.\n\n';
+    yield* table(
+      ['verdict', 'severity', 'calls', 'services', 'why'],
+      inv.cutover.verdicts.map((v) => [`${v.code} ${v.subject}`, v.severity, v.calls, v.services.join(', ') || '-', v.message]),
+    );
+  } else {
+    yield `\n## What will fail on ${md(inv.target?.title ?? 'the target')}\n\n`;
+    const whyFailing = new Notes();
+    yield* table(
+      ['finding', 'severity', 'calls', 'services', 'why'],
+      [...failing.values()].map((e) => [
+        `${e.finding.code}${e.finding.example ? ` ${e.finding.example}` : ''}`,
+        e.finding.severity,
+        e.server ? `${e.server.calls} in the window, ${e.server.callsSinceStart} since the server's start (commandstats)` : e.count,
+        tally(e.clients) || (e.server ? 'not seen by any lens that names clients' : ''),
+        // The count leading a message is the first client's; the calls column has the total. Each explanation once.
+        whyFailing.ref(e.finding.message.replace(/^\d+ /, '')),
+      ]),
+    );
+    yield* whyFailing.list();
+  }
 
   const commands = (inv.commands ?? []).filter((c) => c.calls > 0 || (c.callsSinceStart ?? 0) > 0).slice(0, COMMANDS_SHOWN);
   if (commands.length > 0) {

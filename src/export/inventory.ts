@@ -8,6 +8,7 @@ import { offDuration } from '../collect/monitorGate.ts';
 import type { LensState, NodeStatus, OffPeriod } from '../collect/protocol.ts';
 import type { ClusterState } from '../collect/cluster.ts';
 import { exportKeyspace, type ExportKeyspace } from './keyspace.ts';
+import { exportCutover, type ExportCutover } from './cutover.ts';
 import { attributionOf, type ClientAttribution } from '../owners/attribute.ts';
 import type { PodCandidate } from '../owners/ownerMap.ts';
 import type { FeatureScore } from '../owners/fingerprint.ts';
@@ -109,6 +110,8 @@ export interface ExportNode {
    * redirected command never reaches MONITOR, so these cannot be tied to a client.
    */
   redirects: { moved: number; ask: number; lens: 'INFO errorstats (server-wide)' } | null;
+  /** A cutover session (--to): the endpoint the node belongs to (these are the source's; the target's are in `cutover`). */
+  endpoint?: 'source' | 'target';
 }
 
 /** A cluster session: how it was watched and what happened to the cluster meanwhile. */
@@ -283,6 +286,8 @@ export interface Inventory {
   nodes: ExportNode[];
   /** Set for a cluster: how it was watched and what happened (failovers, nodes down and back…). */
   cluster: ExportCluster | null;
+  /** A cutover session (--to): services on the source and the target, keys on both, the real target's verdicts. Absent otherwise. */
+  cutover?: ExportCutover;
   /** Which lenses ran and which lens each figure comes from. */
   lenses?: ExportLenses;
   /** The server's command mix: INFO commandstats over the window, or MONITOR's counts where it is refused. */
@@ -367,6 +372,7 @@ export function buildInventory(state: ReconState, opts: InventoryOptions): Inven
           notClusterAware: notClusterAware(clients, nodes),
         }
       : null,
+    ...cutoverOf(state, opts.endMs),
     lenses: exportLenses(state, opts),
     commands: exportCommands(state.nodes, clients),
     errors: mergedErrors(state.nodes).map((e) => ({ name: e.name, count: e.count, countSinceStart: e.countSinceStart, source: 'errorstats' as const })),
@@ -395,6 +401,11 @@ export function buildInventory(state: ReconState, opts: InventoryOptions): Inven
     })),
   };
 }
+
+const cutoverOf = (state: ReconState, endMs: number): { cutover?: ExportCutover } => {
+  const c = exportCutover(state, endMs);
+  return c ? { cutover: c } : {};
+};
 
 /** The periods MONITOR was held off or down, and their total, as the export states them. */
 export function monitorOff(periods: readonly OffPeriod[], endMs: number): { monitorOffSeconds: number; monitorOff: MonitorOffPeriod[] } {
@@ -485,6 +496,7 @@ function exportNodes(state: ReconState, opts: InventoryOptions): ExportNode[] {
         offPeriods: n.monitor.offPeriods.map((p) => ({ from: iso(p.from), to: p.to !== undefined ? iso(p.to) : null, why: p.why })),
       },
       redirects: n.cluster?.redirects ? { ...n.cluster.redirects, lens: 'INFO errorstats (server-wide)' } : null,
+      ...(n.endpoint ? { endpoint: n.endpoint } : {}),
     };
   });
   // --single-node: the cluster's other nodes, listed but not watched.

@@ -15,6 +15,8 @@ export interface HeaderRecord {
   readonly delimiter: string;
   /** True when argument values were kept (--record-values). */
   readonly values: boolean;
+  /** A cutover session: the target endpoint (--to) whose records carry `ep: 'target'`. */
+  readonly target?: string;
 }
 
 /** A CLIENT LIST (+ INFO identity) poll, as the raw text the server sent. */
@@ -22,6 +24,8 @@ export interface PollRecord {
   readonly t: 'poll';
   /** The cluster node it came from (absent: the one node of a standalone session). */
   readonly node?: string;
+  /** A cutover session's target endpoint made this record (absent: the source). */
+  readonly ep?: 'target';
   readonly at: number;
   readonly startedAt: number;
   readonly server: ServerIdentity;
@@ -48,6 +52,9 @@ export interface RecordedNode {
 /** INFO fields a recording keeps with each poll (see PollRecord.info). */
 export const RECORDED_INFO = ['run_id', 'uptime_in_seconds', 'server_time_usec', 'errorstat_MOVED', 'errorstat_ASK'] as const;
 
+/** INFO keyspace lines (`db0`…) a cutover recording keeps too: the keys on each side replay. */
+export const isRecordedKeyspace = (field: string): boolean => /^db\d+$/.test(field);
+
 /** One MONITOR event with its classification; `args` only when recorded with values. */
 export interface EventRecord {
   readonly ts: number;
@@ -71,6 +78,7 @@ export interface EventRecord {
 export interface BatchRecord {
   readonly t: 'batch';
   readonly node?: string;
+  readonly ep?: 'target';
   readonly at: number;
   readonly events: readonly EventRecord[];
   readonly unparsed?: readonly string[];
@@ -81,6 +89,7 @@ export interface BatchRecord {
 export interface MonitorRecord {
   readonly t: 'monitor';
   readonly node?: string;
+  readonly ep?: 'target';
   readonly at: number;
   readonly phase: string;
   readonly reason?: string;

@@ -53,6 +53,7 @@ function headerProblem(h: Record<string, unknown>): string | undefined {
   if (typeof h.endpoint !== 'string') return 'no endpoint';
   if (typeof h.delimiter !== 'string' || h.delimiter === '') return 'no key delimiter';
   if (!isNumber(h.startedAt)) return 'no start time';
+  if (h.target !== undefined && typeof h.target !== 'string') return 'a target endpoint that is not text';
   // A time a Date cannot hold (or before 1970) makes every age and duration in the replay absurd.
   if (h.startedAt < 0 || Number.isNaN(new Date(h.startedAt).getTime())) return 'a start time no clock can show';
   return undefined;
@@ -136,7 +137,8 @@ const validCluster = (c: unknown): boolean =>
   (c.primaryId === undefined || typeof c.primaryId === 'string') &&
   typeof c.slots === 'string';
 
-const validNode = (r: Record<string, unknown>): boolean => r.node === undefined || typeof r.node === 'string';
+const validNode = (r: Record<string, unknown>): boolean =>
+  (r.node === undefined || typeof r.node === 'string') && (r.ep === undefined || r.ep === 'target') && (r.target === undefined || typeof r.target === 'string');
 
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);

@@ -20,6 +20,8 @@ export interface RecorderOptions {
   readonly delimiter: string;
   readonly values: boolean;
   readonly startedAt: number;
+  /** A cutover session's target endpoint (its records carry `ep: 'target'`). */
+  readonly target?: string;
   readonly flushEveryMs?: number;
   /** Told once if the file cannot be written; the dashboard keeps running. */
   readonly onError?: (message: string) => void;
@@ -80,6 +82,7 @@ export function startRecorder(opts: RecorderOptions): Recorder {
     startedAt: opts.startedAt,
     delimiter: opts.delimiter,
     values: opts.values,
+    ...(opts.target !== undefined ? { target: opts.target } : {}),
   });
   const timer = setInterval(() => {
     if (!failed) gzip.flush(constants.Z_SYNC_FLUSH);

@@ -75,7 +75,7 @@ export interface KeyContext {
   readonly key: KeyName;
 }
 
-export type Section = 'Panes' | 'Search' | 'Filters' | 'Filter list' | 'Table' | 'MONITOR' | 'Keyspace' | 'Cluster' | 'General' | 'Prompt' | 'Help';
+export type Section = 'Panes' | 'Search' | 'Filters' | 'Filter list' | 'Table' | 'MONITOR' | 'Keyspace' | 'Cluster' | 'Cutover' | 'General' | 'Prompt' | 'Help';
 
 export interface Binding {
   readonly keys: readonly KeyName[];
@@ -150,6 +150,8 @@ export const KEYMAP: readonly Binding[] = [
   { keys: ['n'], label: 'n', help: 'Narrow every pane to the next node of the cluster (after the last: all nodes)', section: 'Cluster', modes: ['normal'], run: (c) => c.ui.cycleNode() },
   { keys: ['N'], label: 'N', help: 'Narrow every pane to the next shard (a primary and its replicas)', section: 'Cluster', modes: ['normal'], run: (c) => c.ui.cycleShard() },
   { keys: ['c'], label: 'c', help: 'Show or hide the nodes: role, slots, connections, ops/s, MONITOR, what happened', section: 'Cluster', modes: ['normal'], run: (c) => c.ui.toggleNodesView() },
+  // The cutover (--to).
+  { keys: ['T'], label: 'T', help: 'Show or hide the cutover (--to): each service on the source and the target, its state (source only, moving, both, target only, done), keys on both sides, what the real target refuses', section: 'Cutover', modes: ['normal'], run: (c) => c.ui.toggleCutoverView() },
 
   // General.
   { keys: ['?'], label: '?', help: 'Show or hide this help', section: 'General', modes: ['normal', 'help', 'filters'], hint: 'help', run: (c) => c.ui.toggleHelp() },
@@ -218,7 +220,7 @@ export function dispatch(
   return ran;
 }
 
-export const SECTION_ORDER: readonly Section[] = ['Panes', 'Search', 'Filters', 'Filter list', 'Table', 'MONITOR', 'Keyspace', 'Cluster', 'General', 'Help', 'Prompt'];
+export const SECTION_ORDER: readonly Section[] = ['Panes', 'Search', 'Filters', 'Filter list', 'Table', 'MONITOR', 'Keyspace', 'Cluster', 'Cutover', 'General', 'Help', 'Prompt'];
 
 /** The help overlay's content: sections in order, each with its bindings. */
 export function helpSections(map: readonly Binding[] = KEYMAP): { section: Section; bindings: Binding[] }[] {

@@ -4,6 +4,7 @@
 import type { SessionView } from '../analysis/session.ts';
 import type { NodeStatus } from '../collect/protocol.ts';
 import type { ClusterState } from '../collect/cluster.ts';
+import type { TargetSide } from '../store.ts';
 import { connectedPerNode, nextNodeFilter, nextShardFilter, nodeRows, type NodeFilter } from './nodes.ts';
 import { defaultSort, nextGrouping, nextSort, prevSort, type Grouping, type SortSpec } from './clients.ts';
 import { addFilter, deactivateAll, presetFilters, removeFilter, toggleFilter, type Filter } from './filters.ts';
@@ -60,6 +61,8 @@ export interface UiState {
   readonly nodeFilter?: NodeFilter;
   /** The nodes view (`c`) is open in place of the panes. */
   readonly nodesView: boolean;
+  /** The cutover pane (`T`) is open in place of the panes. */
+  readonly cutoverView: boolean;
   /** Every pane narrowed to the services of a finding (Enter in the findings pane); Esc or x clears it. */
   readonly services?: ServiceNarrowing;
   /** First line the help overlay shows (it scrolls). */
@@ -129,6 +132,8 @@ export interface UiActions {
   cycleShard(): void;
   /** `c`: open or close the nodes view. */
   toggleNodesView(): void;
+  /** `T`: open or close the cutover pane (a session with a target, --to). */
+  toggleCutoverView(): void;
   /** Narrow every pane to some services (undefined: all again). */
   narrowServices(n: ServiceNarrowing | undefined): void;
   /** Scroll the help overlay by `delta` lines ('first'/'last': to an end). */
@@ -169,6 +174,8 @@ interface Host {
   readonly ui: UiSlice;
   readonly nodes?: readonly NodeStatus[];
   readonly cluster?: ClusterState;
+  /** A cutover session's target (only whether there is one is read here). */
+  readonly to?: TargetSide;
 }
 
 type Get = () => Host;
@@ -289,7 +296,8 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
     },
     back() {
       const ui = get().ui;
-      if (ui.nodesView) patch({ nodesView: false });
+      if (ui.cutoverView) patch({ cutoverView: false });
+      else if (ui.nodesView) patch({ nodesView: false });
       else if (ui.detail !== undefined) actions.closeDetail();
       else if (ui.patternPanel) actions.togglePatternPanel();
       else if (ui.search) patch({ search: undefined });
@@ -462,7 +470,14 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
       patch({ nodeFilter: next, message: new Set(rows.map((r) => r.slots).filter(Boolean)).size < 2 ? 'not a cluster of several shards: nothing to narrow to' : undefined });
     },
     toggleNodesView() {
-      patch({ nodesView: !get().ui.nodesView, help: false });
+      patch({ nodesView: !get().ui.nodesView, cutoverView: false, help: false });
+    },
+    toggleCutoverView() {
+      if (!get().to) {
+        patch({ message: 'no target: start with --to URL (its password in TO_REDIS_PASSWORD) to follow the cutover' });
+        return;
+      }
+      patch({ cutoverView: !get().ui.cutoverView, nodesView: false, help: false });
     },
     copySelected() {
       const text = selectedValue(input());
@@ -507,6 +522,7 @@ export function createUiSlice(set: Set, get: Get, opts: UiOptions = {}): UiSlice
     viewport: opts.viewport ?? { columns: 100, rows: 30 },
     quit: false,
     nodesView: false,
+    cutoverView: false,
     helpScroll: 0,
     detailScroll: 0,
     window: 'all',

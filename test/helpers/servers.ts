@@ -214,3 +214,12 @@ export async function startTlsServer(kind: ServerKind, opts: TlsServerOptions = 
     },
   };
 }
+
+/**
+ * A cutover's two endpoints on loopback: the source a Redis (redis-server here is 7.0), the target a
+ * Valkey (8.0), each with its own extra arguments (a password, say). `stop` stops both.
+ */
+export async function startCutoverPair(opts: { source?: string[]; target?: string[] } = {}): Promise<{ source: TestServer; target: TestServer; stop(): Promise<void> }> {
+  const [source, target] = await Promise.all([startServer('redis', opts.source ?? []), startServer('valkey', opts.target ?? [])]);
+  return { source, target, stop: async () => void (await Promise.all([source.stop(), target.stop()])) };
+}
