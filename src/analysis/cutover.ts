@@ -4,7 +4,7 @@
 // made. Pure: every time it uses comes from the views themselves, bounded by the number of services.
 import type { ClientView } from './views.ts';
 import { BOUNDS } from '../bounds.ts';
-import { serviceOf as serviceName } from '../ui/clients.ts';
+import { serviceOf as serviceName } from './serviceName.ts';
 
 export type CutoverState = 'source only' | 'moving' | 'both' | 'target only' | 'done';
 export const CUTOVER_STATES: readonly CutoverState[] = ['source only', 'moving', 'both', 'target only', 'done'];

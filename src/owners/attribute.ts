@@ -4,7 +4,7 @@
 // shares with the unnamed connections that behave like it. One pure function, memoised on its
 // inputs, so the dashboard pays only when clients change; the exports call it too.
 import type { ClientView } from '../analysis/session.ts';
-import { serviceOf } from '../ui/clients.ts';
+import { serviceOf } from '../analysis/serviceName.ts';
 import { compare, FINGERPRINT, mergeProfiles, passes, profileOf, screen, signals, type Comparison, type FeatureScore, type Profile } from './fingerprint.ts';
 import { ownerText, type OwnerMap, type OwnerMatch } from './ownerMap.ts';
 import type { DnsHint } from './reverseDns.ts';

@@ -99,19 +99,9 @@ export function compareClients(sort: SortSpec): (a: ClientView, b: ClientView) =
   };
 }
 
-/**
- * A service name from a connection name: Kubernetes pod suffixes (`checkout-7f9c8d6b5-x2x7q`,
- * `checkout-x2x7q`) and StatefulSet ordinals (`worker-0`) are dropped, so one service's pods group
- * together. Names without such a suffix are kept whole.
- */
-export function serviceOf(name: string): string {
-  if (name === '') return '';
-  // Kubernetes draws these suffixes from an alphabet without vowels (and without 0, 1, 3).
-  let s = name.replace(/-[bcdfghjklmnpqrstvwxz2456789]{6,10}-[bcdfghjklmnpqrstvwxz2456789]{5}$/, '');
-  if (s === name) s = name.replace(/-(?=[a-z]*[2456789])[bcdfghjklmnpqrstvwxz2456789]{5}$/, '');
-  if (s === name) s = name.replace(/-\d{1,4}$/, '');
-  return s === '' ? name : s;
-}
+import { serviceOf } from '../analysis/serviceName.ts';
+
+export { serviceOf };
 
 /**
  * Who is behind a connection, best knowledge first: its own name (what the code says), an owner
