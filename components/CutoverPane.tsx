@@ -55,7 +55,7 @@ export function CutoverPane({ width, height, clock }: { readonly width: number; 
       {error ? (
         <Text wrap="truncate" color={theme.bad}>
           {' ✖ '}
-          {clean(error)} (the source is still watched)
+          {clean(error)}
         </Text>
       ) : null}
       <HeaderLine columns={cols} />
