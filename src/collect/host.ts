@@ -159,7 +159,9 @@ export function startCollector(init: CollectorInit, handlers: HostHandlers): Col
       post({ t: 'stop' });
       await awaiting(Promise.race([stopped, new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS).unref())]));
       clearInterval(heartbeat);
-      await worker.terminate();
+      // Held open until the worker is gone: a finished source's worker is unref'd, and the process
+      // would otherwise end here, its exit code 0, before the caller could export and exit 128+n.
+      await awaiting(worker.terminate());
     },
   };
 }
