@@ -268,7 +268,7 @@ describe('sampled MONITOR against valkey', () => {
       assert.equal(e.events, v.events, 'the count stays what MONITOR saw');
       within(e.estimate!.events, sent, 0.15, 'exported estimate');
       // The counters (Valkey 8) are the exact figure the estimate approaches, once a poll has read them.
-      const counted = await waitFor(() => { const c = byName(store, 'steady'); return c?.counters && c.counters.commands >= sent && c; }, 'counters', 15_000);
+      const counted = await waitFor(() => { const c = byName(store, 'steady'); return c?.counters && c.counters.commands >= sent && c; }, 'counters', 15_000).catch((e) => { const c = byName(store, 'steady'); throw new Error(`${e.message}: sent ${sent}, counters ${JSON.stringify(c?.counters)} polls ${store.getState().poll.polls} interval ${store.getState().nodes[0]?.poll.intervalMs}`); });
       within(counted.counters!.commands, sent, 0.02, 'counters');
       assert.ok(e.estimate!.scale > 1.5);
       assert.equal(inv.lenses!.monitor.mode, 'sampled');

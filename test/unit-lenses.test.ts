@@ -48,6 +48,16 @@ describe('CLIENT LIST counters', () => {
     assert.ok(young.counters!.from > T, 'it counts from when it opened');
   });
 
+  test('a connection the first poll did not list counts from 0, even when its whole-second age puts its opening before the window', () => {
+    const s = session();
+    poll(s, 0, list(line(1, 1000, 'old', { age: 500, cmds: 10_000 })));
+    // Opened ~300 ms after the first poll, first listed 900 ms in with age=1: 900 - 1000 < 0.
+    poll(s, 900, list(line(1, 1000, 'old', { age: 500, cmds: 10_050 }), line(2, 1001, 'late', { age: 1, cmds: 120 })));
+    const late = s.view().clients.find((c) => c.name === 'late')!;
+    assert.equal(late.counters!.commands, 120, 'every command it sent, the ones before its first listing too');
+    assert.ok(late.counters!.from >= T, 'it counts from the window start at the earliest');
+  });
+
   test('a poll that only advances ages leaves every view the same object; moving counters dirty only their client', () => {
     const s = session();
     const lines = (ms: number, busy: number) => list(

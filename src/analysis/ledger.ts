@@ -195,6 +195,12 @@ export class Ledger {
   private nextEvictionScan = 0;
   /** Server time of the first poll: the counters' window begins there. */
   private windowStartServer: number | undefined;
+  /**
+   * The connections the window's first poll listed. Any other opened after the window began: its
+   * counters count from 0. CLIENT LIST's `age` is whole seconds, too coarse to tell that alone for a
+   * connection opened within a second of the first poll.
+   */
+  private initialIds: ReadonlySet<string> | undefined;
   /** Membership or order changed since the last view. */
   changed = true;
 
@@ -224,7 +230,10 @@ export class Ledger {
     // Without the server's clock, a poll's own duration blurs every time it gives.
     const slack = serverNow === undefined ? Math.max(0, poll.at - poll.startedAt) : 0;
     this.detectRestart(poll, serverAt, slack);
-    this.windowStartServer ??= serverAt;
+    if (this.windowStartServer === undefined) {
+      this.windowStartServer = serverAt;
+      this.initialIds = new Set(poll.clients.map((x) => x.id));
+    }
 
     const present = new Set<ClientRecord>();
     const unixCount = new Map<string, number>();
@@ -410,8 +419,9 @@ export class Ledger {
     const netOut = counterOf(x.totNetOut);
     const st = rec.counters;
     if (st === undefined) {
-      const fresh = this.windowStartServer !== undefined && opened > this.windowStartServer;
-      const from = fresh ? opened - offset : at;
+      const fresh =
+        this.windowStartServer !== undefined && (opened > this.windowStartServer || this.generation > 0 || !this.initialIds?.has(x.id));
+      const from = fresh ? Math.max(opened, this.windowStartServer!) - offset : at;
       const secs = Math.max(1, (at - from) / 1000);
       rec.counters = {
         commands: fresh ? commands : 0,
