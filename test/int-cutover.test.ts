@@ -120,7 +120,11 @@ describe('cutover: Redis 7.0 → Valkey 8.0, services moving on a schedule', { t
     assert.equal(billing.target.lastSeen, null);
     const sessions = c.services.find((s) => s.service === 'cutover-sessions')!;
     assert.equal(sessions.source.connections, 0);
-    assert.ok(sessions.target.connections >= 1 && (sessions.target.opsPerSec ?? 0) > 0);
+    assert.ok(sessions.target.connections >= 1, JSON.stringify(sessions.target));
+    // ops/s is the counters' rate over the last poll interval (500 ms here): a 20 ops/s service on a
+    // busy machine can show 0 for one interval. What must hold: a counted figure, and recent traffic.
+    assert.ok(sessions.target.opsPerSec !== null, 'ops/s from the counters');
+    assert.ok(Date.parse(live.window.end) - Date.parse(sessions.target.lastSeen!) < 5000, `active on the target until the end: ${sessions.target.lastSeen} vs ${live.window.end}`);
     assert.ok(Date.parse(sessions.source.lastSeen!) < Date.parse(sessions.target.lastSeen!));
     assert.equal(sessions.left, 'nothing');
     // Valkey 8 prints per-connection counters (tot-cmds); Redis 7.0 does not, so MONITOR counts there.
