@@ -2,79 +2,15 @@
 // pane, grouping, sorting, drill-down, the help overlay, resizes, and quitting.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { render as renderTest, cleanup } from 'ink-testing-library';
+import { cleanup } from 'ink-testing-library';
 import { render as inkRender } from 'ink';
 import { StoreContext } from '../components/context.tsx';
 import { Dashboard } from '../components/App.tsx';
 import { KEYMAP } from '../src/ui/keymap.ts';
-import { FakeStdin, FakeStdout, makeFixture, T0, type Fixture } from './ui-fixtures.ts';
-
-const KEY = {
-  tab: '\t',
-  shiftTab: '\u001b[Z',
-  up: '\u001b[A',
-  down: '\u001b[B',
-  left: '\u001b[D',
-  right: '\u001b[C',
-  enter: '\r',
-  esc: '\u001b',
-  backspace: '\u007f',
-  ctrlC: '\u0003',
-};
+import { FakeStdin, FakeStdout, makeFixture, T0 } from './ui-fixtures.ts';
+import { KEY, mount, until } from './helpers/uiMount.tsx';
 
 afterEach(() => cleanup());
-
-async function until(frame: () => string | undefined, pred: (f: string) => boolean, what: string, ms = 2000): Promise<string> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const f = frame() ?? '';
-    if (pred(f)) return f;
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}; last frame:\n${f}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-interface Mounted {
-  readonly fx: Fixture;
-  frame(): string;
-  press(...keys: string[]): Promise<void>;
-  waitFor(pred: (f: string) => boolean, what: string): Promise<string>;
-  resize(columns: number, rows: number): void;
-}
-
-async function mount(opts: Parameters<typeof makeFixture>[0] & { columns?: number; rows?: number } = {}): Promise<Mounted> {
-  const fx = makeFixture(opts);
-  const r = renderTest(
-    <StoreContext.Provider value={{ live: fx.store, shown: fx.store }}>
-      <Dashboard clock={() => T0 + 3000} />
-    </StoreContext.Provider>,
-  );
-  const resize = (columns: number, rows: number): void => {
-    Object.defineProperty(r.stdout, 'columns', { value: columns, configurable: true });
-    Object.defineProperty(r.stdout, 'rows', { value: rows, configurable: true });
-    r.stdout.emit('resize');
-  };
-  resize(opts.columns ?? 140, opts.rows ?? 36);
-  const frame = (): string => r.lastFrame() ?? '';
-  await until(frame, (f) => f.includes('Clients'), 'the first frame');
-  const size = JSON.stringify({ columns: opts.columns ?? 140, rows: opts.rows ?? 36 });
-  await until(() => JSON.stringify(fx.store.getState().ui.viewport), (v) => v === size, 'the size in the store');
-  // Let useInput attach its listener before the first key.
-  await new Promise((res) => setImmediate(res));
-  return {
-    fx,
-    frame,
-    async press(...keys) {
-      for (const k of keys) {
-        r.stdin.write(k);
-        // A lone ESC is held one tick by Ink's input parser (it may start a sequence).
-        await new Promise((res) => setTimeout(res, k === KEY.esc ? 20 : 2));
-      }
-    },
-    waitFor: (pred, what) => until(frame, pred, what),
-    resize,
-  };
-}
 
 /** The line of a pane that holds the selection pointer. */
 const pointed = (f: string, pointer = '›'): string[] => f.split('\n').filter((l) => l.includes(`${'│'}${pointer}`) || l.includes(`┃${pointer}`));
