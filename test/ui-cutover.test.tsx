@@ -2,10 +2,9 @@
 // bar, the real target's verdicts; T without a target says how to get one.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { render as renderTest, cleanup } from 'ink-testing-library';
-import { StoreContext } from '../components/context.tsx';
-import { Dashboard } from '../components/App.tsx';
+import { cleanup } from 'ink-testing-library';
 import { createReconStore, type ReconStore } from '../src/store.ts';
+import { mountStore } from './helpers/uiMount.tsx';
 import { emptyView, type ClientView } from '../src/analysis/session.ts';
 import type { NodeStatus } from '../src/collect/protocol.ts';
 
@@ -27,27 +26,7 @@ const node = (id: string, name: 'redis' | 'valkey', version: string, facts: Node
   endpoint: id.endsWith('6380') ? 'target' : 'source', facts,
 });
 
-function mount(store: ReconStore) {
-  const r = renderTest(
-    <StoreContext.Provider value={{ live: store, shown: store }}>
-      <Dashboard clock={() => T0 + 3000} />
-    </StoreContext.Provider>,
-  );
-  Object.defineProperty(r.stdout, 'columns', { value: 150, configurable: true });
-  Object.defineProperty(r.stdout, 'rows', { value: 30, configurable: true });
-  r.stdout.emit('resize');
-  const frame = (): string => r.lastFrame() ?? '';
-  const waitFor = async (pred: (f: string) => boolean, what: string): Promise<string> => {
-    const end = Date.now() + 2000;
-    for (;;) {
-      const f = frame();
-      if (pred(f)) return f;
-      if (Date.now() > end) assert.fail(`${what}; last frame:\n${f}`);
-      await new Promise((res) => setTimeout(res, 10));
-    }
-  };
-  return { ...r, frame, waitFor };
-}
+const mount = (store: ReconStore) => mountStore(store, { clock: () => T0 + 3000, columns: 150, rows: 30 });
 
 test('T opens the cutover: services by state, both sides, matched by, counts in the status bar, the target\'s refusals', async () => {
   const clock = { t: T0 };
@@ -65,9 +44,9 @@ test('T opens the cutover: services by state, both sides, matched by, counts in 
       [node('127.0.0.1:6380', 'valkey', '8.0.1', { keys: 300, commands: ['GET', 'SET'] })],
     );
   }
-  const r = mount(store);
+  const r = await mount(store);
   await r.waitFor((f) => f.includes('cutover 2 on source · 0 moving · 1 BOTH · 1 target only · 0 done'), 'the status bar counts the states');
-  r.stdin.write('T');
+  await r.press('T');
   const f = await r.waitFor((x) => x.includes('Cutover') && x.includes('SERVICE'), 'the cutover pane opens');
   const line = (name: string): string => f.split('\n').find((l) => l.includes(` ${name} `)) ?? '';
   assert.match(line('mail'), /both/);
@@ -78,22 +57,22 @@ test('T opens the cutover: services by state, both sides, matched by, counts in 
   assert.match(f, /FT\.SEARCH: the target has no FT\.SEARCH command/);
   // The red flag comes first.
   assert.ok(f.indexOf(' mail ') < f.indexOf(' cart '));
-  r.stdin.write('\u001b');
+  await r.press('\u001b');
   await r.waitFor((x) => !x.includes('SERVICE'), 'Esc closes it');
 });
 
 test('T without a target says how to follow a cutover; ? lists T', async () => {
   const store = createReconStore({ endpoint: '127.0.0.1:6379', monitor: true, monitorMaxOmemBytes: 1 << 25, now: () => T0, viewport: { columns: 150, rows: 30 } });
-  const r = mount(store);
-  r.stdin.write('T');
+  const r = await mount(store);
+  await r.press('T');
   await r.waitFor((f) => f.includes('no target: start with --to URL'), 'the hint');
   assert.doesNotMatch(r.frame(), /cutover \d/);
-  r.stdin.write('?');
+  await r.press('?');
   await r.waitFor((f) => f.includes('Show or hide this help') || f.includes('Tab'), 'the help opens');
   // The help scrolls: page down until the Cutover section shows.
   const listed = (f: string): boolean => /Cutover[\s\S]*T\s+Show or hide the cutover/.test(f);
   for (let i = 0; i < 12 && !listed(r.frame()); i++) {
-    r.stdin.write(' ');
+    await r.press(' ');
     await new Promise((res) => setTimeout(res, 30));
   }
   await r.waitFor(listed, 'the help lists T under Cutover');
@@ -104,8 +83,8 @@ test('more services than lines: the pane says how many it leaves out', async () 
   const { actions } = store.getState();
   actions.published({ ...emptyView(), version: 1, clients: Array.from({ length: 40 }, (_, i) => client({ name: `svc${String(i).padStart(2, '0')}` })) }, [node('127.0.0.1:6379', 'redis', '7.0.15', {})]);
   actions.publishedTarget({ ...emptyView(), version: 1, clients: [] }, [node('127.0.0.1:6380', 'valkey', '8.0.1', {})]);
-  const r = mount(store);
-  r.stdin.write('T');
+  const r = await mount(store);
+  await r.press('T');
   const f = await r.waitFor((x) => x.includes('SERVICE'), 'the cutover pane opens');
   const shown = f.split('\n').filter((l) => /\ssvc\d\d\s/.test(l)).length;
   assert.ok(shown > 5 && shown < 40);

@@ -4,18 +4,16 @@
 // the extraction plan's prompt.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { render as renderTest, cleanup } from 'ink-testing-library';
-import { StoreContext } from '../components/context.tsx';
-import { Dashboard } from '../components/App.tsx';
+import { cleanup } from 'ink-testing-library';
 import { KeyspaceSample } from '../src/analysis/keyspaceSample.ts';
 import { buildKeyspaceView } from '../src/analysis/keyspaceEstimate.ts';
 import { mergeSnapshots, type PatternSnapshot } from '../src/analysis/keyPatterns.ts';
 import { buildPlan, planChunks } from '../src/export/plan.ts';
 import { makeFixture, T0, type Fixture } from './ui-fixtures.ts';
+import { KEY, mountStore } from './helpers/uiMount.tsx';
 
 afterEach(() => cleanup());
 
-const KEY = { tab: '\t', enter: '\r', esc: '\u001b', down: '\u001b[B' };
 
 const zero = (t: PatternSnapshot): PatternSnapshot => ({ ...t, root: { count: 0, reads: 0, writes: 0, rate: 0 }, nodes: t.nodes.map((n) => ({ ...n, count: 0, reads: 0, writes: 0, rate: 0 })) });
 
@@ -44,37 +42,7 @@ function withKeyspace(fx: Fixture, opts: { complete?: boolean } = {}): void {
 async function mount(columns = 140, rows = 36) {
   const fx = makeFixture({ columns, rows });
   withKeyspace(fx);
-  const r = renderTest(
-    <StoreContext.Provider value={{ live: fx.store, shown: fx.store }}>
-      <Dashboard clock={() => T0 + 3000} />
-    </StoreContext.Provider>,
-  );
-  Object.defineProperty(r.stdout, 'columns', { value: columns, configurable: true });
-  Object.defineProperty(r.stdout, 'rows', { value: rows, configurable: true });
-  r.stdout.emit('resize');
-  const frame = (): string => r.lastFrame() ?? '';
-  const waitFor = async (pred: (f: string) => boolean, what: string): Promise<string> => {
-    const end = Date.now() + 2000;
-    for (;;) {
-      const f = frame();
-      if (pred(f)) return f;
-      if (Date.now() > end) assert.fail(`timed out waiting for ${what}; last frame:\n${f}`);
-      await new Promise((res) => setTimeout(res, 5));
-    }
-  };
-  await waitFor((f) => f.includes('Clients'), 'the first frame');
-  await new Promise((res) => setImmediate(res));
-  return {
-    fx,
-    frame,
-    waitFor,
-    async press(...keys: string[]) {
-      for (const k of keys) {
-        r.stdin.write(k);
-        await new Promise((res) => setTimeout(res, k === KEY.esc ? 20 : 2));
-      }
-    },
-  };
+  return { fx, ...(await mountStore(fx.store, { columns, rows })) };
 }
 
 const lineWith = (f: string, text: string): string => f.split('\n').find((l) => l.includes(text)) ?? '';

@@ -3,10 +3,9 @@
 // pane gives the evidence. Driven by its keys, on a real Session's view and a real owner map.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { render, cleanup } from 'ink-testing-library';
-import { StoreContext } from '../components/context.tsx';
-import { Dashboard } from '../components/App.tsx';
+import { cleanup } from 'ink-testing-library';
 import { createReconStore, type ReconStore } from '../src/store.ts';
+import { mountStore } from './helpers/uiMount.tsx';
 import { buildOwnerMap } from '../src/owners/ownerMap.ts';
 import { nodeStatus } from './helpers/inProcess.ts';
 import { checkout, limiter, Scene, T0 } from './helpers/workloads.ts';
@@ -35,35 +34,7 @@ function scene(): ReconStore {
   return store;
 }
 
-async function mount(store: ReconStore) {
-  const r = render(
-    <StoreContext.Provider value={{ live: store, shown: store }}>
-      <Dashboard clock={() => T0 + 3000} />
-    </StoreContext.Provider>,
-  );
-  Object.defineProperty(r.stdout, 'columns', { value: 150, configurable: true });
-  Object.defineProperty(r.stdout, 'rows', { value: 44, configurable: true });
-  r.stdout.emit('resize');
-  const frame = (): string => r.lastFrame() ?? '';
-  const waitFor = async (pred: (f: string) => boolean, what: string): Promise<string> => {
-    const end = Date.now() + 2000;
-    for (;;) {
-      const f = frame();
-      if (pred(f)) return f;
-      if (Date.now() > end) assert.fail(`timed out waiting for ${what}; last frame:\n${f}`);
-      await new Promise((res) => setTimeout(res, 5));
-    }
-  };
-  await waitFor((f) => f.includes('Clients') && f.includes('Keys'), 'the first frame');
-  await new Promise((res) => setImmediate(res));
-  const press = async (...keys: string[]): Promise<void> => {
-    for (const k of keys) {
-      r.stdin.write(k);
-      await new Promise((res) => setTimeout(res, k === '\u001b' ? 20 : 2));
-    }
-  };
-  return { frame, waitFor, press };
-}
+const mount = (store: ReconStore) => mountStore(store, { clock: () => T0 + 3000, columns: 150, rows: 44, ready: (f) => f.includes('Clients') && f.includes('Keys') });
 
 const line = (f: string, text: string): string => f.split('\n').find((l) => l.includes(text)) ?? '';
 

@@ -4,6 +4,7 @@ import { render as renderTest } from 'ink-testing-library';
 import { StoreContext } from '../../components/context.tsx';
 import { Dashboard } from '../../components/App.tsx';
 import { makeFixture, T0, type Fixture } from '../ui-fixtures.ts';
+import type { ReconStore } from '../../src/store.ts';
 
 export const KEY = {
   tab: '\t',
@@ -37,27 +38,40 @@ export interface Mounted {
   resize(columns: number, rows: number): void;
 }
 
-export async function mount(opts: Parameters<typeof makeFixture>[0] & { columns?: number; rows?: number } = {}): Promise<Mounted> {
-  const fx = makeFixture(opts);
+/**
+ * The dashboard on `store`, at a size, once its first frame shows (`ready`, default: the clients
+ * pane) and the store knows the size. Keys go in one by one, a lone Esc held a tick longer.
+ */
+export async function mountStore(
+  store: ReconStore,
+  opts: { columns?: number; rows?: number; ready?: (f: string) => boolean; clock?: () => number } = {},
+): Promise<Omit<Mounted, 'fx'>> {
+  const columns = opts.columns ?? 140;
+  const rows = opts.rows ?? 36;
   const r = renderTest(
-    <StoreContext.Provider value={{ live: fx.store, shown: fx.store }}>
-      <Dashboard clock={() => T0 + 3000} />
+    <StoreContext.Provider value={{ live: store, shown: store }}>
+      <Dashboard clock={opts.clock ?? (() => T0 + 3000)} />
     </StoreContext.Provider>,
   );
-  const resize = (columns: number, rows: number): void => {
-    Object.defineProperty(r.stdout, 'columns', { value: columns, configurable: true });
-    Object.defineProperty(r.stdout, 'rows', { value: rows, configurable: true });
+  const resize = (c: number, h: number): void => {
+    Object.defineProperty(r.stdout, 'columns', { value: c, configurable: true });
+    Object.defineProperty(r.stdout, 'rows', { value: h, configurable: true });
     r.stdout.emit('resize');
   };
-  resize(opts.columns ?? 140, opts.rows ?? 36);
+  resize(columns, rows);
   const frame = (): string => r.lastFrame() ?? '';
-  await until(frame, (f) => f.includes('Clients'), 'the first frame');
-  const size = JSON.stringify({ columns: opts.columns ?? 140, rows: opts.rows ?? 36 });
-  await until(() => JSON.stringify(fx.store.getState().ui.viewport), (v) => v === size, 'the size in the store');
+  await until(frame, opts.ready ?? ((f) => f.includes('Clients')), 'the first frame');
+  await until(
+    () => {
+      const v = store.getState().ui.viewport;
+      return `${v.columns}x${v.rows}`;
+    },
+    (v) => v === `${columns}x${rows}`,
+    'the size in the store',
+  );
   // Let useInput attach its listener before the first key.
   await new Promise((res) => setImmediate(res));
   return {
-    fx,
     frame,
     async press(...keys) {
       for (const k of keys) {
@@ -69,6 +83,11 @@ export async function mount(opts: Parameters<typeof makeFixture>[0] & { columns?
     waitFor: (pred, what) => until(frame, pred, what),
     resize,
   };
+}
+
+export async function mount(opts: Parameters<typeof makeFixture>[0] & { columns?: number; rows?: number } = {}): Promise<Mounted> {
+  const fx = makeFixture(opts);
+  return { fx, ...(await mountStore(fx.store, opts)) };
 }
 
 /** The first line of a frame holding `text`. */
