@@ -7,18 +7,14 @@ import { createReconStore, type ReconStore } from '../src/store.ts';
 import { mountStore } from './helpers/uiMount.tsx';
 import { emptyView, type ClientView } from '../src/analysis/session.ts';
 import type { NodeStatus } from '../src/collect/protocol.ts';
+import { clientView } from './helpers/clientView.ts';
 
 afterEach(() => cleanup());
 
 const T0 = 1_700_000_000_000;
 let seq = 0;
 const client = (p: Partial<ClientView> & { name: string }): ClientView =>
-  ({
-    key: String(++seq), addr: `10.0.0.5:${4000 + seq}`, ip: '10.0.0.5', db: 0, connected: true, listed: true, self: false,
-    firstSeen: T0, lastSeen: T0, lastActiveAt: T0, events: 0, reads: 0, writes: 0, opsPerSec: 0, commands: [], prefixes: [], topKeys: [], dbs: [],
-    crossSlot: { count: 0, example: [] }, crossSlotTransactions: { count: 0, example: [], commands: [] }, crossSlotScripts: { count: 0, example: [], commands: [] },
-    ...p,
-  }) as ClientView;
+  clientView({ key: String(++seq), addr: `10.0.0.5:${4000 + seq}`, firstSeen: T0, lastSeen: T0, lastActiveAt: T0, ...p });
 const node = (id: string, name: 'redis' | 'valkey', version: string, facts: NodeStatus['facts']): NodeStatus => ({
   id, addr: id, server: { name, version, redisVersion: version, mode: 'standalone', role: 'master' },
   poll: { polls: 2, lastAt: T0, intervalMs: 2000 }, monitor: { phase: 'on', onMs: 0, onSince: T0, offPeriods: [], guard: 'watching' },

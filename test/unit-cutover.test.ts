@@ -5,36 +5,14 @@ import type { ClientView } from '../src/analysis/views.ts';
 import { CutoverTracker, leftOnSource, serviceOf, stateCounts } from '../src/analysis/cutover.ts';
 import { cutoverNames } from '../src/owners/cutoverNames.ts';
 import { buildOwnerMap } from '../src/owners/ownerMap.ts';
+import { clientView } from './helpers/clientView.ts';
 
 const T0 = 1_700_000_000_000;
 let seq = 0;
 function client(p: Partial<ClientView> & { name: string }): ClientView {
   const port = 40000 + seq++;
-  return {
-    key: String(seq),
-    addr: `10.0.0.5:${port}`,
-    ip: '10.0.0.5',
-    db: 0,
-    connected: true,
-    listed: true,
-    self: false,
-    firstSeen: T0,
-    lastSeen: T0,
-    lastActiveAt: T0,
-    // MONITOR saw it (its ops/s are MONITOR's), unless a test says otherwise.
-    events: 1,
-    reads: 0,
-    writes: 0,
-    opsPerSec: 0,
-    commands: [],
-    prefixes: [],
-    topKeys: [],
-    dbs: [],
-    crossSlot: { count: 0, example: [] },
-    crossSlotTransactions: { count: 0, example: [], commands: [] },
-    crossSlotScripts: { count: 0, example: [], commands: [] },
-    ...p,
-  } as ClientView;
+  // MONITOR saw it (its ops/s are MONITOR's), unless a test says otherwise.
+  return clientView({ key: String(seq), addr: `10.0.0.5:${port}`, firstSeen: T0, lastSeen: T0, lastActiveAt: T0, events: 1, ...p });
 }
 
 const opts = { quietAfterMs: 60_000, recentMs: 10_000 };

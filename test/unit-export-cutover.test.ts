@@ -5,18 +5,14 @@ import assert from 'node:assert/strict';
 import { createReconStore } from '../src/store.ts';
 import { emptyView, type ClientView } from '../src/analysis/session.ts';
 import type { NodeStatus } from '../src/collect/protocol.ts';
+import { clientView } from './helpers/clientView.ts';
 import { buildInventory } from '../src/export/inventory.ts';
 import { renderInventory } from '../src/export/formats.ts';
 
 const T0 = 1_700_000_000_000;
 let seq = 0;
 const client = (p: Partial<ClientView> & { name: string }): ClientView =>
-  ({
-    key: String(++seq), addr: `10.0.0.5:${4000 + seq}`, ip: '10.0.0.5', db: 0, connected: true, listed: true, self: false,
-    firstSeen: T0, lastSeen: T0, lastActiveAt: T0, events: 0, reads: 0, writes: 0, opsPerSec: 0, commands: [], prefixes: [], topKeys: [], dbs: [],
-    crossSlot: { count: 0, example: [] }, crossSlotTransactions: { count: 0, example: [], commands: [] }, crossSlotScripts: { count: 0, example: [], commands: [] },
-    ...p,
-  }) as ClientView;
+  clientView({ key: String(++seq), addr: `10.0.0.5:${4000 + seq}`, firstSeen: T0, lastSeen: T0, lastActiveAt: T0, ...p });
 const node = (id: string, endpoint: 'source' | 'target' | undefined, keys: number): NodeStatus => ({
   id, addr: id, server: { name: endpoint === 'target' ? 'valkey' : 'redis', version: endpoint === 'target' ? '8.0.1' : '7.0.15', redisVersion: '7.0.15', mode: 'standalone', role: 'master' },
   poll: { polls: 2, lastAt: T0, intervalMs: 2000 }, monitor: { phase: 'on', onMs: 0, onSince: T0, offPeriods: [], guard: 'watching' },

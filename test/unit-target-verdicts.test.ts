@@ -4,14 +4,9 @@ import assert from 'node:assert/strict';
 import type { ClientView } from '../src/analysis/views.ts';
 import { compareVersions, targetVerdicts } from '../src/analysis/targetVerdicts.ts';
 import type { ServerIdentity } from '../src/types.ts';
+import { clientView } from './helpers/clientView.ts';
 
-const view = (p: Partial<ClientView>): ClientView =>
-  ({
-    key: '1', addr: '10.0.0.5:4000', ip: '10.0.0.5', name: 'svc', db: 0, connected: true, listed: true, self: false,
-    firstSeen: 0, lastSeen: 0, events: 0, reads: 0, writes: 0, opsPerSec: 0, commands: [], prefixes: [], topKeys: [], dbs: [],
-    crossSlot: { count: 0, example: [] }, crossSlotTransactions: { count: 0, example: [], commands: [] }, crossSlotScripts: { count: 0, example: [], commands: [] },
-    ...p,
-  }) as ClientView;
+const view = (p: Partial<ClientView>): ClientView => clientView({ name: 'svc', ...p });
 const server = (name: 'redis' | 'valkey', version: string, mode = 'standalone'): ServerIdentity => ({ name, version, redisVersion: version, mode, role: 'master' });
 
 test('commands the source ran that the target lacks, by service, with their calls', () => {
