@@ -137,41 +137,34 @@ export function clientFindings(input: ClientAuditInput, target: TargetProfile, k
   const commands = Object.entries(input.commands)
     .filter(([, n]) => n > 0)
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  for (const [command, count] of commands) {
+  const LENS_WORDS = { slowlog: 'SLOWLOG', commandlog: 'COMMANDLOG', 'client-list': "CLIENT LIST's last command (cmd=)" } as const;
+  type OtherLens = keyof typeof LENS_WORDS;
+  const unit = (lens: OtherLens, n: number): string => (lens === 'client-list' ? (n === 1 ? 'poll' : 'polls') : n === 1 ? 'log entry' : 'log entries');
+  /** A command the target lacks or blocks; `through`: only a cheaper lens saw it, which the finding says. */
+  const unsupported = (command: string, count: number, through?: OtherLens): void => {
     const v = commandVerdict(command, target);
-    if (!v) continue;
+    if (!v) return;
     const what = v.kind === 'blocked' ? 'blocked on' : 'not available on';
+    const name = command.toUpperCase();
+    const judged = `${name} is ${what} ${target.title}: ${v.reason}${v.unverified ? ' (unverified)' : ''}.`;
     out.push({
       code: 'unsupported-command',
       severity: v.severity,
-      message: `${command.toUpperCase()} is ${what} ${target.title}: ${v.reason}${v.unverified ? ' (unverified)' : ''}.`,
+      message: through ? `${judged} Seen through ${LENS_WORDS[through]} (${count} ${unit(through, count)}), not counted by MONITOR.` : judged,
       count,
-      example: command.toUpperCase(),
+      example: name,
+      ...(through ? { lens: through } : {}),
     });
-  }
+  };
+  for (const [command, count] of commands) unsupported(command, count);
 
   // What only a cheaper lens saw: one finding per command, from the most exact lens that saw it.
   const judged = new Set(commands.map(([c]) => c.toUpperCase()));
-  const LENS_WORDS = { slowlog: 'SLOWLOG', commandlog: 'COMMANDLOG', 'client-list': "CLIENT LIST's last command (cmd=)" } as const;
-  const unit = (lens: 'slowlog' | 'commandlog' | 'client-list', n: number): string =>
-    lens === 'client-list' ? (n === 1 ? 'poll' : 'polls') : n === 1 ? 'log entry' : 'log entries';
   for (const seen of input.otherLenses ?? []) {
     const command = seen.command.toUpperCase();
     if (judged.has(command) || seen.count <= 0) continue;
     judged.add(command);
-    const v = commandVerdict(command, target);
-    if (!v) continue;
-    const what = v.kind === 'blocked' ? 'blocked on' : 'not available on';
-    out.push({
-      code: 'unsupported-command',
-      severity: v.severity,
-      message:
-        `${command} is ${what} ${target.title}: ${v.reason}${v.unverified ? ' (unverified)' : ''}. ` +
-        `Seen through ${LENS_WORDS[seen.lens]} (${seen.count} ${unit(seen.lens, seen.count)}), not counted by MONITOR.`,
-      count: seen.count,
-      example: command,
-      lens: seen.lens,
-    });
+    unsupported(command, seen.count, seen.lens);
   }
 
   if (target.clusterMode && input.crossSlot && input.crossSlot.count > 0) {
