@@ -9,6 +9,7 @@ import { monitorElapsedMs } from './store.ts';
 import { startCollector, type CollectorHost } from './collect/host.ts';
 import { Merger } from './collect/merge.ts';
 import { feedCapture, type CaptureFeed } from './collect/captureFeed.ts';
+import { parseClientList } from './parse/clientList.ts';
 import type { AuditSpec, CollectorInit, CollectorSpec } from './collect/protocol.ts';
 import { ClusterFollower } from './collect/cluster.ts';
 import type { Recorder } from './record/recorder.ts';
@@ -246,7 +247,8 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
   // A capture: read once here, each partition given its own lines (in partition order).
   if (opts.feed) {
     const parts = specs.flatMap((s) => (s.kind === 'capture' ? [hosts.get(keyOf(s))!] : []));
-    feed = feedCapture(opts.feed, parts);
+    const list = specs.find((s) => s.kind === 'capture')?.clientList;
+    feed = feedCapture(opts.feed, parts, list === undefined ? [] : parseClientList(list).clients.map((c) => c.addrKey));
   }
 
   const finite = specs.some((s) => s.kind !== 'live');

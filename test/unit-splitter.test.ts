@@ -1,10 +1,10 @@
 // The capture splitter: every line goes to exactly one partition, a connection's lines always to the
-// same one (the one its address hashes to, as a saved CLIENT LIST's entry does), a script's own lines
+// same one (a listed address to its CLIENT LIST entry's; new ones in turn), a script's own lines
 // with the call before them, in order; lines cut by a chunk end carry over whole.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { lineOwnerBytes, partitionOf, splitLines } from '../src/collect/splitter.ts';
+import { partitionOf, sourceHash, splitLines, splitState } from '../src/collect/splitter.ts';
 
 const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
 const linesOf = (buf: Buffer, offsets: Int32Array): string[] => {
@@ -13,38 +13,75 @@ const linesOf = (buf: Buffer, offsets: Int32Array): string[] => {
   return out;
 };
 
-test('a line goes to the partition its address hashes to, the same hash a CLIENT LIST address gets', () => {
-  for (const addr of ['10.0.0.7:40000', '[::1]:6379', 'unix:/tmp/redis.sock', '127.0.0.1:5']) {
-    const line = `1700000000.000001 [0 ${addr}] "get" "k"`;
-    const b = bytes(line);
-    for (const k of [1, 2, 3, 4]) assert.equal(lineOwnerBytes(b, 0, b.length, k, -1), partitionOf(addr, 0, addr.length, k), `${addr} / ${k}`);
+const ownersOf = (text: string, k: number, listed: string[] = []): Map<string, number> => {
+  const b = bytes(text);
+  const split = splitLines(b, b.length, splitState(k, listed), true);
+  const owner = new Map<string, number>();
+  split.offsets.forEach((o, p) => {
+    for (const line of linesOf(b, o)) owner.set(line, p);
+  });
+  return owner;
+};
+
+test('a listed address goes to the partition its CLIENT LIST entry goes to (partitionOf), whatever the timestamp form', () => {
+  const addrs = ['10.0.0.7:40000', '[::1]:6379', 'unix:/tmp/redis.sock', '127.0.0.1:5', '10.1.2.3:6', '10.1.2.4:7', ''];
+  for (const k of [2, 3, 4]) {
+    // Well-formed `%ld.%06ld` stamps take the fast path; RESP's `+`, short stamps and no fraction do not.
+    const forms = ['1700000000.000001', '+1700000000.000001', '1.5', '1700000000'];
+    const lines = addrs.flatMap((a, i) => forms.map((ts) => `${ts} [${i} ${a}] "get" "k"`));
+    const owner = ownersOf(lines.join('\n'), k, addrs);
+    for (const a of addrs) {
+      for (const ts of forms) {
+        const line = lines.find((l) => l.startsWith(`${ts} [`) && l.includes(` ${a}] `))!;
+        assert.equal(owner.get(line), partitionOf(a, 0, a.length, k), `${a} / ${ts} / ${k}`);
+      }
+    }
   }
 });
 
-test('script lines follow their call; lines without a source go to partition 0 (-1)', () => {
-  const b = bytes('1700000000.000001 [0 lua] "get" "k"');
-  assert.equal(lineOwnerBytes(b, 0, b.length, 4, 3), 3);
-  const junk = bytes('this is not a monitor line');
-  assert.equal(lineOwnerBytes(junk, 0, junk.length, 4, 3), -1);
+test('new addresses take turns: a burst of connections is split evenly, each keeping its partition', () => {
+  const burst = Array.from({ length: 40 }, (_, i) => `10.0.0.1:${30000 + i}`);
+  // Each connection's first command in a burst, then much more from each.
+  const lines = [...burst, ...burst, ...burst].map((a, i) => `1700000000.${String(i).padStart(6, '0')} [0 ${a}] "get" "k${i}"`);
+  for (const k of [2, 3]) {
+    const owner = ownersOf(lines.join('\n'), k);
+    const per = new Array<number>(k).fill(0);
+    for (const p of owner.values()) per[p]!++;
+    for (const n of per) assert.ok(Math.abs(n - lines.length / k) <= 3, `partition sizes ${per.join('/')} for ${k}`);
+    for (const a of burst) {
+      const mine = new Set(lines.filter((l) => l.includes(` ${a}] `)).map((l) => owner.get(l)));
+      assert.equal(mine.size, 1, `${a}'s lines in one partition`);
+    }
+  }
+});
+
+test('script lines follow their call; lines without a source go to partition 0', () => {
+  const text = ['1.000001 [0 10.0.0.1:1] "evalsha" "x" "0"', '1.000002 [0 lua] "get" "k"', '1.000003 [0 10.0.0.2:2] "evalsha" "x" "0"', '1.000004 [0 lua] "get" "j"', 'this is not a monitor line'].join('\n');
+  const owner = ownersOf(text, 2);
+  assert.notEqual(owner.get('1.000001 [0 10.0.0.1:1] "evalsha" "x" "0"'), owner.get('1.000003 [0 10.0.0.2:2] "evalsha" "x" "0"'));
+  assert.equal(owner.get('1.000002 [0 lua] "get" "k"'), owner.get('1.000001 [0 10.0.0.1:1] "evalsha" "x" "0"'));
+  assert.equal(owner.get('1.000004 [0 lua] "get" "j"'), owner.get('1.000003 [0 10.0.0.2:2] "evalsha" "x" "0"'));
+  assert.equal(owner.get('this is not a monitor line'), 0);
   // An argument holding `] "` must not be taken for the end of the source.
-  const tricky = bytes('1700000000.000001 [0 10.0.0.1:5] "set" "a] \\"b" "v"');
-  assert.equal(lineOwnerBytes(tricky, 0, tricky.length, 7, -1), partitionOf('10.0.0.1:5', 0, 10, 7));
+  const tricky = '1700000000.000001 [0 10.0.0.1:5] "set" "a] \\"b" "v"';
+  const b = bytes(tricky);
+  assert.equal(sourceHash(b, 0, b.length), sourceHash(bytes('1700000000.000001 [0 10.0.0.1:5] "get" "k"'), 0, 42));
 });
 
 test('splitLines: CRLF and LF, the incomplete tail left for the next chunk, the final tail taken at the end', () => {
   const text = 'OK\r\n1.000001 [0 1.1.1.1:1] "get" "a"\r\n1.000002 [0 lua] "get" "b"\n1.000003 [0 2.2.2.2:2] "get" "c';
   const b = bytes(text);
-  const state = { previous: 0 };
-  const first = splitLines(b, b.length, 2, state, false);
+  const state = splitState(2);
+  const first = splitLines(b, b.length, state, false);
   assert.equal(first.lines, 3);
   assert.equal(b.toString('latin1', first.rest), '1.000003 [0 2.2.2.2:2] "get" "c');
   const all = first.offsets.flatMap((o) => linesOf(b, o));
   assert.deepEqual(all.sort(), ['1.000001 [0 1.1.1.1:1] "get" "a"', '1.000002 [0 lua] "get" "b"', 'OK'].sort());
   // The script's line is in the same partition as the call before it.
-  const owner = partitionOf('1.1.1.1:1', 0, 9, 2);
+  const owner = first.offsets.findIndex((o) => linesOf(b, o).includes('1.000001 [0 1.1.1.1:1] "get" "a"'));
   assert.ok(linesOf(b, first.offsets[owner]!).includes('1.000002 [0 lua] "get" "b"'));
   const tail = b.subarray(first.rest);
-  const last = splitLines(tail, tail.length, 2, state, true);
+  const last = splitLines(tail, tail.length, state, true);
   assert.equal(last.lines, 1);
   assert.equal(last.rest, tail.length);
 });
@@ -58,14 +95,14 @@ test('any chunking of a capture gives every line once, each connection\'s lines 
       const text = lines.join('\n') + '\n';
       const whole = bytes(text);
       const got: string[][] = Array.from({ length: k }, () => []);
-      const state = { previous: 0 };
+      const state = splitState(k);
       let carry = Buffer.alloc(0);
       let at = 0;
       for (let i = 0; at < whole.length; i++) {
         const step = cuts[i % cuts.length]!;
         const chunk = Buffer.concat([carry, whole.subarray(at, at + step)]);
         at += step;
-        const s = splitLines(chunk, chunk.length, k, state, at >= whole.length);
+        const s = splitLines(chunk, chunk.length, state, at >= whole.length);
         s.offsets.forEach((o, p) => got[p]!.push(...linesOf(chunk, o)));
         carry = Buffer.from(chunk.subarray(s.rest));
       }
@@ -75,6 +112,16 @@ test('any chunking of a capture gives every line once, each connection\'s lines 
         const idx = part.map((l) => lines.indexOf(l));
         assert.deepEqual(idx, [...idx].sort((a, b) => a - b));
       }
+      // A connection's lines are all in one partition.
+      const home = new Map<string, number>();
+      got.forEach((part, p) => {
+        for (const l of part) {
+          const addr = /\[0 (\S+)\]/.exec(l)![1]!;
+          if (addr === 'lua') continue;
+          assert.equal(home.get(addr) ?? p, p, `${addr} in one partition`);
+          home.set(addr, p);
+        }
+      });
     }),
     { numRuns: 300 },
   );

@@ -47,9 +47,8 @@ export function startCaptureCollector(init: CollectorInit, spec: CaptureSpec, au
   let pendingList = spec.clientList === undefined ? undefined : parseClientList(spec.clientList);
   if (pendingList) {
     const mine = pendingList.clients.filter((c) => {
-      const key = c.addrKey;
-      const owner = key === '' || key.startsWith('unix:') ? 0 : partitionOf(key, 0, key.length, k);
-      return owner === me;
+      // The feed pins each listed address to this same partition (captureFeed.ts).
+      return partitionOf(c.addrKey, 0, c.addrKey.length, k) === me;
     });
     pendingList = { clients: mine, unparsed: me === 0 ? pendingList.unparsed : [] };
   }

@@ -5,7 +5,7 @@
 import type { Readable } from 'node:stream';
 import { LINE_CHARS_MAX } from '../bounds.ts';
 import type { CollectorHost } from './host.ts';
-import { splitLines } from './splitter.ts';
+import { splitLines, splitState } from './splitter.ts';
 
 /** Chunks a partition may have waiting before reading pauses. */
 export const CHUNKS_AHEAD = 4;
@@ -34,10 +34,14 @@ function firstTimestamp(buf: Buffer, length: number): number | undefined {
   return undefined;
 }
 
-export function feedCapture(input: Readable, hosts: readonly CollectorHost[]): CaptureFeed {
+/**
+ * Feeds `input` to the partitions' hosts. `listed` are the addresses of a saved CLIENT LIST: each
+ * goes to the partition its list entry goes to (`partitionOf`).
+ */
+export function feedCapture(input: Readable, hosts: readonly CollectorHost[], listed: readonly string[] = []): CaptureFeed {
   const k = hosts.length;
   const waiting = new Array<number>(k).fill(0);
-  const state = { previous: 0 };
+  const state = splitState(k, listed);
   let carry: Buffer = Buffer.alloc(0);
   /** Inside a line already cut at LINE_CHARS_MAX: its rest is dropped up to the next newline. */
   let skipping = false;
@@ -53,7 +57,7 @@ export function feedCapture(input: Readable, hosts: readonly CollectorHost[]): C
         if (at !== undefined) for (const h of hosts) h.send({ t: 'window', at });
       }
     }
-    const split = splitLines(buf, length, k, state, final);
+    const split = splitLines(buf, length, state, final);
     lines += split.lines;
     const view = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     split.offsets.forEach((offsets, p) => {
