@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The installed command: runs the compiled CLI in dist/ with plain node (nothing here needs tsx).
+// The installed command: runs the bundled CLI in dist/ with plain node (nothing here needs tsx).
 // `npm pack` and `npm publish` build dist/ first (the prepack script). From a checkout without a
 // build, `npm start -- …` runs the TypeScript sources instead.
 const cli = new URL('../dist/src/cli.js', import.meta.url);

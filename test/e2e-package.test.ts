@@ -56,12 +56,13 @@ describe('the packed tarball, installed into an empty folder', { timeout: 180_00
   });
 
   test('ships the build and the data, not the sources or the tests', () => {
-    for (const f of ['bin/redis-recon.js', 'dist/src/cli.js', 'dist/components/runDashboard.js', 'data/libraries.json', 'data/command-table.json', 'data/demo/demo-session.jsonl.gz', 'package.json']) {
+    for (const f of ['bin/redis-recon.js', 'dist/src/cli.js', 'dist/src/worker.js', 'data/libraries.json', 'data/command-table.json', 'data/demo/demo-session.jsonl.gz', 'package.json']) {
       assert.ok(files.includes(f), `${f} is in the tarball`);
     }
     assert.deepEqual(files.filter((f) => /\.tsx?$/.test(f) || f.startsWith('test/') || f.startsWith('src/')), [], 'no TypeScript, no tests');
-    // The build mirrors src/ under dist/src/, so a module may find a sibling (a worker) by import.meta.url.
-    assert.ok(files.includes('dist/src/audit/dataDir.js'));
+    // Bundles and their chunks side by side in dist/src/: a module finds the worker, data/ and
+    // package.json from its own URL, whichever chunk it landed in.
+    assert.deepEqual(files.filter((f) => f.startsWith('dist/') && !/^dist\/src\/[\w-]+\.js$/.test(f)), [], 'one folder of bundles');
   });
 
   test('installs without tsx or esbuild: the installed command runs on plain node', () => {
