@@ -571,6 +571,24 @@ describe('counting', () => {
     assert.equal(c.library?.verdict, 'ok', 'go-redis 9.17.2 is current');
   });
 
+  test('events per database: a connection moving between databases, each counted, the 16 first kept', () => {
+    const s = newSession();
+    poll(s, 0, list(line(1, 1, 'svc')));
+    const at = (i: number, db: number) => `${((T + 1000 + i) / 1000).toFixed(6)} [${db} 10.0.0.7:1] "GET" "k${i}"`;
+    const dbs = [0, 0, 5, 5, 5, 0, 2, ...Array.from({ length: 20 }, (_, i) => 20 + i), 5];
+    flush(s, 1100, ...dbs.map((db, i) => at(i, db)));
+    const c = byKey(s, '1')!;
+    const counts = new Map(c.dbs);
+    assert.equal(counts.get(0), 3);
+    assert.equal(counts.get(5), 4, 'db 5 counted across its three visits');
+    assert.equal(counts.get(2), 1);
+    assert.equal(counts.size, 16, 'bounded: 16 databases per connection');
+    assert.ok(counts.has(20) && !counts.has(39), 'the first seen are kept');
+    // Read between events and after: the count seen is never behind.
+    flush(s, 1200, at(100, 5), at(101, 5));
+    assert.equal(new Map(byKey(s, '1')!.dbs).get(5), 6);
+  });
+
   test('a client\'s patterns are the ones the tree counts, odd keys included', () => {
     const s = newSession();
     poll(s, 0, list(line(1, 1, 'svc')));
