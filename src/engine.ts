@@ -2,13 +2,12 @@
 // partition, merges what they report into the store, forwards the user's MONITOR intent to each,
 // keeps MONITOR's time budget, and writes the recording. It does no work proportional to traffic:
 // parsing and aggregation happen in the collectors, where the bytes arrive.
-import type { Readable } from 'node:stream';
 import type { Config } from './config.ts';
 import type { ReconStore } from './store.ts';
 import { monitorElapsedMs } from './store.ts';
 import { startCollector, type CollectorHost } from './collect/host.ts';
 import { Merger } from './collect/merge.ts';
-import { feedCapture, type CaptureFeed } from './collect/captureFeed.ts';
+import { feedCapture, type CaptureFeed, type CaptureInput } from './collect/captureFeed.ts';
 import { parseClientList } from './parse/clientList.ts';
 import type { AuditSpec, CollectorInit, CollectorSpec } from './collect/protocol.ts';
 import { ClusterFollower } from './collect/cluster.ts';
@@ -33,7 +32,7 @@ export interface EngineOptions {
   /** The main thread's view of the source's clock, kept up to date from the collectors (replay, capture). */
   readonly clock?: { now: number };
   /** A capture, read here once and split to the partitions (a file, stdin, a FIFO). */
-  readonly feed?: Readable;
+  readonly feed?: CaptureInput;
   /**
    * A cutover's target endpoint: its collectors publish to the store's target side (never the
    * source's view, nodes, cluster or counts), and the recording, shared, is closed by the caller.
@@ -257,7 +256,7 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
         await Promise.all(initial.map((h) => h.sync()));
         commit();
         // The partitions of a capture each say what they took; the feed says what the capture held.
-        const summary = feed ? `end of capture (${feed.lines.toLocaleString('en')} lines)` : (summaries[0] ?? 'done');
+        const summary = feed ? `end of capture (${feed.lines.toLocaleString('en')} lines)${feed.failure ? `: ${feed.failure}` : ''}` : (summaries[0] ?? 'done');
         // A replay's other endpoint may still be reading: joinEngines stops MONITOR once both ended.
         if (!target && !opts.joined) actions.stopMonitor(summary);
         return summary;

@@ -163,7 +163,7 @@ function prepareCapture(config: Config, path: string): Prepared {
           ...(clientList !== undefined ? { clientList } : {}),
         }));
         // Read once, here, whatever it is (a file, stdin, a FIFO): the partitions get their lines.
-        const feed = path === '-' ? process.stdin : (stream ?? createReadStream(path, { highWaterMark: 1 << 20 }));
+        const feed = path === '-' ? process.stdin : (stream ?? { file: path });
         const engine = runCollectors(specs, store, config, { audit: opts.audit ?? null, clock, feed });
         return { engine, ...(engine.done ? { done: engine.done } : {}) };
       },
