@@ -76,7 +76,55 @@ export function nextGrouping(g: Grouping): Grouping {
   return GROUPINGS[(GROUPINGS.indexOf(g) + 1) % GROUPINGS.length]!;
 }
 
-const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+/**
+ * A string that sorts with `<` the way people read lists, as Intl.Collator('en', { numeric, base })
+ * does: letters without regard to case or accents, numbers by value (`client-9` before
+ * `client-10`), spaces and punctuation first in the collator's order. The collator itself, at 30,000
+ * connections sorted by address, took 115 ms a key press; keys are made once per distinct text and
+ * compared as plain strings.
+ */
+export function collationKey(text: string): string {
+  let t = text.toLowerCase();
+  if (/[^\x00-\x7f]/.test(t)) t = t.normalize('NFD').replace(/\p{M}/gu, '');
+  let out = '';
+  for (let i = 0; i < t.length; ) {
+    const c = t.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      // A run of digits: `0` (after every punctuation mark, before every letter), its length, its value.
+      let j = i;
+      while (j < t.length && t.charCodeAt(j) >= 48 && t.charCodeAt(j) <= 57) j++;
+      let from = i;
+      while (from < j - 1 && t.charCodeAt(from) === 48) from++;
+      out += `0${String.fromCharCode(0x30 + Math.min(j - from, 0x4e))}${t.slice(from, j)}`;
+      i = j;
+      continue;
+    }
+    const rank = c < 128 ? PUNCTUATION_RANK[c]! : 0;
+    out += rank > 0 ? String.fromCharCode(rank) : t[i];
+    i++;
+  }
+  return out;
+}
+
+/** ASCII spaces and punctuation in the collator's order, each ranked below the digits (`0`). */
+const PUNCTUATION_RANK = (() => {
+  const rank = new Uint8Array(128);
+  [...' _-,;:!?.\'"()[]{}@*/\\&#%`^+<=>|~$'].forEach((ch, i) => (rank[ch.charCodeAt(0)] = i + 1));
+  return rank;
+})();
+
+/** Collation keys of the texts seen lately (cleared when it grows past any real table's size). */
+const collationKeys = new Map<string, string>();
+
+function collationKeyOf(text: string): string {
+  let k = collationKeys.get(text);
+  if (k === undefined) {
+    if (collationKeys.size >= 250_000) collationKeys.clear();
+    k = collationKey(text);
+    collationKeys.set(text, k);
+  }
+  return k;
+}
 
 export function compareClients(sort: SortSpec): (a: ClientView, b: ClientView) => number {
   const k = SORT_KEYS[sort.column];
@@ -92,11 +140,51 @@ export function compareClients(sort: SortSpec): (a: ClientView, b: ClientView) =
       const y = k.text!(b);
       // Empty values sort last whatever the direction: they are the least informative.
       if ((x === '') !== (y === '')) return x === '' ? 1 : -1;
-      d = collator.compare(x, y);
+      const kx = collationKeyOf(x);
+      const ky = collationKeyOf(y);
+      d = kx === ky ? 0 : kx < ky ? -1 : 1;
     }
     if (d !== 0) return d * sign;
     return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
   };
+}
+
+/**
+ * `list` in the order `compareClients(sort)` gives, each client's sort value read once (a
+ * comparator reads two per comparison: 30,000 clients, about 900,000 reads).
+ */
+export function sortClients<T extends ClientView>(list: readonly T[], sort: SortSpec): T[] {
+  const k = SORT_KEYS[sort.column];
+  const sign = sort.desc ? -1 : 1;
+  const n = list.length;
+  const order = Array.from({ length: n }, (_, i) => i);
+  const byKey = (a: number, b: number): number => {
+    const x = list[a]!.key;
+    const y = list[b]!.key;
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  if (k.num) {
+    const v = new Float64Array(n);
+    for (let i = 0; i < n; i++) v[i] = k.num(list[i]!);
+    order.sort((a, b) => {
+      const x = v[a]!;
+      const y = v[b]!;
+      return x === y ? byKey(a, b) : x < y ? -sign : sign;
+    });
+  } else {
+    const v = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      const t = k.text!(list[i]!);
+      v[i] = t === '' ? '' : collationKeyOf(t);
+    }
+    order.sort((a, b) => {
+      const x = v[a]!;
+      const y = v[b]!;
+      if ((x === '') !== (y === '')) return x === '' ? 1 : -1;
+      return x === y ? byKey(a, b) : x < y ? -sign : sign;
+    });
+  }
+  return order.map((i) => list[i]!);
 }
 
 import { serviceOf } from '../analysis/serviceName.ts';
@@ -237,10 +325,10 @@ export function buildClientRows(input: ClientRowsInput): { rows: ClientRow[]; sh
   const q = input.search ?? '';
   // With filters active, each client's reads, writes and ops/s are those on passing keys (src/ui/passing.ts).
   const active = activePrefixes(input.filters);
-  const list = visibleClients(input.clients, input.filters, input.showSelf, input.delimiter, input.services)
+  const passing = visibleClients(input.clients, input.filters, input.showSelf, input.delimiter, input.services)
     .filter((c) => clientMatches(c, q))
-    .map((c) => withPassing(c, active, input.delimiter ?? ':', input.window ? windowed(c, input.window.start, input.window.now) : c))
-    .sort(compareClients(input.sort));
+    .map((c) => withPassing(c, active, input.delimiter ?? ':', input.window ? windowed(c, input.window.start, input.window.now) : c));
+  const list = sortClients(passing, input.sort);
   const fold = input.foldGone ?? false;
   if (input.grouping === 'none') {
     return { rows: clientRowsOf(list, fold), shown: list.length, total, connected };
