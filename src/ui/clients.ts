@@ -150,6 +150,29 @@ export function compareClients(sort: SortSpec): (a: ClientView, b: ClientView) =
 }
 
 /**
+ * Each client's place in key order, for breaking ties without comparing strings (at 30,000 idle
+ * connections every client ties at 0 ops/s: key comparisons were half of a sort). Remembered for
+ * the last list: the connections change at each poll, the sort at each key press.
+ */
+let tieCache: { keys: string[]; rank: Int32Array } = { keys: [], rank: new Int32Array(0) };
+
+function tieRanks(list: readonly ClientView[]): Int32Array {
+  const n = list.length;
+  const cached = tieCache;
+  if (cached.keys.length === n) {
+    let same = true;
+    for (let i = 0; i < n && same; i++) same = cached.keys[i] === list[i]!.key;
+    if (same) return cached.rank;
+  }
+  const keys = list.map((c) => c.key);
+  const byKey = Array.from({ length: n }, (_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0));
+  const rank = new Int32Array(n);
+  byKey.forEach((i, r) => (rank[i] = r));
+  tieCache = { keys, rank };
+  return rank;
+}
+
+/**
  * `list` in the order `compareClients(sort)` gives, each client's sort value read once (a
  * comparator reads two per comparison: 30,000 clients, about 900,000 reads).
  */
@@ -158,18 +181,14 @@ export function sortClients<T extends ClientView>(list: readonly T[], sort: Sort
   const sign = sort.desc ? -1 : 1;
   const n = list.length;
   const order = Array.from({ length: n }, (_, i) => i);
-  const byKey = (a: number, b: number): number => {
-    const x = list[a]!.key;
-    const y = list[b]!.key;
-    return x < y ? -1 : x > y ? 1 : 0;
-  };
+  const tie = tieRanks(list);
   if (k.num) {
     const v = new Float64Array(n);
     for (let i = 0; i < n; i++) v[i] = k.num(list[i]!);
     order.sort((a, b) => {
       const x = v[a]!;
       const y = v[b]!;
-      return x === y ? byKey(a, b) : x < y ? -sign : sign;
+      return x === y ? tie[a]! - tie[b]! : x < y ? -sign : sign;
     });
   } else {
     const v = new Array<string>(n);
@@ -181,7 +200,7 @@ export function sortClients<T extends ClientView>(list: readonly T[], sort: Sort
       const x = v[a]!;
       const y = v[b]!;
       if ((x === '') !== (y === '')) return x === '' ? 1 : -1;
-      return x === y ? byKey(a, b) : x < y ? -sign : sign;
+      return x === y ? tie[a]! - tie[b]! : x < y ? -sign : sign;
     });
   }
   return order.map((i) => list[i]!);
