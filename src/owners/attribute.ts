@@ -57,6 +57,14 @@ export interface AttributionInput {
 }
 
 const NONE: ClientAttribution = { owner: null, likely: null, unknownService: null };
+
+const tooLittleNote = (events: number): string =>
+  `too little traffic to tell: ${events} command${events === 1 ? '' : 's'} of its own, ${FINGERPRINT.minEvents} needed`;
+const tooLittleShared: ClientAttribution[] = [];
+/** The attribution of an unnamed connection with `events` (< minEvents) commands and nothing else known. */
+function tooLittle(events: number): ClientAttribution {
+  return (tooLittleShared[events] ??= Object.freeze({ ...NONE, note: tooLittleNote(events) }));
+}
 export const EMPTY_ATTRIBUTIONS: Attributions = { byKey: new Map(), unknownServices: [] };
 
 const byScore = (a: { score: number }, b: { score: number }): number => b.score - a.score;
@@ -123,7 +131,9 @@ export function attribute(input: AttributionInput): Attributions {
   for (const c of unnamed) {
     const events = profileOf(c).events;
     if (events < FINGERPRINT.minEvents) {
-      byKey.set(c.key, { ...byKey.get(c.key)!, note: `too little traffic to tell: ${events} command${events === 1 ? '' : 's'} of its own, ${FINGERPRINT.minEvents} needed` });
+      const prev = byKey.get(c.key)!;
+      // Most of 30,000 idle connections land here: one shared answer per count when nothing else is known.
+      byKey.set(c.key, prev === NONE ? tooLittle(events) : { ...prev, note: tooLittleNote(events) });
     } else if (notJudged.has(c)) {
       byKey.set(c.key, { ...byKey.get(c.key)!, note: `not judged: only the ${FINGERPRINT.maxJudged} busiest unnamed connections are` });
     }

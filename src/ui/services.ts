@@ -86,8 +86,10 @@ export interface FindingGroup {
 export function buildFindingGroups(clients: readonly ServiceMember[]): FindingGroup[] {
   const groups = new Map<string, { code: FindingCode; severity: Severity; detail: string; members: ServiceMember[]; count: number; example?: string; message: string }>();
   for (const c of clients) {
-    const seen = new Set<string>();
-    for (const f of c.findings ?? []) {
+    const findings = c.findings;
+    if (findings === undefined || findings.length === 0) continue;
+    const seen = findings.length === 1 ? undefined : new Set<string>();
+    for (const f of findings) {
       const detail = BY_DETAIL.has(f.code) ? (f.example ?? '') : '';
       const id = `${f.code}\u0000${detail}`;
       let g = groups.get(id);
@@ -95,8 +97,8 @@ export function buildFindingGroups(clients: readonly ServiceMember[]): FindingGr
       if (RANK[f.severity] < RANK[g.severity]) g.severity = f.severity;
       g.count += f.count;
       if (g.example === undefined && f.example !== undefined) g.example = f.example;
-      if (!seen.has(id)) {
-        seen.add(id);
+      if (seen === undefined || !seen.has(id)) {
+        seen?.add(id);
         g.members.push(c);
       }
     }
