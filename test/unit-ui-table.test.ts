@@ -4,6 +4,8 @@ import fc from 'fast-check';
 import type { ClientView } from '../src/analysis/session.ts';
 import { buildClientRows, collationKey, compareClients, defaultSort, nextGrouping, nextSort, serviceOf, sortClients, SORT_COLUMNS } from '../src/ui/clients.ts';
 import { buildLibraryRows } from '../src/ui/libraries.ts';
+import { selectClientRows, selectLibraryRows, stableOthers, type SelectInput } from '../src/ui/select.ts';
+import type { SessionView } from '../src/analysis/session.ts';
 import { presetFilters, toggleFilter } from '../src/ui/filters.ts';
 import { fitColumns, keysSplit, layout, MIN_COLUMNS, MIN_ROWS, scrollWindow } from '../src/ui/layout.ts';
 import { clean, displayWidth, fit } from '../src/ui/text.ts';
@@ -228,4 +230,26 @@ test('scrolling moves the window as little as possible', () => {
   assert.equal(scrollWindow(5, 2, 100, 10), 2);
   assert.equal(scrollWindow(95, 99, 100, 10), 90);
   assert.equal(scrollWindow(40, 5, 8, 10), 0);
+});
+
+test('roll-ups are not worked out again when only our own connection changed (it does at every poll)', () => {
+  const others = clients.filter((x) => !x.self);
+  const first = stableOthers(clients);
+  assert.deepEqual(first.map((x) => x.key), others.map((x) => x.key));
+  // A new list: our connection's view replaced, the others the same objects.
+  const polled = clients.map((x) => (x.self ? { ...x, events: x.events + 1 } : x));
+  assert.equal(stableOthers(polled), first, 'the same array');
+  // The store's ui state is one object until a key changes it.
+  const ui: SelectInput['ui'] = { filters: [], showSelf: false, sort: defaultSort(), grouping: 'none', drill: '', delimiter: ':' };
+  const input = (list: readonly ClientView[]): SelectInput => ({ view: { clients: list } as unknown as SessionView, ui });
+  assert.equal(selectLibraryRows(input(polled)), selectLibraryRows(input(clients)), 'library rows not rebuilt');
+  assert.equal(selectClientRows(input(polled)), selectClientRows(input(clients)), 'table rows not rebuilt');
+  // Another connection changing, arriving or leaving is a new list.
+  const changed = clients.map((x) => (x.key === 'a' ? { ...x, reads: 11 } : x));
+  assert.notEqual(stableOthers(changed), first);
+  assert.equal(selectLibraryRows(input(changed)).length, selectLibraryRows(input(clients)).length);
+  assert.notEqual(stableOthers(clients.slice(1)), stableOthers(clients));
+  assert.equal(stableOthers([...clients, c({ key: 'z' })]).length, others.length + 1);
+  // Asked to show our own connections, the table has them.
+  assert.ok(selectClientRows({ ...input(polled), ui: { ...ui, showSelf: true } }).rows.some((r) => r.id === 'self'));
 });

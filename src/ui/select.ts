@@ -49,8 +49,35 @@ export interface SelectInput {
   readonly owners?: { readonly map: OwnerMap | null; readonly dns: ReadonlyMap<string, DnsHint> };
 }
 
+/**
+ * The clients but redis-recon's own connections, as the same array for as long as none of them
+ * changed. Our poll connection changes at every poll; at 30,000 idle connections every roll-up over
+ * the others (the table, the attribution, the libraries, the findings) was worked out again for
+ * it, ~150 ms of the screen's thread a poll. The roll-ups leave our connections out anyway.
+ */
+export const stableOthers = (() => {
+  let last: readonly ClientView[] = [];
+  return (clients: readonly ClientView[]): readonly ClientView[] => {
+    let i = 0;
+    for (const c of clients) {
+      if (c.self) continue;
+      if (last[i] !== c) {
+        last = clients.filter((x) => !x.self);
+        return last;
+      }
+      i++;
+    }
+    if (i !== last.length) last = clients.filter((x) => !x.self);
+    return last;
+  };
+})();
+
+/** The clients a pane rolls up: all, or (the usual) all but our own, kept stable (stableOthers). */
+const rolledUp = (s: SelectInput): readonly ClientView[] => (s.ui.showSelf ? selectView(s).clients : stableOthers(selectView(s).clients));
+
 /** Owners, behavioural matches and unknown services of every client (memoised on its inputs). */
-export const selectAttribution = (s: SelectInput): Attributions => (s.owners ? attributionOf({ view: s.view, owners: s.owners }) : EMPTY_ATTRIBUTIONS);
+export const selectAttribution = (s: SelectInput): Attributions =>
+  s.owners ? attributionOf({ view: { clients: stableOthers(s.view.clients) }, owners: s.owners }) : EMPTY_ATTRIBUTIONS;
 
 /** Remembers the last result per argument list (compared with ===). */
 export function memoLast<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
@@ -95,7 +122,7 @@ const clientRowsMemo = memoLast(
 );
 export const selectClientRows = (s: SelectInput): { rows: ClientRow[]; shown: number; total: number; connected: number } =>
   // Only grouping by owner needs the attribution: the other groupings do not wait for it.
-  clientRowsMemo(selectView(s).clients, s.ui.filters, s.ui.showSelf, s.ui.sort, s.ui.grouping, s.ui.delimiter, s.ui.grouping === 'owner' ? selectAttribution(s) : undefined, s.ui.services, s.ui.foldGone ?? false, searchFor(s.ui.search, 'clients'), selectWindowStart(s), s.viewAt ?? 0);
+  clientRowsMemo(rolledUp(s), s.ui.filters, s.ui.showSelf, s.ui.sort, s.ui.grouping, s.ui.delimiter, s.ui.grouping === 'owner' ? selectAttribution(s) : undefined, s.ui.services, s.ui.foldGone ?? false, searchFor(s.ui.search, 'clients'), selectWindowStart(s), selectWindowStart(s) ? (s.viewAt ?? 0) : 0);
 
 /** The snapshot the clients table's window starts from; undefined: since start. */
 export const selectWindowStart = (s: SelectInput): CountSnapshot | undefined =>
@@ -104,7 +131,7 @@ export const selectWindowStart = (s: SelectInput): CountSnapshot | undefined =>
 const visibleMemo = memoLast((clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, delimiter: string, services: ServiceNarrowing | undefined) =>
   visibleClients(clients, filters, showSelf, delimiter, services?.services),
 );
-export const selectVisibleClients = (s: SelectInput): ClientView[] => visibleMemo(selectView(s).clients, s.ui.filters, s.ui.showSelf, s.ui.delimiter, s.ui.services);
+export const selectVisibleClients = (s: SelectInput): ClientView[] => visibleMemo(rolledUp(s), s.ui.filters, s.ui.showSelf, s.ui.delimiter, s.ui.services);
 
 /** Every pane narrowed to some services: what it came from (a finding) and the services. */
 export interface ServiceNarrowing {
