@@ -237,3 +237,18 @@ test('the pass is memoised on its inputs and stays cheap on a fleet (2,000 unnam
   const state = { view: { clients }, owners: { map: null, dns: new Map() } };
   assert.equal(attributionOf(state), attributionOf({ ...state }), 'the same inputs: the same answer, not recomputed');
 });
+
+test("a service's merged profile follows its connections: when they start doing something else, the twin no longer matches", () => {
+  const { s, named, twin } = fleet();
+  assert.equal(attributed(s).byKey.get(s.at(twin).key)!.likely?.service, 'checkout-api');
+  // Asked again with the same views: the same answer (the merged profile is kept).
+  assert.equal(attributed(s).byKey.get(s.at(twin).key)!.likely?.service, 'checkout-api');
+  // Both checkout pods now mostly run the rate limiter's workload: their views change, and so does
+  // checkout-api's profile.
+  s.run([
+    [named[0]!, limiter, 2000],
+    [named[1]!, limiter, 2000],
+  ]);
+  const after = attributed(s).byKey.get(s.at(twin).key)!;
+  assert.notEqual(after.likely?.service, 'checkout-api', `no longer like checkout-api: ${after.note}`);
+});
