@@ -7,6 +7,7 @@ import type { CrossSlotUnits } from './atomicity.ts';
 import type { ClientRecord, LoggedEntry } from './ledger.ts';
 import { PatternTree, type PatternNames, type PatternTreeReader } from './keyPatterns.ts';
 import { BOUNDS } from '../bounds.ts';
+import { serviceOf } from './serviceName.ts';
 import type { KeyspaceView } from './keyspaceEstimate.ts';
 
 export type { CrossSlotUnits, LoggedEntry };
@@ -54,6 +55,11 @@ export interface ClientView {
   readonly addr: string;
   readonly ip: string;
   readonly name: string;
+  /**
+   * The service its name says (`serviceOf(name)`), worked out once where the view is built: every
+   * roll-up reads it for every connection at every poll.
+   */
+  readonly service?: string;
   readonly libName?: string;
   readonly libVer?: string;
   readonly user?: string;
@@ -241,6 +247,7 @@ export function buildView(rec: ClientRecord, audit: Auditor | undefined, names: 
     addr,
     ip: info?.ip ?? ipOf(rec.addrKey),
     name,
+    ...(name !== '' ? { service: serviceOf(name) } : {}),
     libName,
     libVer,
     user: info?.user,

@@ -127,7 +127,7 @@ export function attribute(input: AttributionInput): Attributions {
     // An entry standing for several connections mixes them: neither a reference nor judged.
     if (c.sharedBy !== undefined) continue;
     if (c.name !== '') {
-      const s = serviceOf(c.name);
+      const s = c.service ?? serviceOf(c.name);
       let l = named.get(s);
       if (!l) named.set(s, (l = []));
       l.push(profileOf(c));

@@ -218,7 +218,7 @@ export { serviceOf };
  * the owner needs, not "40 connections from node-a".
  */
 export function ownerLabel(c: ClientView, a: ClientAttribution | undefined): string {
-  if (c.name !== '') return serviceOf(c.name);
+  if (c.name !== '') return c.service ?? serviceOf(c.name);
   const o = a?.owner;
   // A pod's workload without its namespace, so it groups with the named connections of the service.
   if (o && (o.kind === 'pod' || o.kind === 'host')) return o.name;
@@ -246,7 +246,7 @@ export function attributionText(a: ClientAttribution | undefined): string {
 export function groupLabel(c: ClientView, g: Grouping, a?: ClientAttribution): string {
   switch (g) {
     case 'service':
-      return c.name === '' ? '(unnamed)' : serviceOf(c.name);
+      return c.name === '' ? '(unnamed)' : (c.service ?? serviceOf(c.name));
     case 'owner':
       return ownerLabel(c, a);
     case 'ip':
@@ -331,7 +331,7 @@ export function visibleClients(clients: readonly ClientView[], filters: readonly
 }
 
 /** The service a connection belongs to ('' unnamed): what the findings pane narrows by. */
-export const serviceOfClient = (c: Pick<ClientView, 'name'>): string => (c.name === '' ? '' : serviceOf(c.name));
+export const serviceOfClient = (c: Pick<ClientView, 'name' | 'service'>): string => c.service ?? (c.name === '' ? '' : serviceOf(c.name));
 
 /**
  * Rows of the table: clients sorted; when grouped, each group under a header, groups ordered by

@@ -8,6 +8,8 @@ import { serviceOf } from './clients.ts';
 export interface ServiceMember {
   readonly key?: string;
   readonly name: string;
+  /** Its service, when already worked out (a ClientView's). */
+  readonly service?: string;
   readonly libName?: string | null | undefined;
   readonly libVer?: string | null | undefined;
   readonly connected?: boolean;
@@ -16,7 +18,7 @@ export interface ServiceMember {
 }
 
 /** The service a connection belongs to: its name without pod suffixes; '' when it has no name. */
-export const serviceKey = (c: Pick<ServiceMember, 'name'>): string => (c.name === '' ? '' : serviceOf(c.name));
+export const serviceKey = (c: Pick<ServiceMember, 'name' | 'service'>): string => c.service ?? (c.name === '' ? '' : serviceOf(c.name));
 export const serviceLabel = (key: string): string => (key === '' ? '(unnamed)' : key);
 
 /** Connections per service, most first, then by name. */
@@ -25,7 +27,7 @@ export interface ServiceCount {
   readonly connections: number;
 }
 
-export function countServices(members: Iterable<Pick<ServiceMember, 'name'>>): ServiceCount[] {
+export function countServices(members: Iterable<Pick<ServiceMember, 'name' | 'service'>>): ServiceCount[] {
   const m = new Map<string, number>();
   for (const c of members) {
     const k = serviceKey(c);
