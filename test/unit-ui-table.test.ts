@@ -253,3 +253,24 @@ test('roll-ups are not worked out again when only our own connection changed (it
   // Asked to show our own connections, the table has them.
   assert.ok(selectClientRows({ ...input(polled), ui: { ...ui, showSelf: true } }).rows.some((r) => r.id === 'self'));
 });
+
+test('window snapshots: counts per client in one typed array, rows shared while the clients are the same', async () => {
+  const { recordSnapshot, countsAt, windowed, SNAPSHOT_MS } = await import('../src/ui/window.ts');
+  const a = c({ key: 'a', events: 10, reads: 4, writes: 6 });
+  const b = c({ key: 'b', events: 3, reads: 3, writes: 0 });
+  let h = recordSnapshot([], [a, b], 0);
+  h = recordSnapshot(h, [a, b], SNAPSHOT_MS / 2);
+  assert.equal(h.length, 1, 'one snapshot per interval');
+  h = recordSnapshot(h, [{ ...a, events: 20, reads: 9 }, b], SNAPSHOT_MS);
+  assert.equal(h.length, 2);
+  assert.equal(h[1]!.rows, h[0]!.rows, 'the same clients: the same rows');
+  assert.deepEqual(countsAt(h[1]!, 'a'), [20, 9, 6, -1]);
+  assert.deepEqual(countsAt(h[0]!, 'z'), [0, 0, 0, 0], 'a client not yet there counts from 0');
+  // A client arrives: new rows; the older snapshot still reads its own.
+  h = recordSnapshot(h, [b, a, c({ key: 'z', events: 1 })], 2 * SNAPSHOT_MS);
+  assert.notEqual(h[2]!.rows, h[1]!.rows);
+  assert.deepEqual(countsAt(h[2]!, 'a'), [10, 4, 6, -1]);
+  assert.deepEqual(countsAt(h[1]!, 'b'), [3, 3, 0, -1]);
+  const w = windowed({ ...a, events: 25, reads: 12 }, h[1]!, 3 * SNAPSHOT_MS);
+  assert.deepEqual([w.events, w.reads, w.writes], [5, 3, 0]);
+});
