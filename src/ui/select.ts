@@ -54,30 +54,40 @@ export interface SelectInput {
  * changed. Our poll connection changes at every poll; at 30,000 idle connections every roll-up over
  * the others (the table, the attribution, the libraries, the findings) was worked out again for
  * it, ~150 ms of the screen's thread a poll. The roll-ups leave our connections out anyway.
+ * A given list always gives the same answer (a selector must: React re-renders forever otherwise),
+ * and each caller keeps its own line of lists (the whole view's, a narrowed one's).
  */
-export const stableOthers = (() => {
+export function stableOthers(): (clients: readonly ClientView[]) => readonly ClientView[] {
+  const answered = new WeakMap<readonly ClientView[], readonly ClientView[]>();
   let last: readonly ClientView[] = [];
-  return (clients: readonly ClientView[]): readonly ClientView[] => {
+  return (clients) => {
+    const known = answered.get(clients);
+    if (known) return known;
     let i = 0;
+    let same = true;
     for (const c of clients) {
       if (c.self) continue;
       if (last[i] !== c) {
-        last = clients.filter((x) => !x.self);
-        return last;
+        same = false;
+        break;
       }
       i++;
     }
-    if (i !== last.length) last = clients.filter((x) => !x.self);
+    if (!same || i !== last.length) last = clients.filter((x) => !x.self);
+    answered.set(clients, last);
     return last;
   };
-})();
+}
+
+const othersOfView = stableOthers();
+const othersShown = stableOthers();
 
 /** The clients a pane rolls up: all, or (the usual) all but our own, kept stable (stableOthers). */
-const rolledUp = (s: SelectInput): readonly ClientView[] => (s.ui.showSelf ? selectView(s).clients : stableOthers(selectView(s).clients));
+const rolledUp = (s: SelectInput): readonly ClientView[] => (s.ui.showSelf ? selectView(s).clients : othersShown(selectView(s).clients));
 
 /** Owners, behavioural matches and unknown services of every client (memoised on its inputs). */
 export const selectAttribution = (s: SelectInput): Attributions =>
-  s.owners ? attributionOf({ view: { clients: stableOthers(s.view.clients) }, owners: s.owners }) : EMPTY_ATTRIBUTIONS;
+  s.owners ? attributionOf({ view: { clients: othersOfView(s.view.clients) }, owners: s.owners }) : EMPTY_ATTRIBUTIONS;
 
 /** Remembers the last result per argument list (compared with ===). */
 export function memoLast<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
