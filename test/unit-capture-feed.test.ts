@@ -4,11 +4,12 @@
 // would show here as lines overwritten before they were read. A read that fails says so.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { feedCapture, type CaptureInput } from '../src/collect/captureFeed.ts';
+import { LINE_CHARS_MAX } from '../src/bounds.ts';
 import type { CollectorHost } from '../src/collect/host.ts';
 import type { ToCollector } from '../src/collect/protocol.ts';
 
@@ -91,6 +92,27 @@ test('a regular file: read into shared buffers used again only once every partit
       assert.equal(feed.failure, undefined);
       assert.equal(ended(), k, 'every partition told the capture ended');
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a regular file with a line past the longest kept: it is cut, and every line after it arrives intact', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'recon-feed-'));
+  try {
+    const lines = capture();
+    const file = join(dir, 'cap.txt');
+    const fd = openSync(file, 'w');
+    writeSync(fd, lines.slice(0, 1000).join('\n') + '\n');
+    const mb = Buffer.alloc(1 << 20, 'x');
+    for (let written = 0; written <= LINE_CHARS_MAX; written += mb.length) writeSync(fd, mb);
+    writeSync(fd, '\n' + lines.slice(1000).join('\n') + '\n');
+    closeSync(fd);
+    const { got, feed } = await feedAll({ file }, 2);
+    const cut = got.flat().filter((l) => l.startsWith('xxx'));
+    assert.deepEqual(cut.map((l) => l.length), [LINE_CHARS_MAX], 'the long line, cut once');
+    assertWhole(lines, got.map((part) => part.filter((l) => !l.startsWith('xxx'))));
+    assert.equal(feed.failure, undefined);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

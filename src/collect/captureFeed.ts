@@ -83,9 +83,10 @@ class Dispatcher {
 
   /**
    * Sends the complete lines of buf[0, length) (all of it when `final`); returns where the
-   * incomplete last line begins. A pooled buffer goes back to the pool once no partition holds it.
+   * incomplete last line begins. `pooled`, the pool's buffer `buf` lies in, goes back to the pool
+   * once no partition holds it.
    */
-  send(buf: Buffer, length: number, final: boolean, pooled: boolean): number {
+  send(buf: Buffer, length: number, final: boolean, pooled?: Buffer): number {
     if (!this.windowSent) {
       const at = firstTimestamp(buf, length);
       if (at !== undefined || final) {
@@ -96,15 +97,17 @@ class Dispatcher {
     const split = splitLines(buf, length, this.state, final);
     this.lines += split.lines;
     const view = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-    const chunk = { buf, holders: 0 };
+    const chunk = pooled ? { buf: pooled, holders: 0 } : undefined;
     split.offsets.forEach((offsets, p) => {
       if (offsets.length === 0) return;
       this.waiting[p]!++;
-      chunk.holders++;
-      if (pooled) this.held[p]!.push(chunk);
+      if (chunk) {
+        chunk.holders++;
+        this.held[p]!.push(chunk);
+      }
       this.hosts[p]!.send({ t: 'lines', buf: view, offsets }, [offsets.buffer as ArrayBuffer]);
     });
-    if (pooled && chunk.holders === 0) this.pool.push(buf);
+    if (chunk && chunk.holders === 0) this.pool.push(chunk.buf);
     return split.rest;
   }
 
@@ -176,14 +179,14 @@ function readFile(path: string, d: Dispatcher, control: Control): { finished: Pr
     for (;;) {
       await room();
       if (control.stopped) return;
-      const pooled = carry.length <= CARRY_ROOM;
-      const buf = pooled ? (d.pool.pop() ?? shared(CARRY_ROOM + CHUNK_BYTES)) : shared(carry.length + CHUNK_BYTES);
+      const pooled = carry.length <= CARRY_ROOM ? (d.pool.pop() ?? shared(CARRY_ROOM + CHUNK_BYTES)) : undefined;
+      const buf = pooled ?? shared(carry.length + CHUNK_BYTES);
       carry.copy(buf, 0);
       const { bytesRead } = await handle.read(buf, carry.length, CHUNK_BYTES, null);
       if (control.stopped) return;
       if (bytesRead === 0) {
         if (carry.length > 0 && !skipping) d.send(buf, carry.length, true, pooled);
-        else if (pooled) d.pool.push(buf);
+        else if (pooled) d.pool.push(pooled);
         return;
       }
       let from = 0;
@@ -191,7 +194,7 @@ function readFile(path: string, d: Dispatcher, control: Control): { finished: Pr
       if (skipping) {
         const nl = buf.indexOf(10);
         if (nl < 0 || nl >= length) {
-          if (pooled) d.pool.push(buf);
+          if (pooled) d.pool.push(pooled);
           carry = Buffer.alloc(0);
           continue;
         }
@@ -207,7 +210,7 @@ function readFile(path: string, d: Dispatcher, control: Control): { finished: Pr
         // (and counted unparsed by partition 0).
         const cut = shared(LINE_CHARS_MAX);
         carry.copy(cut, 0, 0, LINE_CHARS_MAX);
-        d.send(cut, LINE_CHARS_MAX, true, false);
+        d.send(cut, LINE_CHARS_MAX, true);
         carry = Buffer.alloc(0);
         skipping = true;
       }
@@ -246,12 +249,12 @@ function readStream(input: Readable, d: Dispatcher, control: Control): { finishe
     const buf = shared(length);
     carry.copy(buf, 0);
     data.copy(buf, carry.length);
-    const rest = d.send(buf, length, false, false);
+    const rest = d.send(buf, length, false);
     carry = Buffer.from(buf.subarray(rest, length));
     if (carry.length > LINE_CHARS_MAX) {
       const cut = shared(LINE_CHARS_MAX);
       carry.copy(cut, 0, 0, LINE_CHARS_MAX);
-      d.send(cut, LINE_CHARS_MAX, true, false);
+      d.send(cut, LINE_CHARS_MAX, true);
       carry = Buffer.alloc(0);
       skipping = true;
     }
@@ -268,7 +271,7 @@ function readStream(input: Readable, d: Dispatcher, control: Control): { finishe
       if (!control.stopped && carry.length > 0 && !skipping) {
         const buf = shared(carry.length);
         carry.copy(buf, 0);
-        d.send(buf, carry.length, true, false);
+        d.send(buf, carry.length, true);
       }
       carry = Buffer.alloc(0);
       resolve();
