@@ -198,7 +198,10 @@ describe('live faults against valkey 8.0 (counts, recovery, attribution)', { con
       // while MONITOR was reconnecting.
       const exact = (phase: string, short = 0): void => {
         const seen = writesUnder(inv, phase);
-        assert.ok(seen >= traffic.ok(phase) - short && seen <= traffic.ok(phase) + traffic.failed(phase), `${phase} saw ${seen} of ${traffic.ok(phase)} (+${traffic.failed(phase)} failed)`);
+        assert.ok(
+          seen >= traffic.ok(phase) - short && seen <= traffic.ok(phase) + traffic.failed(phase),
+          `${phase} saw ${seen} of ${traffic.ok(phase)} (+${traffic.failed(phase)} failed); off ${JSON.stringify(off)}; prefixes ${JSON.stringify(inv.prefixes.map((p: { prefix: string; writes: number }) => [p.prefix, p.writes]))}; stderr ${r.stderr.slice(-800)}`,
+        );
       };
       exact('p0:');
       exact('sleep:');
