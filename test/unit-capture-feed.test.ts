@@ -4,7 +4,7 @@
 // would show here as lines overwritten before they were read. A read that fails says so.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -97,7 +97,7 @@ test('a regular file: read into shared buffers used again only once every partit
   }
 });
 
-test('a regular file with a line past the longest kept: it is cut, and every line after it arrives intact', async () => {
+test('a line past the longest kept, in a file or a stream: it is cut, and every line after it arrives intact', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'recon-feed-'));
   try {
     const lines = capture();
@@ -108,11 +108,18 @@ test('a regular file with a line past the longest kept: it is cut, and every lin
     for (let written = 0; written <= LINE_CHARS_MAX; written += mb.length) writeSync(fd, mb);
     writeSync(fd, '\n' + lines.slice(1000).join('\n') + '\n');
     closeSync(fd);
-    const { got, feed } = await feedAll({ file }, 2);
-    const cut = got.flat().filter((l) => l.startsWith('xxx'));
-    assert.deepEqual(cut.map((l) => l.length), [LINE_CHARS_MAX], 'the long line, cut once');
-    assertWhole(lines, got.map((part) => part.filter((l) => !l.startsWith('xxx'))));
-    assert.equal(feed.failure, undefined);
+    // Read as a file, and as a stream (stdin) in megabyte chunks.
+    const asStream = Readable.from((async function* () {
+      const whole = readFileSync(file);
+      for (let at = 0; at < whole.length; at += 1 << 20) yield whole.subarray(at, at + (1 << 20));
+    })());
+    for (const input of [{ file }, asStream]) {
+      const { got, feed } = await feedAll(input, 2);
+      const cut = got.flat().filter((l) => l.startsWith('xxx'));
+      assert.deepEqual(cut.map((l) => l.length), [LINE_CHARS_MAX], 'the long line, cut once');
+      assertWhole(lines, got.map((part) => part.filter((l) => !l.startsWith('xxx'))));
+      assert.equal(feed.failure, undefined);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -118,6 +118,19 @@ class Dispatcher {
     if (chunk && --chunk.holders === 0) this.pool.push(chunk.buf);
   }
 
+  /**
+   * An incomplete line past LINE_CHARS_MAX: a file with no newline (not a capture) must not grow
+   * memory without end, so its first LINE_CHARS_MAX bytes go as one line (counted unparsed) and the
+   * caller drops the rest up to the next newline. Says whether it cut.
+   */
+  cutIfTooLong(carry: Buffer): boolean {
+    if (carry.length <= LINE_CHARS_MAX) return false;
+    const cut = shared(LINE_CHARS_MAX);
+    carry.copy(cut, 0, 0, LINE_CHARS_MAX);
+    this.send(cut, LINE_CHARS_MAX, true);
+    return true;
+  }
+
   end(): void {
     for (const h of this.hosts) h.send({ t: 'end' });
   }
@@ -205,12 +218,7 @@ function readFile(path: string, d: Dispatcher, control: Control): { finished: Pr
       length -= from;
       const rest = d.send(part, length, false, pooled);
       carry = Buffer.from(part.subarray(rest, length));
-      if (carry.length > LINE_CHARS_MAX) {
-        // A file with no newline (not a capture) must not grow memory without end: the line is cut
-        // (and counted unparsed by partition 0).
-        const cut = shared(LINE_CHARS_MAX);
-        carry.copy(cut, 0, 0, LINE_CHARS_MAX);
-        d.send(cut, LINE_CHARS_MAX, true);
+      if (d.cutIfTooLong(carry)) {
         carry = Buffer.alloc(0);
         skipping = true;
       }
@@ -251,10 +259,7 @@ function readStream(input: Readable, d: Dispatcher, control: Control): { finishe
     data.copy(buf, carry.length);
     const rest = d.send(buf, length, false);
     carry = Buffer.from(buf.subarray(rest, length));
-    if (carry.length > LINE_CHARS_MAX) {
-      const cut = shared(LINE_CHARS_MAX);
-      carry.copy(cut, 0, 0, LINE_CHARS_MAX);
-      d.send(cut, LINE_CHARS_MAX, true);
+    if (d.cutIfTooLong(carry)) {
       carry = Buffer.alloc(0);
       skipping = true;
     }
