@@ -1,41 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { ClientView } from '../src/analysis/session.ts';
+import type { ClientView, SessionView } from '../src/analysis/session.ts';
+import { clientView } from './helpers/clientView.ts';
 import { buildClientRows, collationKey, compareClients, defaultSort, nextGrouping, nextSort, serviceOf, sortClients, SORT_COLUMNS } from '../src/ui/clients.ts';
 import { buildLibraryRows } from '../src/ui/libraries.ts';
 import { selectClientRows, selectLibraryRows, stableOthers, type SelectInput } from '../src/ui/select.ts';
-import type { SessionView } from '../src/analysis/session.ts';
 import { presetFilters, toggleFilter } from '../src/ui/filters.ts';
 import { fitColumns, keysSplit, layout, MIN_COLUMNS, MIN_ROWS, scrollWindow } from '../src/ui/layout.ts';
 import { clean, displayWidth, fit } from '../src/ui/text.ts';
 import { formatCount, formatDuration, formatPercent, formatRate } from '../src/ui/format.ts';
 import { heatBar, splitBar } from '../src/ui/bars.ts';
 
-const c = (over: Partial<ClientView>): ClientView => ({
-  key: over.key ?? over.addr ?? 'k',
-  addr: '10.0.0.1:1',
-  ip: '10.0.0.1',
-  name: '',
-  db: 0,
-  connected: true,
-  listed: true,
-  self: false,
-  firstSeen: 0,
-  lastSeen: 0,
-  events: 0,
-  reads: 0,
-  writes: 0,
-  opsPerSec: 0,
-  commands: [],
-  prefixes: [],
-  topKeys: [],
-  dbs: [],
-  crossSlot: { count: 0, example: [] },
-  crossSlotTransactions: { count: 0, example: [], commands: [] },
-  crossSlotScripts: { count: 0, example: [], commands: [] },
-  ...over,
-});
+/** A client on 10.0.0.1:1, keyed by its address unless a key is given. */
+const c = (over: Partial<ClientView>): ClientView => clientView({ key: over.key ?? over.addr ?? 'k', addr: '10.0.0.1:1', ip: '10.0.0.1', ...over });
 
 const clients = [
   c({ key: 'a', addr: '10.0.0.1:1', name: 'checkout-7f9c8d6b5-x2x7q', libName: 'go-redis', libVer: '9.17.2', opsPerSec: 5, reads: 10, library: { verdict: 'outdated', reason: 'old' }, prefixes: [{ prefix: 'app:', reads: 10, writes: 0 }] }),
