@@ -3,7 +3,7 @@
 import type { ClientView } from '../analysis/session.ts';
 import type { HeatRow } from './heatmap.ts';
 import type { LibraryRow } from './libraries.ts';
-import type { FindingGroup } from './services.ts';
+import type { FindingGroup } from './findingGroups.ts';
 import { serviceLabel } from './services.ts';
 
 export type SearchPane = 'clients' | 'keys' | 'libraries' | 'findings';

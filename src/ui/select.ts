@@ -6,8 +6,8 @@ import type { ClientView, KeyCount, SessionView } from '../analysis/session.ts';
 import { buildClientRows, visibleClients, type ClientRow, type Grouping, type SortSpec } from './clients.ts';
 import { activePrefixes, type Filter } from './filters.ts';
 import { heatRows, topKeysUnder, type HeatRow } from './heatmap.ts';
-import { buildLibraryRows, type LibraryRow } from './libraries.ts';
-import { buildFindingGroups, type FindingGroup } from './services.ts';
+import { libraryRowsKeeper, type LibraryRow } from './libraries.ts';
+import { findingGroupsKeeper, type FindingGroup } from './findingGroups.ts';
 import { findingMatches, heatMatches, libraryMatches, searchFor, type Search } from './search.ts';
 import { windowStart, type CountSnapshot, type TimeWindow } from './window.ts';
 import { accessByPattern, type PatternAccess } from '../analysis/patternAccess.ts';
@@ -149,15 +149,18 @@ export interface ServiceNarrowing {
   readonly services: readonly string[];
 }
 
-const libraryMemo = memoLast((visible: readonly ClientView[], q: string) => buildLibraryRows(visible).filter((r) => libraryMatches(r, q)));
-export const selectLibraryRows = (s: SelectInput): LibraryRow[] => libraryMemo(selectVisibleClients(s), searchFor(s.ui.search, 'libraries'));
+// Kept up to date from the clients that changed since the last list (most of 30,000 do not, a poll).
+const libraryRowsOf = libraryRowsKeeper();
+const libraryMemo = memoLast((rows: readonly LibraryRow[], q: string) => (q === '' ? (rows as LibraryRow[]) : rows.filter((r) => libraryMatches(r, q))));
+export const selectLibraryRows = (s: SelectInput): LibraryRow[] => libraryMemo(libraryRowsOf(selectVisibleClients(s)), searchFor(s.ui.search, 'libraries'));
 
 const findingMemo = memoLast((visible: readonly ClientView[]) => buildFindingRows(visible));
 export const selectFindingRows = (s: SelectInput): FindingRow[] => findingMemo(selectVisibleClients(s));
 
-const groupMemo = memoLast((visible: readonly ClientView[], q: string) => buildFindingGroups(visible).filter((g) => findingMatches(g, q)));
+const findingGroupsOf = findingGroupsKeeper();
+const groupMemo = memoLast((groups: readonly FindingGroup[], q: string) => (q === '' ? (groups as FindingGroup[]) : groups.filter((g) => findingMatches(g, q))));
 /** One row per finding kind and command (or library version), by service: the findings pane. */
-export const selectFindingGroups = (s: SelectInput): FindingGroup[] => groupMemo(selectVisibleClients(s), searchFor(s.ui.search, 'findings'));
+export const selectFindingGroups = (s: SelectInput): FindingGroup[] => groupMemo(findingGroupsOf(selectVisibleClients(s)), searchFor(s.ui.search, 'findings'));
 
 const activeMemo = memoLast((filters: readonly Filter[]) => activePrefixes(filters));
 export const selectActive = (s: SelectInput): readonly string[] => activeMemo(s.ui.filters);
