@@ -5,7 +5,7 @@
 // inputs, so the dashboard pays only when clients change; the exports call it too.
 import type { ClientView } from '../analysis/session.ts';
 import { serviceOf } from '../analysis/serviceName.ts';
-import { compare, FINGERPRINT, mergeProfiles, passes, profileOf, screen, signals, type Comparison, type FeatureScore, type Profile } from './fingerprint.ts';
+import { compare, eventsOf, FINGERPRINT, mergeProfiles, passes, profileOf, screen, signals, type Comparison, type FeatureScore, type Profile } from './fingerprint.ts';
 import { ownerText, type OwnerMap, type OwnerMatch } from './ownerMap.ts';
 import type { DnsHint } from './reverseDns.ts';
 
@@ -60,16 +60,16 @@ const NONE: ClientAttribution = { owner: null, likely: null, unknownService: nul
 
 /**
  * Each named service's profile, merged over its connections' and kept while they are the same
- * profiles (a profile is the same object while its connection's view is): at a poll a few of
+ * views (a profile is worked out once per view): at a poll a few of
  * 30,000 connections change, and merging every service again was two thirds of the attribution.
  */
-const mergedProfiles = new Map<string, { readonly list: readonly Profile[]; readonly merged: Profile }>();
+const mergedProfiles = new Map<string, { readonly list: readonly ClientView[]; readonly merged: Profile }>();
 
-function serviceProfile(name: string, list: readonly Profile[]): Profile {
-  if (list.length === 1) return list[0]!;
+function serviceProfile(name: string, list: readonly ClientView[]): Profile {
+  if (list.length === 1) return profileOf(list[0]!);
   const hit = mergedProfiles.get(name);
-  if (hit && hit.list.length === list.length && hit.list.every((p, i) => p === list[i])) return hit.merged;
-  const merged = mergeProfiles(list);
+  if (hit && hit.list.length === list.length && hit.list.every((c, i) => c === list[i])) return hit.merged;
+  const merged = mergeProfiles(list.map(profileOf));
   mergedProfiles.set(name, { list, merged });
   return merged;
 }
@@ -119,7 +119,7 @@ export function attribute(input: AttributionInput): Attributions {
   };
 
   // The named services, each one profile over its connections.
-  const named = new Map<string, Profile[]>();
+  const named = new Map<string, ClientView[]>();
   const unnamed: ClientView[] = [];
   for (const c of clients) {
     if (c.self) continue;
@@ -130,23 +130,31 @@ export function attribute(input: AttributionInput): Attributions {
       const s = c.service ?? serviceOf(c.name);
       let l = named.get(s);
       if (!l) named.set(s, (l = []));
-      l.push(profileOf(c));
+      l.push(c);
     } else unnamed.push(c);
   }
   for (const name of mergedProfiles.keys()) if (!named.has(name)) mergedProfiles.delete(name);
   const services = new Map<string, Profile>();
   const index = new SignalIndex<string>();
   for (const [name, list] of named) {
+    // A service too quiet to be a reference needs no profile (idle pools are most connections).
+    let events = 0;
+    for (const c of list) events += eventsOf(c);
+    if (events < FINGERPRINT.minEvents) continue;
     const p = serviceProfile(name, list);
-    if (p.events < FINGERPRINT.minEvents) continue;
     services.set(name, p);
     index.add(p, name);
   }
 
-  const judged = unnamed.filter((c) => profileOf(c).events >= FINGERPRINT.minEvents).sort((a, b) => profileOf(b).events - profileOf(a).events);
+  // Counted once each: 30,000 idle unnamed connections are judged by this alone.
+  const eventsOfUnnamed = unnamed.map(eventsOf);
+  const busy = new Map<ClientView, number>();
+  const judged = unnamed.filter((c, i) => eventsOfUnnamed[i]! >= FINGERPRINT.minEvents && busy.set(c, eventsOfUnnamed[i]!));
+  judged.sort((a, b) => busy.get(b)! - busy.get(a)!);
   const notJudged = new Set(judged.slice(FINGERPRINT.maxJudged));
-  for (const c of unnamed) {
-    const events = profileOf(c).events;
+  for (let i = 0; i < unnamed.length; i++) {
+    const c = unnamed[i]!;
+    const events = eventsOfUnnamed[i]!;
     if (events < FINGERPRINT.minEvents) {
       const prev = byKey.get(c.key)!;
       // Most of 30,000 idle connections land here: one shared answer per count when nothing else is known.

@@ -80,6 +80,17 @@ export function profileOf(c: ClientView): Profile {
   return p;
 }
 
+/**
+ * A client's commands of its own (housekeeping left out): what its profile's `events` will be,
+ * without building the profile. Most of 30,000 idle unnamed connections are judged by this alone,
+ * and a profile is five maps: kept for each, they were a quarter of the screen's heap.
+ */
+export function eventsOf(c: ClientView): number {
+  let events = 0;
+  for (const [name, n] of c.commands) if (!HOUSEKEEPING.test(name)) events += n;
+  return events;
+}
+
 function computeProfile(c: ClientView): Profile {
   const commands = new Map<string, number>();
   let events = 0;

@@ -45,8 +45,7 @@ export function listChanges<T extends object>(): (list: readonly T[]) => ListCha
 }
 
 /**
- * What stays the same across a connection's versions: its ledger key, with its node in a cluster
- * (keys are per node). A member without a key is only ever itself.
+ * What stays the same across a connection's versions: its ledger key (the collectors prefix it with
+ * their node, so it is unique in a cluster's merged list too). A member without a key is only itself.
  */
-export const sameClient = (c: { readonly key?: string; readonly node?: string }): unknown =>
-  c.key === undefined ? c : c.node === undefined ? c.key : `${c.node}\u0000${c.key}`;
+export const sameClient = (c: { readonly key?: string }): unknown => c.key ?? c;

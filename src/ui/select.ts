@@ -63,15 +63,15 @@ export function stableOthers(): (clients: readonly ClientView[]) => readonly Cli
   return (clients) => {
     const known = answered.get(clients);
     if (known) return known;
+    // Pointer checks only: a client's flags are read where it is not the next one kept (ours, or a change).
     let i = 0;
     let same = true;
     for (const c of clients) {
-      if (c.self) continue;
-      if (last[i] !== c) {
+      if (last[i] === c) i++;
+      else if (!c.self) {
         same = false;
         break;
       }
-      i++;
     }
     if (!same || i !== last.length) last = clients.filter((x) => !x.self);
     answered.set(clients, last);
@@ -193,11 +193,18 @@ export const selectPatternAccess = (s: SelectInput): Map<string, PatternAccess> 
 
 export type ListPane = 'clients' | 'keys' | 'libraries' | 'findings';
 
+/** A key press moves over these: worked out once per table, not per key (30,000 ids). */
+const clientIdsOf = memoLast((rows: readonly ClientRow[]): string[] => {
+  const ids: string[] = [];
+  for (const r of rows) if (r.kind === 'client') ids.push(r.id);
+  return ids;
+});
+
 /** The ids a selection can rest on in a pane (group headers are not selectable). */
 export function selectableIds(s: SelectInput, pane: ListPane): string[] {
   switch (pane) {
     case 'clients':
-      return selectClientRows(s).rows.filter((r) => r.kind === 'client').map((r) => r.id);
+      return clientIdsOf(selectClientRows(s).rows);
     case 'keys':
       return selectHeatRows(s).map((r) => r.id);
     case 'libraries':
