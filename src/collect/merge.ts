@@ -7,6 +7,7 @@ import type { ClientView, KeyCount, PrefixTreeReader, SessionView } from '../ana
 import { mergeSnapshots, PatternTree, type PatternSnapshot } from '../analysis/keyPatterns.ts';
 import { buildKeyspaceView, type KeyspaceReport, type KeyspaceView } from '../analysis/keyspaceEstimate.ts';
 import type { NodeDelta, NodeLenses, NodeStatus } from './protocol.ts';
+import { Canonical } from './canonical.ts';
 
 /** Top keys in the merged view (each node sends its own top few hundred). */
 const MERGED_TOP_KEYS = 200;
@@ -48,6 +49,7 @@ export class Merger {
   private readonly keyspaceTrees = new Map<string, PatternSnapshot>();
   private keyspaceChanged = false;
   private keyspaceView: KeyspaceView | undefined;
+  private readonly canonical = new Canonical();
 
   constructor(private readonly delimiter = ':') {
     this.tree = new PatternTree(delimiter);
@@ -82,7 +84,8 @@ export class Merger {
     if (delta.lenses) n.lenses = delta.lenses;
     if (delta.clients) {
       for (const key of delta.clients.remove) n.clients.delete(key);
-      for (const v of delta.clients.upsert) n.clients.set(v.key, v);
+      // Each view arrives as its own copy of every text: the repeated ones are shared (canonical.ts).
+      for (const v of delta.clients.upsert) n.clients.set(v.key, this.canonical.adopt(v));
       this.clientsChanged = true;
     }
   }

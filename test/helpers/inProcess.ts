@@ -57,7 +57,8 @@ export function inProcessPipeline(store: ReconStore, opts: InProcessOptions): In
         notices: [...core.notices],
         clock: now(),
       });
-      merger.apply(core.delta(status));
+      // A copy, as a worker's message is: the merger takes what it receives as its own.
+      merger.apply(structuredClone(core.delta(status)));
       store.getState().actions.published(merger.view(), merger.statuses());
     },
   };
