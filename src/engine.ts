@@ -129,9 +129,23 @@ export function runCollectors(specs: readonly CollectorSpec[], store: ReconStore
   };
   /** Several collectors' deltas arriving together make one store commit. */
   const queueCommit = (): void => {
+    queueTidy();
     if (commitQueued) return;
     commitQueued = true;
     setImmediate(commit);
+  };
+
+  // The merger shares repeated parts of the views it received, 1,000 at a time (a few ms), between
+  // key presses and frames.
+  let tidyQueued = false;
+  const tidy = (): void => {
+    if (merger.tidy(1000)) setImmediate(tidy);
+    else tidyQueued = false;
+  };
+  const queueTidy = (): void => {
+    if (tidyQueued) return;
+    tidyQueued = true;
+    setImmediate(tidy);
   };
 
   const initFor = (spec: CollectorSpec): CollectorInit => ({

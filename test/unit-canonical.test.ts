@@ -4,6 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Canonical } from '../src/collect/canonical.ts';
 import { clientView } from './helpers/clientView.ts';
+import { nodeStatus } from './helpers/inProcess.ts';
+import { Merger } from '../src/collect/merge.ts';
 
 const audit = { verdict: 'outdated' as const, reason: 'node-redis 4.6.13 is below the minimum 5.0.0', minimum: '5.0.0' };
 const view = (key: string) =>
@@ -61,4 +63,19 @@ test('past its bound it keeps new values as they come, still correct', () => {
     assert.equal(v.user, `u${i}`);
     assert.deepEqual(v.commands, [[`C${i}`, i]]);
   });
+});
+
+test('the merger shares them after the fact, a slice at a time: the views keep their identity and read the same', () => {
+  const merger = new Merger(':');
+  const views = Array.from({ length: 5 }, (_, i) => view(`${i}`));
+  const totals = { events: 0, reads: 0, writes: 0, eventsPerSec: 0 } as never;
+  merger.apply({ status: nodeStatus({ id: 'n' }), totals, clients: { upsert: views, remove: [] } });
+  const before = merger.view().clients;
+  assert.notEqual(before[0]!.library, before[1]!.library, 'each its own copy, as received');
+  assert.equal(merger.tidy(3), true, 'two left');
+  assert.equal(merger.tidy(3), false);
+  const after = merger.view().clients;
+  after.forEach((v, i) => assert.equal(v, before[i], 'the same view objects'));
+  assert.deepEqual(after, Array.from({ length: 5 }, (_, i) => view(`${i}`)));
+  assert.equal(after[0]!.library, after[4]!.library);
 });

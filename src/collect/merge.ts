@@ -50,6 +50,9 @@ export class Merger {
   private keyspaceChanged = false;
   private keyspaceView: KeyspaceView | undefined;
   private readonly canonical = new Canonical();
+  /** Views received and not yet passed through `canonical`. */
+  private untidy: ClientView[] = [];
+  private untidyAt = 0;
 
   constructor(private readonly delimiter = ':') {
     this.tree = new PatternTree(delimiter);
@@ -84,10 +87,26 @@ export class Merger {
     if (delta.lenses) n.lenses = delta.lenses;
     if (delta.clients) {
       for (const key of delta.clients.remove) n.clients.delete(key);
-      // Each view arrives as its own copy of every text: the repeated ones are shared (canonical.ts).
-      for (const v of delta.clients.upsert) n.clients.set(v.key, this.canonical.adopt(v));
+      for (const v of delta.clients.upsert) n.clients.set(v.key, v);
+      // Each view arrives as its own copy of every text: the repeated ones are shared later, a
+      // slice at a time (tidy), so a first poll of 30,000 views does not hold the screen.
+      this.untidy.push(...delta.clients.upsert);
       this.clientsChanged = true;
     }
+  }
+
+  /**
+   * Shares the repeated parts of up to `max` received views (canonical.ts); whether some remain.
+   * The views keep their identity and read the same: only duplicate copies become garbage.
+   */
+  tidy(max: number): boolean {
+    const end = Math.min(this.untidy.length, this.untidyAt + max);
+    for (let i = this.untidyAt; i < end; i++) this.canonical.adopt(this.untidy[i]!);
+    this.untidyAt = end;
+    if (end < this.untidy.length) return true;
+    this.untidy = [];
+    this.untidyAt = 0;
+    return false;
   }
 
   /** Drops a node's state altogether (a seed retired before it counted anything). */

@@ -59,6 +59,7 @@ export function inProcessPipeline(store: ReconStore, opts: InProcessOptions): In
       });
       // A copy, as a worker's message is: the merger takes what it receives as its own.
       merger.apply(structuredClone(core.delta(status)));
+      while (merger.tidy(1000));
       store.getState().actions.published(merger.view(), merger.statuses());
     },
   };

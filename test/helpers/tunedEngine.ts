@@ -31,6 +31,7 @@ export function startTunedEngine(config: Config, store: ReconStore, tuning: Coll
     {
       onDelta(nodes) {
         for (const n of nodes) merger.apply(n);
+        while (merger.tidy(1000));
         actions.published(merger.view(), merger.statuses());
       },
       onFailure: (message) => actions.notice(message),
