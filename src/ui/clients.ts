@@ -333,25 +333,34 @@ export function visibleClients(clients: readonly ClientView[], filters: readonly
 /** The service a connection belongs to ('' unnamed): what the findings pane narrows by. */
 export const serviceOfClient = (c: Pick<ClientView, 'name' | 'service'>): string => c.service ?? (c.name === '' ? '' : serviceOf(c.name));
 
-/**
- * Rows of the table: clients sorted; when grouped, each group under a header, groups ordered by
- * their best-placed client (so sorting by ops/s also puts the busiest group first).
- */
-export function buildClientRows(input: ClientRowsInput): { rows: ClientRow[]; shown: number; total: number; connected: number } {
+/** The clients the table shows, before sorting: what passes the filters, narrowing and search, with their counts on passing keys (and in the time window). */
+export interface TableClients {
+  readonly list: readonly ClientView[];
+  readonly total: number;
+  readonly connected: number;
+}
+
+/** The first stage of the table: what shows (a key press that only sorts or groups reuses it). */
+export function tableClients(input: Omit<ClientRowsInput, 'sort' | 'grouping' | 'foldGone' | 'attribution'>): TableClients {
   const total = input.showSelf ? input.clients.length : input.clients.filter((c) => !c.self).length;
   // The count the status bar and the export give too.
   const { connected } = connectedClients(input.clients, input.showSelf);
   const q = input.search ?? '';
   // With filters active, each client's reads, writes and ops/s are those on passing keys (src/ui/passing.ts).
   const active = activePrefixes(input.filters);
-  const passing = visibleClients(input.clients, input.filters, input.showSelf, input.delimiter, input.services)
+  const list = visibleClients(input.clients, input.filters, input.showSelf, input.delimiter, input.services)
     .filter((c) => clientMatches(c, q))
     .map((c) => withPassing(c, active, input.delimiter ?? ':', input.window ? windowed(c, input.window.start, input.window.now) : c));
-  const list = sortClients(passing, input.sort);
+  return { list, total, connected };
+}
+
+/**
+ * The last stage: sorted clients as rows; when grouped, each group under a header, groups ordered
+ * by their best-placed client (so sorting by ops/s also puts the busiest group first).
+ */
+export function tableRows(list: readonly ClientView[], input: Pick<ClientRowsInput, 'grouping' | 'foldGone' | 'attribution'>): ClientRow[] {
   const fold = input.foldGone ?? false;
-  if (input.grouping === 'none') {
-    return { rows: clientRowsOf(list, fold), shown: list.length, total, connected };
-  }
+  if (input.grouping === 'none') return clientRowsOf(list, fold);
   const groups = new Map<string, ClientView[]>();
   for (const c of list) {
     const label = groupLabel(c, input.grouping, input.attribution?.byKey.get(c.key));
@@ -374,5 +383,12 @@ export function buildClientRows(input: ClientRowsInput): { rows: ClientRow[]; sh
     rows.push({ kind: 'group', id: `group:${label}`, label, clients: members.length, connected, opsPerSec: ops, flagged, nodes: nodes.size });
     rows.push(...clientRowsOf(members, fold));
   }
-  return { rows, shown: list.length, total, connected };
+  return rows;
+}
+
+/** Rows of the table, every stage at once (the dashboard keeps each stage's last answer: select.ts). */
+export function buildClientRows(input: ClientRowsInput): { rows: ClientRow[]; shown: number; total: number; connected: number } {
+  const { list, total, connected } = tableClients(input);
+  const sorted = sortClients(list, input.sort);
+  return { rows: tableRows(sorted, input), shown: sorted.length, total, connected };
 }
