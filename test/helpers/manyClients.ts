@@ -12,7 +12,7 @@ import { createClient } from 'redis';
 import { SORT_KEYS, nextSort, defaultSort, type SortSpec } from '../../src/ui/clients.ts';
 import { startServer } from './servers.ts';
 import { openIdleClients } from './idleClients.ts';
-import { padClientList, startRewritingProxy, type RewritingProxy } from './proxy.ts';
+import { startPaddingProxyThread, type ProxyThread } from './proxyThread.ts';
 import { ptyEnv, runInPty } from './pty.ts';
 
 export interface ManyClientsOptions {
@@ -69,7 +69,7 @@ export async function manyClients(o: ManyClientsOptions): Promise<ManyClientsRes
   const total = Math.max(o.real, o.total ?? o.real);
   const server = await startServer('valkey', ['--maxclients', String(o.real + 100)]);
   const stats = createClient({ url: server.url, RESP: 2 });
-  let proxy: RewritingProxy | undefined;
+  let proxy: ProxyThread | undefined;
   let idle: Awaited<ReturnType<typeof openIdleClients>> | undefined;
   const pty = { current: undefined as ReturnType<typeof runInPty> | undefined };
   let watching = false;
@@ -79,7 +79,7 @@ export async function manyClients(o: ManyClientsOptions): Promise<ManyClientsRes
     const t0 = Date.now();
     idle = await openIdleClients(server.port, o.real);
     log(`${idle.opened} idle connections open in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
-    if (total > o.real) proxy = await startRewritingProxy(server.port, padClientList(total));
+    if (total > o.real) proxy = await startPaddingProxyThread(server.port, total);
     const url = proxy?.url ?? server.url;
 
     // What CLIENT LIST costs, and when the tool runs it, seen from the server.
