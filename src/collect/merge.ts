@@ -251,7 +251,14 @@ function combineStatuses(list: readonly NodeStatus[]): NodeStatus {
   // Done only when every partition is; then the capture's span runs from the first line of any
   // partition to the last line of any.
   const running = list.find((s) => s.monitor.phase !== 'stopped');
-  const monitor = running?.monitor ?? { ...first.monitor, onMs: windowStart !== undefined && clock > windowStart ? clock - windowStart : first.monitor.onMs };
+  // Each partition's end counts its own lines: one partition's count read as the whole capture's.
+  // The lines of all are in `stream.lines` and in the run's summary.
+  const ended = list.every((s) => s.monitor.reason?.startsWith('end of capture (') === true);
+  const monitor = running?.monitor ?? {
+    ...first.monitor,
+    onMs: windowStart !== undefined && clock > windowStart ? clock - windowStart : first.monitor.onMs,
+    ...(ended && list.length > 1 ? { reason: `end of capture (read in ${list.length} partitions)` } : {}),
+  };
   return {
     ...first,
     monitor,
