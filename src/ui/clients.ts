@@ -340,15 +340,18 @@ export interface TableClients {
   readonly connected: number;
 }
 
-/** The first stage of the table: what shows (a key press that only sorts or groups reuses it). */
-export function tableClients(input: Omit<ClientRowsInput, 'sort' | 'grouping' | 'foldGone' | 'attribution'>): TableClients {
+/**
+ * The first stage of the table: what shows (a key press that only sorts or groups reuses it).
+ * `visible`: visibleClients of the same input, when the caller has it already (the panes share one).
+ */
+export function tableClients(input: Omit<ClientRowsInput, 'sort' | 'grouping' | 'foldGone' | 'attribution'>, visible?: readonly ClientView[]): TableClients {
   const total = input.showSelf ? input.clients.length : input.clients.filter((c) => !c.self).length;
   // The count the status bar and the export give too.
   const { connected } = connectedClients(input.clients, input.showSelf);
   const q = input.search ?? '';
   // With filters active, each client's reads, writes and ops/s are those on passing keys (src/ui/passing.ts).
   const active = activePrefixes(input.filters);
-  const list = visibleClients(input.clients, input.filters, input.showSelf, input.delimiter, input.services)
+  const list = (visible ?? visibleClients(input.clients, input.filters, input.showSelf, input.delimiter, input.services))
     .filter((c) => clientMatches(c, q))
     .map((c) => withPassing(c, active, input.delimiter ?? ':', input.window ? windowed(c, input.window.start, input.window.now) : c));
   return { list, total, connected };

@@ -1,7 +1,6 @@
 // Row selectors over the store state, memoised on the identity of their inputs (and on the view's
 // version for the prefix tree, which is updated in place). The panes draw these rows and the
 // keyboard actions move over them, so a key press moves over exactly what is on screen.
-import { buildFindingRows, type FindingRow } from './findings.ts';
 import type { ClientView, KeyCount, SessionView } from '../analysis/session.ts';
 import { sortClients, tableClients, tableRows, visibleClients, type ClientRow, type Grouping, type SortSpec } from './clients.ts';
 import { activePrefixes, type Filter } from './filters.ts';
@@ -128,8 +127,8 @@ export function selectView(s: SelectInput): SessionView {
 
 // The table in three stages, each kept for its own inputs: a sort key press re-sorts what shows
 // without filtering 30,000 connections again, a grouping key press regroups without sorting.
-const tableClientsMemo = memoLast((clients: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, delimiter: string, services: ServiceNarrowing | undefined, search: string, start: CountSnapshot | undefined, at: number) =>
-  tableClients({ clients, filters, showSelf, delimiter, services: services?.services, search, ...(start ? { window: { start, now: at } } : {}) }),
+const tableClientsMemo = memoLast((clients: readonly ClientView[], visible: readonly ClientView[], filters: readonly Filter[], showSelf: boolean, delimiter: string, services: ServiceNarrowing | undefined, search: string, start: CountSnapshot | undefined, at: number) =>
+  tableClients({ clients, filters, showSelf, delimiter, services: services?.services, search, ...(start ? { window: { start, now: at } } : {}) }, visible),
 );
 const sortedMemo = memoLast((list: readonly ClientView[], sort: SortSpec) => sortClients(list, sort));
 const tableRowsMemo = memoLast((sorted: readonly ClientView[], grouping: Grouping, foldGone: boolean, attribution: Attributions | undefined) =>
@@ -138,7 +137,7 @@ const tableRowsMemo = memoLast((sorted: readonly ClientView[], grouping: Groupin
 const clientRowsMemo = memoLast((rows: ClientRow[], shown: number, total: number, connected: number) => ({ rows, shown, total, connected }));
 export const selectClientRows = (s: SelectInput): { rows: ClientRow[]; shown: number; total: number; connected: number } => {
   const start = selectWindowStart(s);
-  const shown = tableClientsMemo(rolledUp(s), s.ui.filters, s.ui.showSelf, s.ui.delimiter, s.ui.services, searchFor(s.ui.search, 'clients'), start, start ? (s.viewAt ?? 0) : 0);
+  const shown = tableClientsMemo(rolledUp(s), selectVisibleClients(s), s.ui.filters, s.ui.showSelf, s.ui.delimiter, s.ui.services, searchFor(s.ui.search, 'clients'), start, start ? (s.viewAt ?? 0) : 0);
   const sorted = sortedMemo(shown.list, s.ui.sort);
   // Only grouping by owner needs the attribution: the other groupings do not wait for it.
   const rows = tableRowsMemo(sorted, s.ui.grouping, s.ui.foldGone ?? false, s.ui.grouping === 'owner' ? selectAttribution(s) : undefined);
@@ -164,9 +163,6 @@ export interface ServiceNarrowing {
 const libraryRowsOf = libraryRowsKeeper();
 const libraryMemo = memoLast((rows: readonly LibraryRow[], q: string) => (q === '' ? (rows as LibraryRow[]) : rows.filter((r) => libraryMatches(r, q))));
 export const selectLibraryRows = (s: SelectInput): LibraryRow[] => libraryMemo(libraryRowsOf(selectVisibleClients(s)), searchFor(s.ui.search, 'libraries'));
-
-const findingMemo = memoLast((visible: readonly ClientView[]) => buildFindingRows(visible));
-export const selectFindingRows = (s: SelectInput): FindingRow[] => findingMemo(selectVisibleClients(s));
 
 const findingGroupsOf = findingGroupsKeeper();
 const groupMemo = memoLast((groups: readonly FindingGroup[], q: string) => (q === '' ? (groups as FindingGroup[]) : groups.filter((g) => findingMatches(g, q))));
