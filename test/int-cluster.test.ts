@@ -284,7 +284,9 @@ describe('a Valkey 8.0 cluster, watched from one node', () => {
 
       // A primary of another shard dies: the cluster promotes its replica; the tool says so.
       const t0 = parseClusterNodes(await cluster.cli(promoted.port, 'CLUSTER', 'NODES'));
-      const victimId = t0.nodes.find((n) => n.role === 'primary' && n.id !== promoted.id)!.id;
+      // A shard's primary: one holding slots (just after the failover the old primary may still be
+      // listed as a primary without slots, and has no replica to promote).
+      const victimId = t0.nodes.find((n) => n.role === 'primary' && n.slots.length > 0 && n.id !== promoted.id)!.id;
       const victim = cluster.nodes.find((n) => n.id === victimId)!;
       const heirId = t0.nodes.find((x) => x.primaryId === victimId)?.id;
       assert.ok(heirId, `a replica of ${victimId} in ${JSON.stringify(t0.nodes)}`);
